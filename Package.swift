@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "VibeSeg",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "VolumeCore", targets: ["VolumeCore"]),
+    .library(name: "VolumeTransforms", targets: ["VolumeTransforms"]),
+    .library(name: "NiftiIO", targets: ["NiftiIO"]),
+    .executable(name: "vibeseg", targets: ["vibeseg"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // C shims: one header of static inline wrappers per Debian C library.
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
+
+    .target(name: "VolumeCore"),
+    .target(name: "VolumeTransforms", dependencies: ["VolumeCore"]),
+    .target(name: "NiftiIO", dependencies: ["VolumeCore", "CZlib", "CDeflate"]),
+    .executableTarget(
+      name: "vibeseg",
+      dependencies: [
+        "VolumeCore", "VolumeTransforms", "NiftiIO",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .target(name: "_TestSupport", dependencies: ["VolumeCore"], path: "Tests/_TestSupport"),
+    .testTarget(name: "VolumeCoreTests", dependencies: ["VolumeCore", "_TestSupport"]),
+    .testTarget(name: "VolumeTransformsTests", dependencies: ["VolumeTransforms", "_TestSupport"]),
+    .testTarget(name: "NiftiIOTests", dependencies: ["NiftiIO", "_TestSupport"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["NiftiIO", "_TestSupport"]),
+  ]
+)

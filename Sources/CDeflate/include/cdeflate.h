@@ -1,0 +1,4 @@
+#ifndef CDEFLATE_H
+#define CDEFLATE_H
+#include <libdeflate.h>
+#endif

@@ -1,0 +1,1 @@
+// NIfTI reading and writing.

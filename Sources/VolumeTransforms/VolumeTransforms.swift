@@ -1,0 +1,1 @@
+// Resampling, reorientation and cropping live here.
