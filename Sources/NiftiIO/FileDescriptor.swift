@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open file, closed when the value is released. Wraps each POSIX call once and converts its
+/// status to `NiftiError` right there.
+final class FileDescriptor {
+  let raw: Int32
+  let path: String
+
+  init(readingFrom path: String) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      let err = errno
+      let code: NiftiError.Code = (err == ENOENT || err == ENOTDIR) ? .fileNotFound : .ioFailure
+      throw NiftiError(code, "cannot open for reading: \(String(cString: strerror(err)))", path: path)
+    }
+    raw = fd
+    self.path = path
+  }
+
+  init(creating path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      throw NiftiError(.cannotCreateOutput, "cannot create: \(String(cString: strerror(errno)))", path: path)
+    }
+    raw = fd
+    self.path = path
+  }
+
+  deinit { close(raw) }
+
+  /// Size in bytes (fstat), or nil for something that is not a regular file.
+  func size() throws -> Int {
+    var info = stat()
+    guard fstat(raw, &info) == 0 else {
+      throw NiftiError(.ioFailure, "cannot stat: \(String(cString: strerror(errno)))", path: path)
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw NiftiError(.ioFailure, "not a regular file", path: path)
+    }
+    return Int(info.st_size)
+  }
+
+  /// Reads until `buffer` is full or end of file; returns the number of bytes read.
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    var done = 0
+    while done < buffer.count {
+      // Unchecked pointer arithmetic: done < buffer.count keeps the range inside `buffer`.
+      let n = Glibc.read(raw, buffer.baseAddress! + done, buffer.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw NiftiError(.ioFailure, "read failed: \(String(cString: strerror(errno)))", path: path)
+      }
+      if n == 0 { break }
+      done += n
+    }
+    return done
+  }
+
+  /// Writes the whole buffer.
+  func write(_ buffer: UnsafeRawBufferPointer) throws {
+    var done = 0
+    while done < buffer.count {
+      let n = Glibc.write(raw, buffer.baseAddress! + done, buffer.count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw NiftiError(.ioFailure, "write failed: \(String(cString: strerror(errno)))", path: path)
+      }
+      done += n
+    }
+  }
+
+  func sync() throws {
+    guard fsync(raw) == 0 else {
+      throw NiftiError(.ioFailure, "fsync failed: \(String(cString: strerror(errno)))", path: path)
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// NIfTI reading and writing.
