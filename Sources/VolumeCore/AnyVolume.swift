@@ -72,9 +72,42 @@ public enum AnyVolume: Sendable {
     }
   }
 
+  /// Smallest and largest stored value as Double, ignoring NaN (a concrete-type switch, so the
+  /// scan runs specialised, about 1 ns per voxel instead of a generic witness call per voxel).
+  public var valueRange: (min: Double, max: Double)? {
+    func pair<V: VoxelScalar>(_ r: (min: V, max: V)?) -> (min: Double, max: Double)? {
+      r.map { ($0.min.doubleValue, $0.max.doubleValue) }
+    }
+    switch self {
+    case .uint8(let v): return pair(v.valueRange)
+    case .int8(let v): return pair(v.valueRange)
+    case .int16(let v): return pair(v.valueRange)
+    case .uint16(let v): return pair(v.valueRange)
+    case .int32(let v): return pair(v.valueRange)
+    case .uint32(let v): return pair(v.valueRange)
+    case .int64(let v): return pair(v.valueRange)
+    case .uint64(let v): return pair(v.valueRange)
+    case .float32(let v): return pair(v.valueRange)
+    case .float64(let v): return pair(v.valueRange)
+    }
+  }
+
   /// Converts every voxel to `T` (see `Volume.converted(to:)`).
-  public func converted<T: VoxelScalar>(to type: T.Type) -> Volume<T> {
-    apply { $0.convertedErased(to: type) }
+  /// A switch over the concrete cases, `@inlinable`, so the per-voxel loop is specialised for
+  /// both types.
+  @inlinable public func converted<T: VoxelScalar>(to type: T.Type) -> Volume<T> {
+    switch self {
+    case .uint8(let v): v.converted(to: type)
+    case .int8(let v): v.converted(to: type)
+    case .int16(let v): v.converted(to: type)
+    case .uint16(let v): v.converted(to: type)
+    case .int32(let v): v.converted(to: type)
+    case .uint32(let v): v.converted(to: type)
+    case .int64(let v): v.converted(to: type)
+    case .uint64(let v): v.converted(to: type)
+    case .float32(let v): v.converted(to: type)
+    case .float64(let v): v.converted(to: type)
+    }
   }
 
   /// Re-types the volume to a run-time scalar type.
@@ -102,8 +135,6 @@ public protocol VolumeProtocol: Sendable {
   func convertedErased<T: VoxelScalar>(to type: T.Type) -> Volume<T>
   /// Calls `body` with the raw bytes of the voxels (native byte order).
   func withUnsafeVoxelBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
-  /// Smallest and largest value as Double, ignoring NaN.
-  var doubleRange: (min: Double, max: Double)? { get }
 }
 
 extension Volume: VolumeProtocol {
@@ -111,8 +142,5 @@ extension Volume: VolumeProtocol {
   public func convertedErased<T: VoxelScalar>(to type: T.Type) -> Volume<T> { converted(to: type) }
   public func withUnsafeVoxelBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     try voxels.withUnsafeBytes(body)
-  }
-  public var doubleRange: (min: Double, max: Double)? {
-    valueRange.map { ($0.min.doubleValue, $0.max.doubleValue) }
   }
 }

@@ -43,20 +43,24 @@ public struct Volume<Voxel: VoxelScalar>: Sendable {
 
   /// Element-wise conversion (`VoxelScalar.init(converting:)`: integers round half away from zero
   /// and clamp).
-  public func converted<T: VoxelScalar>(to type: T.Type) -> Volume<T> {
+  @inlinable public func converted<T: VoxelScalar>(to type: T.Type) -> Volume<T> {
     if let same = self as? Volume<T> { return same }
     return Volume<T>(grid: grid, channelCount: channelCount, voxels: voxels.map { T(converting: $0.doubleValue) })
   }
 
   /// Smallest and largest voxel, ignoring NaN; nil if there is no non-NaN voxel.
-  public var valueRange: (min: Voxel, max: Voxel)? {
-    var lo: Voxel? = nil
-    var hi: Voxel? = nil
-    for v in voxels where v == v {
-      if lo == nil || v < lo! { lo = v }
-      if hi == nil || v > hi! { hi = v }
+  /// One pass, O(voxels); `@inlinable` so it is specialised for the concrete voxel type.
+  @inlinable public var valueRange: (min: Voxel, max: Voxel)? {
+    voxels.withUnsafeBufferPointer { buffer in
+      var start = 0
+      while start < buffer.count && buffer[start] != buffer[start] { start += 1 }  // skip NaN
+      guard start < buffer.count else { return nil }
+      var lo = buffer[start], hi = buffer[start]
+      for v in buffer[start...] {
+        if v < lo { lo = v }
+        if v > hi { hi = v }
+      }
+      return (lo, hi)
     }
-    guard let lo, let hi else { return nil }
-    return (lo, hi)
   }
 }

@@ -10,7 +10,7 @@ public protocol VoxelScalar: Numeric, Comparable, Sendable {
 }
 
 extension VoxelScalar where Self: FixedWidthInteger {
-  public init(converting value: Double) {
+  @inlinable public init(converting value: Double) {
     if value.isNaN { self = 0; return }
     let rounded = value.rounded(.toNearestOrAwayFromZero)
     let range = Self.scalarType.integerRange!
@@ -18,7 +18,7 @@ extension VoxelScalar where Self: FixedWidthInteger {
     if rounded >= range.upperBound { self = Self.max; return }
     self = Self(rounded)
   }
-  public var doubleValue: Double { Double(self) }
+  @inlinable public var doubleValue: Double { Double(self) }
 }
 
 extension UInt8: VoxelScalar { public static var scalarType: ScalarType { .uint8 } }
@@ -31,8 +31,8 @@ extension Int64: VoxelScalar { public static var scalarType: ScalarType { .int64
 extension UInt64: VoxelScalar { public static var scalarType: ScalarType { .uint64 } }
 extension Float: VoxelScalar {
   public static var scalarType: ScalarType { .float32 }
-  public init(converting value: Double) { self = Float(value) }
-  public var doubleValue: Double { Double(self) }
+  @inlinable public init(converting value: Double) { self = Float(value) }
+  @inlinable public var doubleValue: Double { Double(self) }
 }
 extension Double: VoxelScalar {
   public static var scalarType: ScalarType { .float64 }

@@ -5,5 +5,10 @@ struct VibeSegCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vibeseg",
     abstract: "Whole-body MRI segmentation (nnU-Net / TotalVibeSegmentator) in Swift.",
-    subcommands: [])
+    discussion: """
+      Exit codes (BSD sysexits): 0 success, 64 usage error, 65 input data rejected, \
+      66 input missing or unreadable, 70 internal error, 73 cannot create output, 74 I/O error.
+      """,
+    version: "0.1.0",
+    subcommands: [Info.self, Convert.self])
 }

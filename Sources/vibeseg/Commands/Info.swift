@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import NiftiIO
+import VolumeCore
+import VolumeTransforms
+
+extension VibeSegCommand {
+  struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show a NIfTI file's geometry, datatype, value range and problems.")
+
+    @Argument(help: "A .nii or .nii.gz file.")
+    var file: String
+
+    @Flag(help: "Print JSON (schemaVersion 1) instead of text.")
+    var json = false
+
+    @Flag(help: "Accept files with no usable sform/qform, using voxel sizes only (left/right may be wrong).")
+    var allowNoOrientation = false
+
+    func run() throws {
+      try reportingErrors {
+        var options = NiftiReadOptions()
+        options.allowMissingOrientation = allowNoOrientation
+        let image = try NiftiImage(contentsOf: URL(fileURLWithPath: file), options: options)
+        let report = ImageReport(path: file, image: image)
+        if json {
+          let encoder = JSONEncoder()
+          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+          print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+          print(report.text)
+        }
+      }
+    }
+  }
+}
+
+/// What `vibeseg info` reports (also its JSON, schemaVersion 1).
+struct ImageReport: Encodable {
+  var schemaVersion = 1
+  var file: String
+  var format: String
+  var byteOrder: String
+  var datatype: String
+  var shape: [Int]
+  var channels: Int
+  var spacing: [Double]
+  var axisCodes: String?
+  var affine: [[Double]]
+  var affineSource: String
+  var sformCode: Int
+  var qformCode: Int
+  var scaling: [String: Double]?
+  var minimum: Double?
+  var maximum: Double?
+  var nonFiniteVoxels: Int
+  var warnings: [String]
+
+  init(path: String, image: NiftiImage) {
+    file = path
+    format = "NIfTI-\(image.header.version.rawValue)"
+    byteOrder = image.header.byteOrder.rawValue
+    datatype = image.volume.scalarType.rawValue
+    shape = image.grid.shape
+    channels = image.volume.channelCount
+    spacing = image.grid.spacingMillimeters
+    axisCodes = image.grid.orientation?.code
+    affine = image.grid.affine.rows
+    affineSource = image.affineSource.rawValue
+    sformCode = image.header.sformCode
+    qformCode = image.header.qformCode
+    scaling = image.scaling.map { ["slope": $0.slope, "intercept": $0.intercept] }
+    let range = image.volume.valueRange
+    if let range, let s = image.scaling {
+      let a = range.min * s.slope + s.intercept, b = range.max * s.slope + s.intercept
+      minimum = min(a, b)
+      maximum = max(a, b)
+    } else {
+      minimum = range?.min
+      maximum = range?.max
+    }
+    nonFiniteVoxels = image.nonFiniteVoxelCount
+    var notes = image.warnings.map(\.description)
+    if image.grid.affine == .identity { notes.append("affine: identity (orientation probably missing)") }
+    let obliquity = image.grid.affine.obliquityRadians * 180 / Double.pi
+    if obliquity > 1e-3 { notes.append("affine: oblique by \(String(format: "%.2f", obliquity))°") }
+    warnings = notes
+  }
+
+  var text: String {
+    func fmt(_ v: Double) -> String { String(format: "%g", v) }
+    var lines = [
+      "file:        \(file)",
+      "format:      \(format), \(byteOrder)-endian, \(datatype)",
+      "shape:       \(shape.map(String.init).joined(separator: " x "))\(channels > 1 ? " x \(channels) volumes" : "")",
+      "spacing:     \(spacing.map(fmt).joined(separator: " x ")) mm",
+      "axis codes:  \(axisCodes ?? "undetermined")",
+      "affine:      (\(affineSource); sform_code \(sformCode), qform_code \(qformCode))",
+    ]
+    lines += affine.map { "             [" + $0.map { String(format: "%10.4f", $0) }.joined(separator: " ") + "]" }
+    if let scaling { lines.append("scaling:     slope \(fmt(scaling["slope"]!)), intercept \(fmt(scaling["intercept"]!))") }
+    lines.append("values:      min \(minimum.map(fmt) ?? "-"), max \(maximum.map(fmt) ?? "-")\(nonFiniteVoxels > 0 ? ", \(nonFiniteVoxels) NaN/Inf" : "")")
+    lines += warnings.map { "warning:     \($0)" }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import NiftiIO
+import VolumeTransforms
+
+/// The exit code for an error, following reliability.md's house decisions (BSD sysexits).
+func exitCode(for error: Error) -> Int32 {
+  switch error {
+  case let e as NiftiError:
+    switch e.code {
+    case .fileNotFound: 66
+    case .notNifti, .invalidHeader, .truncated, .corruptCompression, .tooLarge, .unsupported: 65
+    case .ioFailure: 74
+    case .cannotCreateOutput: 73
+    }
+  case is OrientationError: 65
+  default: 70
+  }
+}
+
+/// Runs a command body: on error prints one line `vibeseg: error: <message>` to stderr and
+/// exits with the mapped code. Warnings go to stderr as `vibeseg: warning: ...`.
+func reportingErrors(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as ExitCode {
+    throw error
+  } catch let error as ValidationError {
+    throw error
+  } catch {
+    printError("vibeseg: error: \(error)")
+    throw ExitCode(exitCode(for: error))
+  }
+}
+
+func printError(_ line: String) {
+  FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+func printWarnings(_ warnings: [NiftiWarning], file: String) {
+  for w in warnings { printError("vibeseg: warning: \(file): \(w)") }
+}

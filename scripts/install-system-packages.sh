@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System (Debian) packages VibeSeg builds against. Run as root (or with sudo).
+#   zlib1g-dev    — streaming gzip inflate with CRC32/ISIZE verification (reading .nii.gz)
+#   libdeflate-dev — fast whole-buffer gzip compression (writing .nii.gz, multi-threaded members)
+set -euo pipefail
+packages=(zlib1g-dev libdeflate-dev)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
