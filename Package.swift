@@ -32,6 +32,6 @@ let package = Package(
     .testTarget(name: "VolumeCoreTests", dependencies: ["VolumeCore", "_TestSupport"]),
     .testTarget(name: "VolumeTransformsTests", dependencies: ["VolumeTransforms", "_TestSupport"]),
     .testTarget(name: "NiftiIOTests", dependencies: ["NiftiIO", "_TestSupport"]),
-    .testTarget(name: "CommandLineTests", dependencies: ["NiftiIO", "_TestSupport"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
   ]
 )
