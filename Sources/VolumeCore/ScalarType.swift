@@ -26,8 +26,8 @@ public enum ScalarType: String, CaseIterable, Sendable, Codable {
     case .uint16: 0...65535
     case .int32: -2_147_483_648...2_147_483_647
     case .uint32: 0...4_294_967_295
-    case .int64: -9_223_372_036_854_775_808...9_223_372_036_854_775_807
-    case .uint64: 0...18_446_744_073_709_551_615
+    case .int64: Double(Int64.min)...Double(Int64.max)
+    case .uint64: 0...Double(UInt64.max)
     case .float32, .float64: nil
     }
   }

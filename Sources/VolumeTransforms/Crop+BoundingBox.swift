@@ -16,8 +16,12 @@ extension Volume {
   @inlinable
   public func boundingBox(where predicate: (Voxel) throws -> Bool) rethrows -> VoxelBox? {
     let (n0, n1, n2) = (shape[0], shape[1], shape[2])
-    var lo0 = n0, lo1 = n1, lo2 = n2
-    var hi0 = -1, hi1 = -1, hi2 = -1  // inclusive while scanning
+    var lo0 = n0
+    var lo1 = n1
+    var lo2 = n2
+    var hi0 = -1
+    var hi1 = -1
+    var hi2 = -1  // inclusive while scanning
     try voxels.withUnsafeBufferPointer { buffer in
       var rowStart = 0
       for _ in 0..<channelCount {

@@ -12,24 +12,31 @@ enum BlockCopyKernel {
     destination: UnsafeMutableRawBufferPointer, destinationShape: [Int], destinationOrigin: [Int]
   ) {
     for n in 0..<3 {
-      precondition(sourceOrigin[n] >= 0 && sourceOrigin[n] + size[n] <= sourceShape[n]
-        && destinationOrigin[n] >= 0 && destinationOrigin[n] + size[n] <= destinationShape[n],
+      precondition(
+        sourceOrigin[n] >= 0 && sourceOrigin[n] + size[n] <= sourceShape[n]
+          && destinationOrigin[n] >= 0 && destinationOrigin[n] + size[n] <= destinationShape[n],
         "BlockCopyKernel.copyBlock: block outside its grid")
     }
-    let sourceCount = sourceShape.reduce(1, *), destinationCount = destinationShape.reduce(1, *)
-    precondition(source.count == sourceCount * channels * elementSize
-      && destination.count == destinationCount * channels * elementSize,
+    let sourceCount = sourceShape.reduce(1, *)
+    let destinationCount = destinationShape.reduce(1, *)
+    precondition(
+      source.count == sourceCount * channels * elementSize
+        && destination.count == destinationCount * channels * elementSize,
       "BlockCopyKernel.copyBlock: buffer sizes do not match the shapes")
     guard size.allSatisfy({ $0 > 0 }), channels > 0 else { return }
     let rowBytes = size[0] * elementSize
     for c in 0..<channels {
       for k in 0..<size[2] {
         for j in 0..<size[1] {
-          let from = sourceOrigin[0]
-            + sourceShape[0] * (sourceOrigin[1] + j + sourceShape[1] * (sourceOrigin[2] + k + sourceShape[2] * c))
-          let to = destinationOrigin[0]
+          let from =
+            sourceOrigin[0]
+            + sourceShape[0]
+            * (sourceOrigin[1] + j + sourceShape[1] * (sourceOrigin[2] + k + sourceShape[2] * c))
+          let to =
+            destinationOrigin[0]
             + destinationShape[0]
-            * (destinationOrigin[1] + j + destinationShape[1] * (destinationOrigin[2] + k + destinationShape[2] * c))
+            * (destinationOrigin[1] + j + destinationShape[1]
+              * (destinationOrigin[2] + k + destinationShape[2] * c))
           // Unchecked: both rows lie inside their grids (preconditions above), so the bytes are in bounds.
           (destination.baseAddress! + to * elementSize)
             .copyMemory(from: source.baseAddress! + from * elementSize, byteCount: rowBytes)
@@ -42,8 +49,12 @@ enum BlockCopyKernel {
   /// prefix with `memcpy` (O(log n) calls).
   ///
   /// - Precondition: `destination.count` is a multiple of `pattern.count`.
-  static func fill(_ destination: UnsafeMutableRawBufferPointer, with pattern: UnsafeRawBufferPointer) {
-    precondition(!pattern.isEmpty && destination.count % pattern.count == 0, "BlockCopyKernel.fill: size mismatch")
+  static func fill(
+    _ destination: UnsafeMutableRawBufferPointer, with pattern: UnsafeRawBufferPointer
+  ) {
+    precondition(
+      !pattern.isEmpty && destination.count % pattern.count == 0,
+      "BlockCopyKernel.fill: size mismatch")
     guard let base = destination.baseAddress, !destination.isEmpty else { return }
     // Unchecked: every copy stays within `destination.count` bytes (filled <= count at each step).
     base.copyMemory(from: pattern.baseAddress!, byteCount: pattern.count)

@@ -8,7 +8,8 @@ extension ImageGrid {
   ///
   /// - Precondition: `box` lies inside the grid and is not empty.
   public func cropped(to box: VoxelBox) -> ImageGrid {
-    precondition(box.isInside(shape: shape) && !box.isEmpty, "cannot crop a grid of shape \(shape) to \(box)")
+    precondition(
+      box.isInside(shape: shape) && !box.isEmpty, "cannot crop a grid of shape \(shape) to \(box)")
     return ImageGrid(shape: box.shape, affine: affine.shiftingVoxelOrigin(by: box.lower))
   }
 }
@@ -19,7 +20,8 @@ extension Affine {
   /// `A[r,0]·o0 + A[r,1]·o1 + A[r,2]·o2 + A[r,3]`.
   func shiftingVoxelOrigin(by offset: [Int]) -> Affine {
     let translation = Affine(rows: [
-      [1, 0, 0, Double(offset[0])], [0, 1, 0, Double(offset[1])], [0, 0, 1, Double(offset[2])], [0, 0, 0, 1],
+      [1, 0, 0, Double(offset[0])], [0, 1, 0, Double(offset[1])], [0, 0, 1, Double(offset[2])],
+      [0, 0, 0, 1],
     ])
     return self * translation
   }
@@ -37,7 +39,8 @@ extension Volume {
     let newGrid = grid.cropped(to: box)
     let count = newGrid.voxelCount * channelCount
     let elementSize = MemoryLayout<Voxel>.stride
-    precondition(elementSize == Voxel.scalarType.byteCount, "VoxelScalar \(Voxel.self) is not a plain scalar")
+    precondition(
+      elementSize == Voxel.scalarType.byteCount, "VoxelScalar \(Voxel.self) is not a plain scalar")
     let newVoxels = [Voxel](unsafeUninitializedCapacity: count) { buffer, initialized in
       voxels.withUnsafeBytes { source in
         BlockCopyKernel.copyBlock(

@@ -9,7 +9,8 @@ public struct VoxelBox: Hashable, Sendable, Codable, CustomStringConvertible {
 
   /// - Precondition: three entries each and `lower[n] <= upper[n]`.
   public init(lower: [Int], upper: [Int]) {
-    precondition(lower.count == 3 && upper.count == 3 && zip(lower, upper).allSatisfy { $0 <= $1 },
+    precondition(
+      lower.count == 3 && upper.count == 3 && zip(lower, upper).allSatisfy { $0 <= $1 },
       "VoxelBox needs 3 lower <= upper bounds, got \(lower) ..< \(upper)")
     self.lower = lower
     self.upper = upper
@@ -29,7 +30,8 @@ public struct VoxelBox: Hashable, Sendable, Codable, CustomStringConvertible {
   public var isEmpty: Bool { zip(lower, upper).contains { $0 == $1 } }
 
   public func contains(_ i: Int, _ j: Int, _ k: Int) -> Bool {
-    (lower[0]..<upper[0]).contains(i) && (lower[1]..<upper[1]).contains(j) && (lower[2]..<upper[2]).contains(k)
+    (lower[0]..<upper[0]).contains(i) && (lower[1]..<upper[1]).contains(j)
+      && (lower[2]..<upper[2]).contains(k)
   }
 
   /// True when the box lies inside a grid of `shape` (`0 <= lower`, `upper <= shape`).

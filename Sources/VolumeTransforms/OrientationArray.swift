@@ -20,7 +20,8 @@ public struct OrientationArray: Hashable, Sendable, CustomStringConvertible {
     public let direction: Int
 
     public init(axis: Int, direction: Int) {
-      precondition((0..<3).contains(axis) && (direction == 1 || direction == -1),
+      precondition(
+        (0..<3).contains(axis) && (direction == 1 || direction == -1),
         "OrientationArray.Row needs axis 0...2 and direction ±1, got [\(axis), \(direction)]")
       self.axis = axis
       self.direction = direction
@@ -82,9 +83,11 @@ public struct OrientationArray: Hashable, Sendable, CustomStringConvertible {
     var result = [Row?](repeating: nil, count: 3)
     for (endIndex, endRow) in end.rows.enumerated() {
       guard let endRow else { return nil }  // NaN == NaN is false in nibabel: never found
-      guard let startIndex = rows.firstIndex(where: { $0?.axis == endRow.axis }), let startRow = rows[startIndex]
+      guard let startIndex = rows.firstIndex(where: { $0?.axis == endRow.axis }),
+        let startRow = rows[startIndex]
       else { return nil }
-      result[startIndex] = Row(axis: endIndex, direction: startRow.direction == endRow.direction ? 1 : -1)
+      result[startIndex] = Row(
+        axis: endIndex, direction: startRow.direction == endRow.direction ? 1 : -1)
     }
     // nibabel leaves unmatched rows of its `np.empty_like` result uninitialised; reject them.
     let transform = OrientationArray(result)
@@ -98,7 +101,9 @@ public struct OrientationArray: Hashable, Sendable, CustomStringConvertible {
   public var inverse: OrientationArray {
     precondition(isComplete, "cannot invert an orientation transform with dropped axes: \(self)")
     var result = [Row?](repeating: nil, count: 3)
-    for (n, row) in rows.enumerated() { result[row!.axis] = Row(axis: n, direction: row!.direction) }
+    for (n, row) in rows.enumerated() {
+      result[row!.axis] = Row(axis: n, direction: row!.direction)
+    }
     return OrientationArray(result)
   }
 
@@ -107,7 +112,8 @@ public struct OrientationArray: Hashable, Sendable, CustomStringConvertible {
   ///
   /// - Precondition: `isComplete`.
   public func transformedShape(_ shape: [Int]) -> [Int] {
-    precondition(isComplete && shape.count == 3, "transformedShape needs a complete transform and 3 sizes")
+    precondition(
+      isComplete && shape.count == 3, "transformedShape needs a complete transform and 3 sizes")
     var result = shape
     for (n, row) in rows.enumerated() { result[row!.axis] = shape[n] }
     return result
@@ -123,7 +129,8 @@ public struct OrientationArray: Hashable, Sendable, CustomStringConvertible {
   ///
   /// - Precondition: `isComplete` (nibabel raises `OrientationError` for NaN rows).
   public func inverseAffine(shape: [Int]) -> Affine {
-    precondition(isComplete && shape.count == 3, "inverseAffine needs a complete transform and 3 sizes")
+    precondition(
+      isComplete && shape.count == 3, "inverseAffine needs a complete transform and 3 sizes")
     var entries = [Double](repeating: 0, count: 16)
     for (n, row) in rows.enumerated() {
       let d = Double(row!.direction)
@@ -136,6 +143,8 @@ public struct OrientationArray: Hashable, Sendable, CustomStringConvertible {
 
   /// nibabel-style text, e.g. `[[1, -1], [0, 1], [2, 1]]`, with `[nan, nan]` for a dropped row.
   public var description: String {
-    "[" + rows.map { $0.map { "[\($0.axis), \($0.direction)]" } ?? "[nan, nan]" }.joined(separator: ", ") + "]"
+    "["
+      + rows.map { $0.map { "[\($0.axis), \($0.direction)]" } ?? "[nan, nan]" }.joined(
+        separator: ", ") + "]"
   }
 }

@@ -12,7 +12,9 @@ enum PolarFactor {
   /// Returns `R` row-major (`R[r][c]`), or nil when `m` has a non-finite entry (NumPy's SVD raises
   /// `LinAlgError` then).
   static func orthogonalFactor(_ m: [[Double]], tolerance: Double? = nil) -> [[Double]]? {
-    guard m.count == 3, m.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isFinite) }) else { return nil }
+    guard m.count == 3, m.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isFinite) }) else {
+      return nil
+    }
     // Columns of U start as the columns of M; V accumulates the rotations: M·V = U, Uᵀ U diagonal.
     var u = (0..<3).map { c in (0..<3).map { r in m[r][c] } }  // u[column][row]
     var v: [[Double]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]  // v[column][row]
@@ -20,7 +22,9 @@ enum PolarFactor {
     for _ in 0..<60 {
       var rotated = false
       for (p, q) in [(0, 1), (0, 2), (1, 2)] {
-        var alpha = 0.0, beta = 0.0, gamma = 0.0
+        var alpha = 0.0
+        var beta = 0.0
+        var gamma = 0.0
         for r in 0..<3 {
           alpha += u[p][r] * u[p][r]
           beta += u[q][r] * u[q][r]
@@ -33,10 +37,12 @@ enum PolarFactor {
         let c = 1 / (1 + t * t).squareRoot()
         let s = c * t
         for r in 0..<3 {
-          let up = u[p][r], uq = u[q][r]
+          let up = u[p][r]
+          let uq = u[q][r]
           u[p][r] = c * up - s * uq
           u[q][r] = s * up + c * uq
-          let vp = v[p][r], vq = v[q][r]
+          let vp = v[p][r]
+          let vq = v[q][r]
           v[p][r] = c * vp - s * vq
           v[q][r] = s * vp + c * vq
         }

@@ -6,7 +6,8 @@ extension ImageGrid {
   ///
   /// - Precondition: three non-negative entries each.
   public func padded(lower: [Int], upper: [Int]) -> ImageGrid {
-    precondition(lower.count == 3 && upper.count == 3 && (lower + upper).allSatisfy { $0 >= 0 },
+    precondition(
+      lower.count == 3 && upper.count == 3 && (lower + upper).allSatisfy { $0 >= 0 },
       "padding needs 3 non-negative amounts per side, got \(lower) and \(upper)")
     let newShape = (0..<3).map { shape[$0] + lower[$0] + upper[$0] }
     return ImageGrid(shape: newShape, affine: affine.shiftingVoxelOrigin(by: lower.map { -$0 }))
@@ -31,7 +32,8 @@ extension Volume {
     let newGrid = grid.padded(lower: lower, upper: upper)
     let count = newGrid.voxelCount * channelCount
     let elementSize = MemoryLayout<Voxel>.stride
-    precondition(elementSize == Voxel.scalarType.byteCount, "VoxelScalar \(Voxel.self) is not a plain scalar")
+    precondition(
+      elementSize == Voxel.scalarType.byteCount, "VoxelScalar \(Voxel.self) is not a plain scalar")
     let newVoxels = [Voxel](unsafeUninitializedCapacity: count) { buffer, initialized in
       let destination = UnsafeMutableRawBufferPointer(buffer)
       withUnsafeBytes(of: value) { BlockCopyKernel.fill(destination, with: $0) }
@@ -57,16 +59,25 @@ extension AnyVolume {
   /// `VoxelScalar.init(converting:)` (integers round half away from zero and clamp).
   public func padded(lower: [Int], upper: [Int], value: Double = 0) -> AnyVolume {
     switch self {
-    case .uint8(let v): .uint8(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .uint8(let v):
+      .uint8(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
     case .int8(let v): .int8(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .int16(let v): .int16(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .uint16(let v): .uint16(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .int32(let v): .int32(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .uint32(let v): .uint32(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .int64(let v): .int64(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .uint64(let v): .uint64(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .float32(let v): .float32(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
-    case .float64(let v): .float64(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .int16(let v):
+      .int16(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .uint16(let v):
+      .uint16(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .int32(let v):
+      .int32(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .uint32(let v):
+      .uint32(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .int64(let v):
+      .int64(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .uint64(let v):
+      .uint64(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .float32(let v):
+      .float32(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
+    case .float64(let v):
+      .float64(v.padded(lower: lower, upper: upper, value: .init(converting: value)))
     }
   }
 }

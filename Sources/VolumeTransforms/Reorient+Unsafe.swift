@@ -12,14 +12,19 @@ enum ReorientKernel {
     outputShape: [Int], channels: Int, channelStride: Int, base: Int, steps: [Int]
   ) {
     let count = outputShape[0] * outputShape[1] * outputShape[2] * channels
-    precondition(source.count == count * elementSize && destination.count == count * elementSize,
+    precondition(
+      source.count == count * elementSize && destination.count == count * elementSize,
       "ReorientKernel.gather: buffer sizes do not match the shape")
     guard count > 0 else { return }
     switch elementSize {
-    case 1: gather(UInt8.self, source, destination, outputShape, channels, channelStride, base, steps)
-    case 2: gather(UInt16.self, source, destination, outputShape, channels, channelStride, base, steps)
-    case 4: gather(UInt32.self, source, destination, outputShape, channels, channelStride, base, steps)
-    case 8: gather(UInt64.self, source, destination, outputShape, channels, channelStride, base, steps)
+    case 1:
+      gather(UInt8.self, source, destination, outputShape, channels, channelStride, base, steps)
+    case 2:
+      gather(UInt16.self, source, destination, outputShape, channels, channelStride, base, steps)
+    case 4:
+      gather(UInt32.self, source, destination, outputShape, channels, channelStride, base, steps)
+    case 8:
+      gather(UInt64.self, source, destination, outputShape, channels, channelStride, base, steps)
     default: preconditionFailure("ReorientKernel.gather: unsupported element size \(elementSize)")
     }
   }
@@ -28,9 +33,11 @@ enum ReorientKernel {
     _: T.Type, _ source: UnsafeRawBufferPointer, _ destination: UnsafeMutableRawBufferPointer,
     _ shape: [Int], _ channels: Int, _ channelStride: Int, _ base: Int, _ steps: [Int]
   ) {
-    // Voxel types are trivial and T has the same size and alignment: viewing the bytes as T is valid.
-    let src = source.baseAddress!.assumingMemoryBound(to: T.self)
-    let dst = destination.baseAddress!.assumingMemoryBound(to: T.self)
+    // Raw loads and stores of a trivial type of the voxel's size: valid whatever type the memory is
+    // bound to (Float bits move as UInt32, bit for bit).
+    let src = source.baseAddress!
+    let dst = destination.baseAddress!
+    let size = MemoryLayout<T>.stride
     let (n0, n1, n2) = (shape[0], shape[1], shape[2])
     let (s0, s1, s2) = (steps[0], steps[1], steps[2])
     var out = 0
@@ -38,13 +45,15 @@ enum ReorientKernel {
       for z in 0..<n2 {
         for y in 0..<n1 {
           // Unchecked: base/steps come from a complete transform of this shape, so every index of the
-          // row lies in 0..<count (checked once per call by the size precondition above).
-          let row = src + (base + c * channelStride + y * s1 + z * s2)
-          let outRow = dst + out
+          // row lies in 0..<count (buffer sizes checked once per call by the precondition above).
+          let row = base + c * channelStride + y * s1 + z * s2
           if s0 == 1 {
-            outRow.update(from: row, count: n0)
+            (dst + out * size).copyMemory(from: src + row * size, byteCount: n0 * size)
           } else {
-            for x in 0..<n0 { outRow[x] = row[x * s0] }
+            for x in 0..<n0 {
+              let value = src.load(fromByteOffset: (row + x * s0) * size, as: T.self)
+              dst.storeBytes(of: value, toByteOffset: (out + x) * size, as: T.self)
+            }
           }
           out += n0
         }

@@ -7,17 +7,30 @@ extension ImageGrid {
   ///
   /// - Throws: `OrientationError.Code.undeterminedOrientation` when the affine is non-finite or
   ///   rank-deficient (nibabel raises `LinAlgError` or `ValueError`).
-  public func orientationTransform(to target: Orientation) throws(OrientationError) -> OrientationArray {
+  public func orientationTransform(to target: Orientation) throws(OrientationError)
+    -> OrientationArray
+  {
     guard let start = OrientationArray(ioOrientationOf: affine),
       let transform = start.transform(to: OrientationArray(target))
     else {
+      let found =
+        OrientationArray(ioOrientationOf: affine).map(\.description)
+        ?? "no answer: non-finite entries"
       throw OrientationError(
         code: .undeterminedOrientation,
-        message: "cannot reorient to \(target): the affine is non-finite or singular, so its voxel axes "
-          + "have no world directions (io_orientation gives \(OrientationArray(ioOrientationOf: affine).map(\.description) ?? "no answer")); "
-          + "fix the file's sform/qform", affine: affine)
+        message:
+          "cannot reorient to \(target): the affine is non-finite or singular, so its voxel axes have no "
+          + "world directions (io_orientation gives \(found)); fix the file's sform/qform",
+        affine: affine)
     }
     return transform
+  }
+
+  /// The grid whose voxel axes point towards `target`: the grid of `Volume.reoriented(to:)`.
+  ///
+  /// - Throws: `OrientationError` when the affine has no determinable orientation.
+  public func reoriented(to target: Orientation) throws(OrientationError) -> ImageGrid {
+    reoriented(using: try orientationTransform(to: target))
   }
 
   /// The grid after applying an orientation transform: shape permuted
@@ -27,7 +40,9 @@ extension ImageGrid {
   /// - Precondition: `transform.isComplete`.
   public func reoriented(using transform: OrientationArray) -> ImageGrid {
     if transform.isIdentity { return self }  // as_reoriented returns the image unchanged
-    return ImageGrid(shape: transform.transformedShape(shape), affine: affine * transform.inverseAffine(shape: shape))
+    return ImageGrid(
+      shape: transform.transformedShape(shape),
+      affine: affine * transform.inverseAffine(shape: shape))
   }
 }
 
@@ -46,7 +61,9 @@ extension Volume {
   ///
   /// - Precondition: `transform.isComplete`.
   public func reoriented(using transform: OrientationArray) -> Volume {
-    precondition(transform.isComplete, "reoriented(using:) needs a complete orientation transform, got \(transform)")
+    precondition(
+      transform.isComplete,
+      "reoriented(using:) needs a complete orientation transform, got \(transform)")
     if transform.isIdentity { return self }
     let newGrid = grid.reoriented(using: transform)
     // Source strides of i, j, k in file order, and where output axis a reads from.
@@ -59,12 +76,15 @@ extension Volume {
     }
     let count = voxels.count
     let elementSize = MemoryLayout<Voxel>.stride
-    precondition(elementSize == Voxel.scalarType.byteCount, "VoxelScalar \(Voxel.self) is not a plain scalar")
+    precondition(
+      elementSize == Voxel.scalarType.byteCount, "VoxelScalar \(Voxel.self) is not a plain scalar")
     let newVoxels = [Voxel](unsafeUninitializedCapacity: count) { buffer, initialized in
       voxels.withUnsafeBytes { source in
         ReorientKernel.gather(
-          elementSize: elementSize, source: source, destination: UnsafeMutableRawBufferPointer(buffer),
-          outputShape: newGrid.shape, channels: channelCount, channelStride: grid.voxelCount, base: base,
+          elementSize: elementSize, source: source,
+          destination: UnsafeMutableRawBufferPointer(buffer),
+          outputShape: newGrid.shape, channels: channelCount, channelStride: grid.voxelCount,
+          base: base,
           steps: steps)
       }
       initialized = count
