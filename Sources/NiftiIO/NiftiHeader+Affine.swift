@@ -106,7 +106,7 @@ extension NiftiHeader {
   /// Stores `affine` as both sform and qform, as nibabel `set_sform` + `set_qform` do:
   /// pixdim[1...3] = column norms; qfac = -1 when the normalised rotation has a negative
   /// determinant (its third column then flipped); the quaternion of the nearest orthogonal matrix
-  /// (polar factor, nibabel uses the SVD) with w ≥ 0 (`mat2quat`); `qoffset` = translation.
+  /// (SVD polar factor, `PolarFactor`, as nibabel) with w ≥ 0 (`mat2quat`); `qoffset` = translation.
   mutating func setAffine(_ affine: Affine, code: Int) {
     srow = (0..<3).map { r in (0..<4).map { affine[r, $0] } }
     sformCode = code
@@ -118,7 +118,7 @@ extension NiftiHeader {
       qfac = -1
       for r in 0..<3 { rot[r][2] = -rot[r][2] }
     }
-    let q = quaternion(of: polarOrthogonalFactor(rot))
+    let q = quaternion(of: PolarFactor.orthogonalFactor(rot) ?? rot)
     quaternB = q[1]
     quaternC = q[2]
     quaternD = q[3]
@@ -131,30 +131,6 @@ extension NiftiHeader {
 func determinant3(_ m: [[Double]]) -> Double {
   m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
     + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-}
-
-/// The orthogonal factor of the polar decomposition of a non-singular 3x3 matrix (the `P·Qᵀ` of
-/// its SVD), by Newton's iteration `X ← (X + X⁻ᵀ)/2`, which converges quadratically.
-func polarOrthogonalFactor(_ m: [[Double]]) -> [[Double]] {
-  var x = m
-  for _ in 0..<100 {
-    let det = determinant3(x)
-    guard det != 0, det.isFinite else { return m }
-    // inverse transpose = cofactor matrix / det
-    var next = x
-    var change = 0.0
-    for r in 0..<3 {
-      for c in 0..<3 {
-        let r1 = (r + 1) % 3, r2 = (r + 2) % 3, c1 = (c + 1) % 3, c2 = (c + 2) % 3
-        let cof = x[r1][c1] * x[r2][c2] - x[r1][c2] * x[r2][c1]
-        next[r][c] = 0.5 * (x[r][c] + cof / det)
-        change = max(change, abs(next[r][c] - x[r][c]))
-      }
-    }
-    x = next
-    if change < 1e-15 { break }
-  }
-  return x
 }
 
 /// Unit quaternion [w, x, y, z] with w ≥ 0 of a rotation matrix (Shepperd's method; equals

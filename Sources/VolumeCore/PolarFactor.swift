@@ -8,10 +8,10 @@
 /// (unlike an eigen-decomposition of `MᵀM`), so the rank decision matches NumPy's.
 ///
 /// Complexity: a handful of sweeps of three 3x3 rotations; exact for an already orthogonal `M`.
-enum PolarFactor {
+package enum PolarFactor {
   /// Returns `R` row-major (`R[r][c]`), or nil when `m` has a non-finite entry (NumPy's SVD raises
   /// `LinAlgError` then).
-  static func orthogonalFactor(_ m: [[Double]], tolerance: Double? = nil) -> [[Double]]? {
+  package static func orthogonalFactor(_ m: [[Double]], tolerance: Double? = nil) -> [[Double]]? {
     guard m.count == 3, m.allSatisfy({ $0.count == 3 && $0.allSatisfy(\.isFinite) }) else {
       return nil
     }
