@@ -68,6 +68,19 @@ struct RoundTripTests {
     #expect(try #require(read.header.qformAffine).maxAbsDifference(to: affine) < 1e-6)
   }
 
+  @Test("a dimension above 32767 is written as NIfTI-2 and read back")
+  func nifti2ForLargeDimensions() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let volume = Synthetic.ramp(UInt8.self, shape: [40000, 2, 1], affine: .scaling([0.5, 1, 2], origin: [1, 2, 3]))
+    let url = dir.appendingPathComponent("wide.nii.gz")
+    try NiftiImage(volume).write(to: url)
+    let read = try NiftiImage(contentsOf: url)
+    #expect(read.header.version == .nifti2)
+    #expect(read.grid == volume.grid)
+    #expect(read.volume.converted(to: UInt8.self).voxels == volume.voxels)
+  }
+
   @Test("a failed write leaves nothing behind")
   func failedWrite() throws {
     let dir = try Fixtures.temporaryDirectory()
