@@ -2,8 +2,9 @@
 public protocol VoxelScalar: Numeric, Comparable, Sendable {
   static var scalarType: ScalarType { get }
   /// Converts from Double: floating types round to nearest; integer types round half away from
-  /// zero and clamp to their range (NaN becomes 0), as NumPy's `np.rint`-free cast after
-  /// TPTBox/scipy `output=int16` does (scipy rounds half away from zero and clamps).
+  /// zero and clamp to their range (NaN becomes 0). This is scipy.ndimage's integer output rule
+  /// except for values within an ulp of .5 (scipy adds 0.5 then truncates); the resampler uses its
+  /// own exact conversion for that reason.
   init(converting value: Double)
   /// The value as Double (exact for every type but 64-bit integers beyond 2^53).
   var doubleValue: Double { get }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VolumeCore
 import _TestSupport
-@testable import NiftiIO
+import NiftiIO
 
 /// The verdict reliability.md section 1.4 asks for.
 enum Verdict: Sendable, CustomStringConvertible {

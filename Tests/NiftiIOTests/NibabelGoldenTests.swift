@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VolumeCore
 import _TestSupport
-@testable import NiftiIO
+import NiftiIO
 
 /// What nibabel 5.4.2 reports for a file (scripts/fixtures/make_nifti_goldens.py).
 struct NibabelExpectation: Decodable {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VolumeCore
 import _TestSupport
-@testable import NiftiIO
+import NiftiIO
 
 @Suite("NIfTI writing round-trips")
 struct RoundTripTests {

@@ -67,7 +67,7 @@ extension VibeSegCommand {
         }
         if !spacing.isEmpty {
           let scaled = result.scaledVolume(as: Double.self)
-          let resampled = scaled /* RESAMPLE-PENDING: scaled.rescaled(toSpacing: spacing, order: order, mode: .nearest) */
+          let resampled = scaled.rescaled(toSpacing: spacing, order: order, mode: .nearest)
           let type = dtype ?? (image.scaling == nil ? image.volume.scalarType : .float32)
           result.volume = AnyVolume(resampled).converted(to: type)
           result.scaling = nil

@@ -1,1 +1,0 @@
-// Resampling, reorientation and cropping live here.
