@@ -66,11 +66,15 @@ extension VibeSegCommand {
           result.volume = try image.volume.reoriented(to: Orientation(orientation)!)
         }
         if !spacing.isEmpty {
-          let scaled = result.scaledVolume(as: Double.self)
-          let resampled = scaled.rescaled(toSpacing: spacing, order: order, mode: .nearest)
-          let type = dtype ?? (image.scaling == nil ? image.volume.scalarType : .float32)
-          result.volume = AnyVolume(resampled).converted(to: type)
-          result.scaling = nil
+          if result.scaling == nil {
+            // Resample in the stored type (as TPTBox does), no Double copy of the whole volume.
+            let resampled = result.volume.rescaled(toSpacing: spacing, order: order, mode: .nearest)
+            result.volume = dtype.map { resampled.converted(to: $0) } ?? resampled
+          } else {
+            let resampled = result.scaledVolume(as: Double.self).rescaled(toSpacing: spacing, order: order, mode: .nearest)
+            result.volume = AnyVolume(resampled).converted(to: dtype ?? .float32)
+            result.scaling = nil
+          }
         } else if let dtype, dtype != result.volume.scalarType || result.scaling != nil {
           result.volume = result.scaling == nil
             ? result.volume.converted(to: dtype)
