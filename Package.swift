@@ -8,6 +8,9 @@ let package = Package(
     .library(name: "VolumeCore", targets: ["VolumeCore"]),
     .library(name: "VolumeTransforms", targets: ["VolumeTransforms"]),
     .library(name: "NiftiIO", targets: ["NiftiIO"]),
+    .library(name: "TorchCheckpoint", targets: ["TorchCheckpoint"]),
+    .library(name: "InferenceEngine", targets: ["InferenceEngine"]),
+    .library(name: "NNUNetRuntime", targets: ["NNUNetRuntime"]),
     .executable(name: "vibeseg", targets: ["vibeseg"]),
   ],
   dependencies: [
@@ -17,14 +20,20 @@ let package = Package(
     // C shims: one header of static inline wrappers per Debian C library.
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
+    .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
     .target(name: "VolumeCore"),
     .target(name: "VolumeTransforms", dependencies: ["VolumeCore"]),
     .target(name: "NiftiIO", dependencies: ["VolumeCore", "CZlib", "CDeflate"]),
+    .target(name: "TorchCheckpoint", dependencies: ["CZlib"]),
+    .target(
+      name: "InferenceEngine", dependencies: ["CDNNL"],
+      swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
+    .target(name: "NNUNetRuntime", dependencies: ["VolumeCore", "VolumeTransforms", "TorchCheckpoint", "InferenceEngine"]),
     .executableTarget(
       name: "vibeseg",
       dependencies: [
-        "VolumeCore", "VolumeTransforms", "NiftiIO",
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -32,6 +41,9 @@ let package = Package(
     .testTarget(name: "VolumeCoreTests", dependencies: ["VolumeCore", "_TestSupport"]),
     .testTarget(name: "VolumeTransformsTests", dependencies: ["VolumeTransforms", "_TestSupport"]),
     .testTarget(name: "NiftiIOTests", dependencies: ["NiftiIO", "_TestSupport"]),
+    .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "_TestSupport"]),
+    .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "_TestSupport"]),
+    .testTarget(name: "NNUNetRuntimeTests", dependencies: ["NNUNetRuntime", "TorchCheckpoint", "_TestSupport"]),
     .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
   ]
 )

@@ -1,0 +1,1 @@
+// CPU inference for nnU-Net networks.

@@ -1,0 +1,1 @@
+// nnU-Net v2 model folders and prediction.

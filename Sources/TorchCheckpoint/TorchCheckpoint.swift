@@ -1,0 +1,1 @@
+// Reader for PyTorch .pth checkpoints (zip + restricted unpickler).
