@@ -1,0 +1,79 @@
+import VolumeCore
+
+/// nnU-Net's export (nnunet-inference.md 7): float16 logits back to the cropped original shape
+/// (`resampling_fn_probabilities`, float64 per class, clipped, rounded to float16), logits to
+/// labels (argmax, first maximum wins; or sigmoid > 0.5 per region in `regions_class_order`),
+/// background outside the crop box, `transpose_backward`, on the input's grid.
+struct Exporter {
+  let plans: Plans
+  let configuration: Configuration
+  let labels: LabelLayout
+
+  func restoreLogits(_ logits: [DenseArray<Float16>], using record: PreprocessingRecord) throws -> [DenseArray<Float16>] {
+    let settings = configuration.probabilityResampling
+    return try logits.map { channel in
+      if channel.shape == record.shapeAfterCropping { return channel }
+      let resampled = try NNUNetResampling.resample(DenseArray(shape: channel.shape, values: channel.values.map(Double.init)),
+        to: record.shapeAfterCropping, current: configuration.spacing, new: record.transposedSpacing,
+        order: settings.order, orderZ: settings.orderZ, forceSeparateZ: settings.forceSeparateZ)
+      return DenseArray(shape: resampled.shape, values: resampled.values.map { Float16($0) })
+    }
+  }
+
+  /// Float32 softmax over classes (`torch.softmax(logits.float(), 0)`), or sigmoid for regions.
+  func probabilities(_ logits: [DenseArray<Float16>]) -> [DenseArray<Float>] {
+    let k = logits.count, n = logits[0].count
+    var out = [[Float]](repeating: [Float](repeating: 0, count: n), count: k)
+    if labels.hasRegions {
+      for c in 0..<k { for v in 0..<n { out[c][v] = 1 / (1 + Float.exp(-Float(logits[c].values[v]))) } }
+    } else {
+      for v in 0..<n {
+        var m = -Float.infinity
+        for c in 0..<k { m = max(m, Float(logits[c].values[v])) }
+        var total: Float = 0
+        for c in 0..<k { let e = Float.exp(Float(logits[c].values[v]) - m); out[c][v] = e; total += e }
+        for c in 0..<k { out[c][v] /= total }
+      }
+    }
+    return out.map { DenseArray(shape: logits[0].shape, values: $0) }
+  }
+
+  /// Labels in the cropped, transposed frame.
+  func segmentation<S: BinaryFloatingPoint>(_ scores: [DenseArray<S>]) -> DenseArray<Int> {
+    let n = scores[0].count
+    var seg = [Int](repeating: 0, count: n)
+    if let order = labels.regionsClassOrder, labels.hasRegions {
+      // scores are probabilities (sigmoid) here.
+      for (i, label) in order.enumerated() {
+        for v in 0..<n where scores[i].values[v] > 0.5 { seg[v] = label }
+      }
+    } else {
+      for v in 0..<n {
+        var best = 0
+        var bestValue = scores[0].values[v]
+        for c in 1..<scores.count where scores[c].values[v] > bestValue {
+          best = c
+          bestValue = scores[c].values[v]
+        }
+        seg[v] = labels.allLabels[best]
+      }
+    }
+    return DenseArray(shape: scores[0].shape, values: seg)
+  }
+
+  /// Un-crop (fill outside the box) and transpose back to reader order.
+  func revert<E>(_ array: DenseArray<E>, using record: PreprocessingRecord, fill: E) -> DenseArray<E> {
+    let full = array.shape == record.shapeBeforeCropping ? array : array.embedded(in: record.shapeBeforeCropping, at: record.cropLower, fill: fill)
+    return full.transposed(plans.transposeBackward)
+  }
+}
+
+extension Float {
+  static func exp(_ x: Float) -> Float { expf(x) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif

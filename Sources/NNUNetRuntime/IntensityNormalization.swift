@@ -1,0 +1,83 @@
+/// Per-channel intensity normalisation, reproducing nnU-Net's `default_normalization_schemes.py`
+/// (nnunet-inference.md 5.4) in float32, including NumPy's pairwise summation for mean and std.
+enum IntensityNormalization {
+  static let epsilon: Float = 1e-8
+
+  /// Normalises one cropped channel in place.
+  /// - `mask`: nnU-Net's `seg >= 0` (the hole-filled non-zero mask), used by ZScore when
+  ///   `useMask` is set.
+  static func apply(_ scheme: NormalizationScheme, to x: inout [Float], useMask: Bool, mask: [Bool],
+    properties: IntensityProperties?, channel: Int) throws -> Void {
+    switch scheme {
+    case .zScore:
+      if useMask {
+        let selected = zip(x, mask).compactMap { $1 ? $0 : nil }
+        guard !selected.isEmpty else { return }
+        let (mean, std) = meanAndStd(selected)
+        let divisor = max(std, epsilon)
+        for n in x.indices where mask[n] { x[n] = (x[n] - mean) / divisor }
+      } else {
+        let (mean, std) = meanAndStd(x)
+        let divisor = max(std, epsilon)
+        for n in x.indices { x[n] = (x[n] - mean) / divisor }
+      }
+    case .ct:
+      guard let p = properties else {
+        throw PlansError(.invalidField, "CTNormalization of channel \(channel) needs foreground_intensity_properties_per_channel[\"\(channel)\"]", path: "plans.json")
+      }
+      let lo = Float(p.percentile00_5), hi = Float(p.percentile99_5)
+      let mu = Float(p.mean), sd = Float(max(p.std, Double(epsilon)))
+      for n in x.indices { x[n] = (min(max(x[n], lo), hi) - mu) / sd }
+    case .none:
+      break
+    case .rescaleTo01:
+      let lo = x.min() ?? 0
+      for n in x.indices { x[n] -= lo }
+      let hi = max(x.max() ?? 0, epsilon)
+      for n in x.indices { x[n] /= hi }
+    case .rgbTo01:
+      guard x.allSatisfy({ $0 >= 0 && $0 <= 255 }) else {
+        throw PlansError(.invalidField, "RGBTo01Normalization expects values in 0...255 in channel \(channel)", path: "input")
+      }
+      for n in x.indices { x[n] /= 255 }
+    }
+  }
+
+  /// NumPy's float32 `mean` and `std` (ddof 0) of a contiguous array:
+  /// `mean = f32(f64(S)/N)`, `std = sqrt(f32(f64(S2)/N))` with `S`, `S2` pairwise sums in float32.
+  static func meanAndStd(_ x: [Float]) -> (Float, Float) {
+    let n = Double(x.count)
+    let mean = Float(Double(pairwiseSum(x[...])) / n)
+    let squares = x.map { let d = $0 - mean; return d * d }
+    let variance = Float(Double(pairwiseSum(squares[...])) / n)
+    return (mean, variance.squareRoot())
+  }
+
+  /// NumPy's `pairwise_sum` for float32 (`0 +` the sum of a contiguous array): fewer than 8
+  /// elements summed in order; up to 128 with eight interleaved accumulators combined as
+  /// `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))` plus the remainder in order; above that split at
+  /// `n/2 - (n/2 % 8)` and add the halves.
+  static func pairwiseSum(_ a: ArraySlice<Float>) -> Float {
+    let n = a.count
+    let start = a.startIndex
+    if n < 8 {
+      var res: Float = 0
+      for v in a { res += v }
+      return res
+    }
+    if n <= 128 {
+      var r = [Float](a[start..<(start + 8)])
+      var i = 8
+      while i < n - n % 8 {
+        for j in 0..<8 { r[j] += a[start + i + j] }
+        i += 8
+      }
+      var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+      while i < n { res += a[start + i]; i += 1 }
+      return res
+    }
+    var n2 = n / 2
+    n2 -= n2 % 8
+    return pairwiseSum(a[start..<(start + n2)]) + pairwiseSum(a[(start + n2)...])
+  }
+}

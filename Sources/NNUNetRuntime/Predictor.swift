@@ -1,0 +1,107 @@
+import VolumeCore
+
+/// What `Predictor.predict` returns, on the input's grid.
+public struct Prediction: Sendable {
+  /// Label values (`LabelLayout.allLabels`, or `regions_class_order` values).
+  public var labels: Volume<UInt16>
+  /// Per-class probabilities (softmax, or sigmoid per region) as channels, when requested.
+  public var probabilities: Volume<Float>?
+  public var record: PreprocessingRecord
+}
+
+/// Settings of one prediction run; defaults equal `nnUNetv2_predict`'s.
+public struct PredictionOptions: Sendable {
+  /// `tile_step_size` (fraction of the patch), nnU-Net's default 0.5.
+  public var stepSize = 0.5
+  /// Test-time mirroring over the axes the checkpoint allows (`--disable_tta` turns it off).
+  public var mirroring = true
+  public var saveProbabilities = false
+  public init() {}
+}
+
+/// nnU-Net v2's `predict_from_files` for one case, step by step (nnunet-inference.md 5–8).
+///
+/// ```swift
+/// let predictor = Predictor(bundle: bundle, networks: foldNetworks, mirrorAxes: [0, 1, 2])
+/// let prediction = try predictor.predict(channels)
+/// ```
+public struct Predictor {
+  public let bundle: ModelBundle
+  /// One network per fold, in fold order.
+  public let networks: [TileNetwork]
+  /// `inference_allowed_mirroring_axes` from the first fold's checkpoint (nil: no mirroring).
+  public let mirrorAxes: [Int]?
+  public var options: PredictionOptions
+
+  public init(bundle: ModelBundle, networks: [TileNetwork], mirrorAxes: [Int]?, options: PredictionOptions = PredictionOptions()) {
+    self.bundle = bundle
+    self.networks = networks
+    self.mirrorAxes = mirrorAxes
+    self.options = options
+  }
+
+  /// Checks the channels: the model's count, one shape, one spacing (nnU-Net's SimpleITKIO).
+  public static func checkChannels(_ channels: [Volume<Float>], names: [String], expected: Int) throws {
+    guard channels.count == expected else {
+      throw PlansError(.invalidField, "the model needs \(expected) input channel(s), \(channels.count) given", path: names.first ?? "input")
+    }
+    for (n, c) in channels.enumerated().dropFirst() {
+      guard c.grid.shape == channels[0].grid.shape else {
+        throw PlansError(.invalidField, "channel \(n) has shape \(c.grid.shape), channel 0 has \(channels[0].grid.shape)", path: names[n])
+      }
+      let a = c.grid.spacingMillimeters, b = channels[0].grid.spacingMillimeters
+      guard zip(a, b).allSatisfy({ abs($0 - $1) <= 1e-5 * max(1, abs($1)) }) else {
+        throw PlansError(.invalidField, "channel \(n) has spacing \(a), channel 0 has \(b)", path: names[n])
+      }
+      guard c.channelCount == 1 else {
+        throw PlansError(.invalidField, "channel files must be 3-D (this one has \(c.channelCount) volumes)", path: names[n])
+      }
+    }
+  }
+
+  public func predict(_ channels: [Volume<Float>]) throws -> Prediction {
+    let configuration = bundle.configuration
+    guard configuration.architecture.dimension == 3 else {
+      throw PlansError(.unsupported, "2-D configurations are not supported yet", path: bundle.directory.path)
+    }
+    let preprocessor = Preprocessor(plans: bundle.plans, configuration: configuration)
+    let (data, record) = try preprocessor.prepare(channels)
+    let axes = options.mirroring ? (mirrorAxes ?? []) : []
+    var ensemble: [DenseArray<Float16>]? = nil
+    for network in networks {
+      let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, network: network, mirrorAxes: axes, stepSize: options.stepSize)
+      if var sum = ensemble {
+        for c in sum.indices { for v in 0..<sum[c].count { sum[c].values[v] = Float16(Float(sum[c].values[v]) + Float(logits[c].values[v])) } }
+        ensemble = sum
+      } else {
+        ensemble = logits
+      }
+    }
+    guard var logits = ensemble else { throw PlansError(.missingFile, "no fold to run", path: bundle.directory.path) }
+    if networks.count > 1 {
+      let n = Float(networks.count)
+      for c in logits.indices { for v in 0..<logits[c].count { logits[c].values[v] = Float16(Float(logits[c].values[v]) / n) } }
+    }
+    let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels)
+    let restored = try exporter.restoreLogits(logits, using: record)
+    let grid = channels[0].grid
+    var probabilityVolume: Volume<Float>? = nil
+    let segmentation: DenseArray<Int>
+    if options.saveProbabilities || bundle.labels.hasRegions {
+      let probabilities = exporter.probabilities(restored)
+      segmentation = exporter.segmentation(probabilities)
+      if options.saveProbabilities {
+        let background: Float = bundle.labels.hasRegions ? 0 : 1
+        var values = [Float]()
+        for (c, p) in probabilities.enumerated() {
+          values += exporter.revert(p, using: record, fill: c == 0 ? background : 0).values
+        }
+        probabilityVolume = Volume(grid: grid, channelCount: probabilities.count, voxels: values)
+      }
+    } else {
+      segmentation = exporter.segmentation(restored)
+    }
+    let labels = exporter.revert(segmentation, using: record, fill: 0)
+    return Prediction(labels: Volume(grid: grid, voxels: labels.values.map { UInt16($0) }), probabilities: probabilityVolume, record: record)
+  }
+}

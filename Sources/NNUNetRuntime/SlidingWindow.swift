@@ -1,0 +1,209 @@
+/// A network that maps one tile `[C, p0, p1, p2]` (C order) to logits `[K, p0, p1, p2]`.
+public protocol TileNetwork {
+  var inputChannelCount: Int { get }
+  var outputChannelCount: Int { get }
+  func logits(forTile tile: [Float], shape: [Int]) throws -> [Float]
+}
+
+/// nnU-Net's sliding-window prediction (nnunet-inference.md 6.1–6.5), with its float16
+/// accumulation reproduced: tile logits (float32) weighted by the float16 Gaussian map are added
+/// to float16 accumulators (`fp16(fp32(acc) + p)`), the weight map likewise, and the result is
+/// `fp16(acc / weight)`.
+enum SlidingWindow {
+  /// Per-axis tile starts (`compute_steps_for_sliding_window`): `num = ceil((n-p)/(p·s)) + 1`,
+  /// step `(n-p)/(num-1)` in float64, starts rounded half to even.
+  static func tileStarts(size n: Int, patch p: Int, stepSize s: Double) -> [Int] {
+    precondition(n >= p, "image smaller than the patch must be padded first")
+    let target = Double(p) * s
+    let count = Int((Double(n - p) / target).rounded(.up)) + 1
+    guard count > 1 else { return [0] }
+    let actual = Double(n - p) / Double(count - 1)
+    return (0..<count).map { Int((actual * Double($0)).rounded(.toNearestOrEven)) }
+  }
+
+  /// `pad_nd_image` to at least the patch: lower `diff/2`, upper the rest.
+  static func padding(shape: [Int], patch: [Int]) -> (lower: [Int], padded: [Int]) {
+    let padded = zip(shape, patch).map { max($0, $1) }
+    return ((0..<3).map { (padded[$0] - shape[$0]) / 2 }, padded)
+  }
+
+  /// The float16 Gaussian importance map (`compute_gaussian`, sigma_scale 1/8, value_scaling 10):
+  /// a separable fp64 Gaussian of σ = p/8 truncated at `int(4σ + 0.5)` with its peak at `p/2`,
+  /// normalised so the peak is 10, converted fp64 → fp32 → fp16, zeros replaced by the smallest
+  /// non-zero value. C order.
+  static func gaussian(patch: [Int]) -> [Float16] {
+    let kernels: [[Double]] = patch.map { p in
+      let sigma = Double(p) / 8
+      let radius = Int(4 * sigma + 0.5)
+      var w = (-radius...radius).map { j in ((-0.5 / (sigma * sigma)) * Double(j * j)).exponential }
+      let total = pairwiseSum(w[...])
+      w = w.map { $0 / total }
+      return (0..<p).map { i in abs(i - p / 2) <= radius ? w[i - p / 2 + radius] : 0 }
+    }
+    var g = [Double]()
+    g.reserveCapacity(patch.reduce(1, *))
+    for a in kernels[0] { for b in kernels[1] { for c in kernels[2] { g.append((a * b) * c) } } }
+    let scale = g.max()! / 10
+    var out = g.map { Float16(Float($0 / scale)) }
+    let smallest = out.filter { $0 != 0 }.min() ?? 1
+    for n in out.indices where out[n] == 0 { out[n] = smallest }
+    return out
+  }
+
+  /// NumPy's float64 pairwise sum (same scheme as the float32 one).
+  static func pairwiseSum(_ a: ArraySlice<Double>) -> Double {
+    let n = a.count, start = a.startIndex
+    if n < 8 { return a.reduce(0, +) }
+    if n <= 128 {
+      var r = Array(a[start..<(start + 8)])
+      var i = 8
+      while i < n - n % 8 {
+        for j in 0..<8 { r[j] += a[start + i + j] }
+        i += 8
+      }
+      var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+      while i < n { res += a[start + i]; i += 1 }
+      return res
+    }
+    var n2 = n / 2
+    n2 -= n2 % 8
+    return pairwiseSum(a[start..<(start + n2)]) + pairwiseSum(a[(start + n2)...])
+  }
+
+  /// Mirroring combinations in `itertools.combinations` order over the allowed axes.
+  static func mirrorCombinations(_ axes: [Int]) -> [[Int]] {
+    var result = [[Int]]()
+    for size in 1...max(1, axes.count) where size <= axes.count {
+      func combine(_ start: Int, _ current: [Int]) {
+        if current.count == size { result.append(current); return }
+        for n in start..<axes.count { combine(n + 1, current + [axes[n]]) }
+      }
+      combine(0, [])
+    }
+    return result
+  }
+
+  /// Reverses the given spatial axes of a `[C, p0, p1, p2]` C-order tile.
+  static func flipped(_ tile: [Float], channels: Int, shape: [Int], axes: [Int]) -> [Float] {
+    guard !axes.isEmpty else { return tile }
+    var out = tile
+    let (s0, s1, s2) = (shape[0], shape[1], shape[2])
+    let f0 = axes.contains(0), f1 = axes.contains(1), f2 = axes.contains(2)
+    for c in 0..<channels {
+      let base = c * s0 * s1 * s2
+      for a in 0..<s0 {
+        let sa = f0 ? s0 - 1 - a : a
+        for b in 0..<s1 {
+          let sb = f1 ? s1 - 1 - b : b
+          let dst = base + (a * s1 + b) * s2, src = base + (sa * s1 + sb) * s2
+          if f2 {
+            for x in 0..<s2 { out[dst + x] = tile[src + s2 - 1 - x] }
+          } else {
+            for x in 0..<s2 { out[dst + x] = tile[src + x] }
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// One tile with test-time mirroring: `pred = net(x)`, then for each axis combination
+  /// `pred += flip(net(flip(x)))`, finally `pred /= (combinations + 1)`, all in float32.
+  static func mirroredLogits(_ network: TileNetwork, tile: [Float], channels: Int, shape: [Int], mirrorAxes: [Int]) throws -> [Float] {
+    var pred = try network.logits(forTile: tile, shape: [channels] + shape)
+    let combinations = mirrorAxes.isEmpty ? [] : mirrorCombinations(mirrorAxes)
+    let k = network.outputChannelCount
+    for axes in combinations {
+      let out = try network.logits(forTile: flipped(tile, channels: channels, shape: shape, axes: axes), shape: [channels] + shape)
+      let back = flipped(out, channels: k, shape: shape, axes: axes)
+      for n in pred.indices { pred[n] += back[n] }
+    }
+    if !combinations.isEmpty {
+      let divisor = Float(combinations.count + 1)
+      for n in pred.indices { pred[n] /= divisor }
+    }
+    return pred
+  }
+
+  /// Sliding-window logits for a preprocessed case `[C, X, Y, Z]`: float16 `[K, X, Y, Z]`.
+  static func predict(_ data: [DenseArray<Float>], patch: [Int], network: TileNetwork, mirrorAxes: [Int], stepSize: Double) throws -> [DenseArray<Float16>] {
+    let channels = data.count
+    let shape = data[0].shape
+    let (padLower, padded) = padding(shape: shape, patch: patch)
+    let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
+    let gaussian = gaussian(patch: patch)
+    let k = network.outputChannelCount
+    let voxels = padded.reduce(1, *)
+    var logits = [[Float16]](repeating: [Float16](repeating: 0, count: voxels), count: k)
+    var weights = [Float16](repeating: 0, count: voxels)
+    let starts = (0..<3).map { tileStarts(size: padded[$0], patch: patch[$0], stepSize: stepSize) }
+    let tileVoxels = patch.reduce(1, *)
+    for sx in starts[0] {
+      for sy in starts[1] {
+        for sz in starts[2] {
+          var tile = [Float]()
+          tile.reserveCapacity(channels * tileVoxels)
+          for c in 0..<channels {
+            let values = input[c].values
+            for a in 0..<patch[0] {
+              for b in 0..<patch[1] {
+                let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
+                tile.append(contentsOf: values[row..<(row + patch[2])])
+              }
+            }
+          }
+          let p = try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes)
+          var t = 0
+          for a in 0..<patch[0] {
+            for b in 0..<patch[1] {
+              let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
+              for z in 0..<patch[2] {
+                let g = gaussian[t]
+                weights[row + z] = Float16(Float(weights[row + z]) + Float(g))
+                t += 1
+              }
+            }
+          }
+          for c in 0..<k {
+            var t = 0
+            let base = c * tileVoxels
+            for a in 0..<patch[0] {
+              for b in 0..<patch[1] {
+                let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
+                for z in 0..<patch[2] {
+                  let weighted = p[base + t] * Float(gaussian[t])
+                  logits[c][row + z] = Float16(Float(logits[c][row + z]) + weighted)
+                  t += 1
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    var result = [DenseArray<Float16>]()
+    for c in 0..<k {
+      var normalised = [Float16](repeating: 0, count: voxels)
+      for n in 0..<voxels { normalised[n] = Float16(Float(logits[c][n]) / Float(weights[n])) }
+      guard !normalised.contains(where: { $0.isInfinite }) else {
+        throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
+      }
+      let full = DenseArray(shape: padded, values: normalised)
+      result.append(padded == shape ? full : full.cropped(lower: padLower, upper: (0..<3).map { padLower[$0] + shape[$0] }))
+    }
+    return result
+  }
+}
+
+extension Double {
+  /// e^x (Foundation-free).
+  var exponential: Double { _exp(self) }
+}
+
+#if canImport(Glibc)
+import Glibc
+private func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+#else
+import Darwin
+private func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+#endif
