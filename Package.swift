@@ -11,6 +11,9 @@ let package = Package(
     .library(name: "TorchCheckpoint", targets: ["TorchCheckpoint"]),
     .library(name: "InferenceEngine", targets: ["InferenceEngine"]),
     .library(name: "NNUNetRuntime", targets: ["NNUNetRuntime"]),
+    .library(name: "Morphology", targets: ["Morphology"]),
+    .library(name: "Evaluation", targets: ["Evaluation"]),
+    .library(name: "VibeSegKit", targets: ["VibeSegKit"]),
     .executable(name: "vibeseg", targets: ["vibeseg"]),
   ],
   dependencies: [
@@ -21,6 +24,7 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CDeflate", path: "Sources/CDeflate"),
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+    .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
 
     .target(name: "VolumeCore"),
     .target(name: "VolumeTransforms", dependencies: ["VolumeCore"]),
@@ -30,10 +34,15 @@ let package = Package(
       name: "InferenceEngine", dependencies: ["CDNNL"],
       swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
     .target(name: "NNUNetRuntime", dependencies: ["VolumeCore", "VolumeTransforms", "TorchCheckpoint", "InferenceEngine"]),
+    .target(name: "Morphology", dependencies: ["VolumeCore"]),
+    .target(name: "Evaluation", dependencies: ["VolumeCore", "Morphology"]),
+    .target(
+      name: "VibeSegKit",
+      dependencies: ["VolumeCore", "VolumeTransforms", "NiftiIO", "NNUNetRuntime", "Morphology", "Evaluation", "CPNG", "CZlib"]),
     .executableTarget(
       name: "vibeseg",
       dependencies: [
-        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime",
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "VibeSegKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -44,6 +53,9 @@ let package = Package(
     .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "_TestSupport"]),
     .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "_TestSupport"]),
     .testTarget(name: "NNUNetRuntimeTests", dependencies: ["NNUNetRuntime", "TorchCheckpoint", "_TestSupport"]),
+    .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
+    .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
   ]
 )

@@ -2,9 +2,10 @@
 # System (Debian) packages VibeSeg builds against. Run as root (or with sudo).
 #   zlib1g-dev    — streaming gzip inflate with CRC32/ISIZE verification (reading .nii.gz)
 #   libdeflate-dev — fast whole-buffer gzip compression (writing .nii.gz, multi-threaded members)
+#   libpng-dev    — PNG encoding of QC previews
 #   libdnnl-dev   — oneDNN 2.6: the 3-D convolutions of the inference engine (blocked nCdhw8c layout)
 set -euo pipefail
-packages=(zlib1g-dev libdeflate-dev libdnnl-dev)
+packages=(zlib1g-dev libdeflate-dev libdnnl-dev libpng-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,1 @@
+// Segmentation metrics and statistics.

@@ -1,0 +1,1 @@
+// Connected components, hole filling, distance transforms.

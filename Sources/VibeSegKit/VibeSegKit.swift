@@ -1,0 +1,1 @@
+// What users mean by VibeSeg: pipelines, statistics, previews.
