@@ -38,7 +38,7 @@ let package = Package(
     .target(name: "Evaluation", dependencies: ["VolumeCore", "Morphology"]),
     .target(
       name: "VibeSegKit",
-      dependencies: ["VolumeCore", "VolumeTransforms", "NiftiIO", "NNUNetRuntime", "Morphology", "Evaluation", "CPNG", "CZlib"]),
+      dependencies: ["VolumeCore", "VolumeTransforms", "NiftiIO", "Morphology", "Evaluation", "CPNG", "CZlib"]),
     .executableTarget(
       name: "vibeseg",
       dependencies: [

@@ -1,1 +1,0 @@
-// CPU inference for nnU-Net networks.
