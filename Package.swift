@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The numerical modules are compiled with optimisation even in debug builds: the test suite runs
+/// real resampling and network passes, which take minutes unoptimised and seconds optimised.
+let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
   name: "VibeSeg",
   platforms: [.macOS(.v14)],
@@ -26,23 +30,25 @@ let package = Package(
     .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
 
-    .target(name: "VolumeCore"),
-    .target(name: "VolumeTransforms", dependencies: ["VolumeCore"]),
-    .target(name: "NiftiIO", dependencies: ["VolumeCore", "CZlib", "CDeflate"]),
+    .target(name: "VolumeCore", swiftSettings: optimizedEvenInDebug),
+    .target(name: "VolumeTransforms", dependencies: ["VolumeCore"], swiftSettings: optimizedEvenInDebug),
+    .target(name: "NiftiIO", dependencies: ["VolumeCore", "CZlib", "CDeflate"], swiftSettings: optimizedEvenInDebug),
     .target(name: "TorchCheckpoint", dependencies: ["CZlib"]),
     .target(
       name: "InferenceEngine", dependencies: ["CDNNL"],
       swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
-    .target(name: "NNUNetRuntime", dependencies: ["VolumeCore", "VolumeTransforms", "TorchCheckpoint", "InferenceEngine"]),
+    .target(
+      name: "NNUNetRuntime", dependencies: ["VolumeCore", "VolumeTransforms", "TorchCheckpoint", "InferenceEngine"],
+      swiftSettings: optimizedEvenInDebug),
     .target(name: "Morphology", dependencies: ["VolumeCore"]),
     .target(name: "Evaluation", dependencies: ["VolumeCore", "Morphology"]),
     .target(
       name: "VibeSegKit",
-      dependencies: ["VolumeCore", "VolumeTransforms", "NiftiIO", "Morphology", "Evaluation", "CPNG", "CZlib"]),
+      dependencies: ["VolumeCore", "VolumeTransforms", "NiftiIO", "NNUNetRuntime", "Morphology", "Evaluation", "CPNG", "CZlib"]),
     .executableTarget(
       name: "vibeseg",
       dependencies: [
-        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "VibeSegKit",
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "VibeSegKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -52,7 +58,7 @@ let package = Package(
     .testTarget(name: "NiftiIOTests", dependencies: ["NiftiIO", "_TestSupport"]),
     .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "_TestSupport"]),
     .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "_TestSupport"]),
-    .testTarget(name: "NNUNetRuntimeTests", dependencies: ["NNUNetRuntime", "TorchCheckpoint", "_TestSupport"]),
+    .testTarget(name: "NNUNetRuntimeTests", dependencies: ["NNUNetRuntime", "TorchCheckpoint", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),

@@ -88,11 +88,12 @@ extension TorchCheckpoint {
   ///   lies inside it.
   public func tensor(_ reference: TensorReference, key: String) throws(CheckpointError) -> StoredTensor {
     guard storages[reference.storage.key] == reference.storage else {
-      throw CheckpointError(.invalidTensor, "storage \(reference.storage.key) is not in this checkpoint", path: path, context: key)
+      throw CheckpointError(
+        .invalidTensor, "storage \(reference.storage.key) is not in this checkpoint", path: path, context: key)
     }
     let limits = CheckpointLimits.default
     if let problem = reference.viewProblem(maxRank: limits.maxTensorRank, maxElements: limits.maxTensorElements) {
-      throw CheckpointError(.invalidTensor, problem, path: path, context: key)
+      throw CheckpointError(problem.code, problem.message, path: path, context: key)
     }
     return StoredTensor(key: key, reference: reference, reader: reader)
   }

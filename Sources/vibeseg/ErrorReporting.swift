@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import NiftiIO
 import VolumeTransforms
+import NNUNetRuntime
+import TorchCheckpoint
+import InferenceEngine
 
 /// The exit code for an error, following reliability.md's house decisions (BSD sysexits).
 func exitCode(for error: Error) -> Int32 {
@@ -14,6 +17,9 @@ func exitCode(for error: Error) -> Int32 {
     case .cannotCreateOutput: 73
     }
   case is OrientationError: 65
+  case let e as PlansError: e.code == .missingFile ? 69 : 65
+  case is CheckpointError: 65
+  case is EngineError: 65
   default: 70
   }
 }

@@ -6,9 +6,9 @@ struct VibeSegCommand: ParsableCommand {
     commandName: "vibeseg",
     abstract: "Whole-body MRI segmentation (nnU-Net / TotalVibeSegmentator) in Swift.",
     discussion: """
-      Exit codes (BSD sysexits): 0 success, 64 usage error, 65 input data rejected, \
+      Exit codes (BSD sysexits): 0 success, 64 usage error, 65 input data rejected, 69 model unavailable, \
       66 input missing or unreadable, 70 internal error, 73 cannot create output, 74 I/O error.
       """,
     version: "0.1.0",
-    subcommands: [Info.self, Convert.self])
+    subcommands: [Info.self, Convert.self, Preview.self, Stats.self, Evaluate.self, ModelInfo.self, Predict.self])
 }

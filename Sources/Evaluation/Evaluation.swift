@@ -1,1 +1,0 @@
-// Segmentation metrics and statistics.

@@ -1,0 +1,110 @@
+import CDNNL
+
+/// A oneDNN forward-inference convolution descriptor, before binding memory.
+///
+/// Padding: PyTorch pads `k // 2` on both sides and drops what the stride does not reach; oneDNN
+/// wants the right padding that makes `(n - k + left + right) / s + 1` equal the output size, so
+/// `right = (out - 1)·s + k - n - left` (possibly smaller than `left`, never larger).
+final class ConvolutionDescriptor {
+  let pd: dnnl_primitive_desc_t
+  private var owned = true
+
+  /// - Parameters:
+  ///   - src, dst: memory descriptors (a concrete layout, or `any` to let oneDNN choose).
+  ///   - weightDims: `[Cout, Cin, kd, kh, kw]`; the weights layout is always `any`.
+  ///   - hasBias: a 1-D `[Cout]` bias.
+  init(
+    _ runtime: DNNLRuntime, src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, weightDims: [Int], hasBias: Bool,
+    inputSpatial: [Int], outputSpatial: [Int], kernel: [Int], stride: [Int], name: String
+  ) throws {
+    var srcMD = src
+    var dstMD = dst
+    var weightsMD = try MemoryLayout5D.descriptor(weightDims, dnnl_format_tag_any)
+    var biasMD = try MemoryLayout5D.descriptor([weightDims[0]], dnnl_a)
+    let left = kernel.map { Int64($0 / 2) }
+    var right = [Int64](repeating: 0, count: 3)
+    for axis in 0..<3 {
+      let reach = (outputSpatial[axis] - 1) * stride[axis] + kernel[axis] - inputSpatial[axis]
+      right[axis] = Int64(reach) - left[axis]
+    }
+    let strides = stride.map(Int64.init)
+    var desc = dnnl_convolution_desc_t()
+    let status = withUnsafeMutablePointer(to: &biasMD) { bias in
+      dnnl_convolution_forward_desc_init(
+        &desc, dnnl_forward_inference, dnnl_convolution_direct, &srcMD, &weightsMD, hasBias ? bias : nil, &dstMD,
+        strides, left, right)
+    }
+    try dnnlCheck(status, "convolution descriptor \(name)")
+    var pd: dnnl_primitive_desc_t? = nil
+    try withUnsafePointer(to: &desc) { d in
+      try dnnlCheck(
+        dnnl_primitive_desc_create(&pd, UnsafeRawPointer(d), nil, runtime.engine, nil), "convolution \(name)")
+    }
+    self.pd = pd!
+  }
+
+  func md(_ what: dnnl_query_t) -> dnnl_memory_desc_t {
+    dnnl_primitive_desc_query_md(pd, what, 0)!.pointee
+  }
+
+  /// Hands the descriptor to a `BoundPrimitive`, which destroys it.
+  func release() -> dnnl_primitive_desc_t {
+    owned = false
+    return pd
+  }
+
+  deinit { if owned { dnnl_primitive_desc_destroy(pd) } }
+}
+
+/// Weights and biases in the layouts the primitives asked for, reordered once and shared by every
+/// tile shape whose primitive asks for the same layout.
+final class PreparedWeights {
+  private let runtime: DNNLRuntime
+  private var weights: [String: [(md: dnnl_memory_desc_t, buffer: AlignedBuffer)]] = [:]
+  private var biases: [String: AlignedBuffer] = [:]
+
+  init(_ runtime: DNNLRuntime) { self.runtime = runtime }
+
+  /// The weights under `key` in layout `md`: reordered from an already prepared layout of the
+  /// same key when there is one, else from the plain OIDHW `values` of `dims` (so the plain copy
+  /// is needed only until the first plan exists).
+  func weights(_ key: String, dims: [Int], values: () -> [Float]?, layout md: dnnl_memory_desc_t) throws
+    -> UnsafeMutableRawPointer
+  {
+    let existing = weights[key] ?? []
+    if let hit = existing.first(where: { MemoryLayout5D.equal($0.md, md) }) { return hit.buffer.pointer }
+    let buffer = AlignedBuffer(byteCount: MemoryLayout5D.byteCount(md))
+    if let source = existing.first {
+      try reorderOnce(runtime, from: source.md, source.buffer.pointer, to: md, buffer.pointer)
+    } else {
+      guard var plain = values() else {
+        throw EngineError(.backendFailure, "\(key): weights were released before they were prepared", key: key)
+      }
+      precondition(plain.count == dims.reduce(1, *))
+      let plainMD = try MemoryLayout5D.descriptor(dims, dnnl_abcde)
+      try plain.withUnsafeMutableBytes { src in
+        try reorderOnce(runtime, from: plainMD, src.baseAddress!, to: md, buffer.pointer)
+      }
+    }
+    weights[key, default: []].append((md, buffer))
+    return buffer.pointer
+  }
+
+  /// The bias under `key` as an aligned float array.
+  func bias(_ key: String, values: () -> [Float]?) throws -> UnsafeMutableRawPointer {
+    if let hit = biases[key] { return hit.pointer }
+    guard let v = values() else {
+      throw EngineError(.backendFailure, "\(key): bias was released before it was prepared", key: key)
+    }
+    let buffer = AlignedBuffer(byteCount: v.count * 4)
+    v.withUnsafeBytes { buffer.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    biases[key] = buffer
+    return buffer.pointer
+  }
+
+  /// Bytes held by the prepared tensors.
+  var byteCount: Int {
+    weights.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.buffer.byteCount } }
+      + biases.values.reduce(0) { $0 + $1.byteCount }
+  }
+}

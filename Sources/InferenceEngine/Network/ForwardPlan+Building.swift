@@ -1,0 +1,168 @@
+import CDNNL
+
+/// Building a plan: walks the `NetworkGraph` once for a tile shape (nnunet-inference.md 3.3 and
+/// 3.4), creating a primitive or kernel step per op and assigning buffers.
+///
+/// Layout: activations are `nCdhw8c` everywhere; the first convolution reads the plain input
+/// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; the
+/// logits are converted back to plain by `run`. Skip connections are written by the encoder
+/// straight into the second half of the decoder's concatenation buffer `[upsampled, skip]` when
+/// the skip's channel count is a multiple of 8 (every real nnU-Net network), else copied there.
+struct PlanBuilder {
+  let graph: NetworkGraph
+  let plan: ForwardPlan
+  let prepared: PreparedWeights
+  /// Plain weights by key; nil once released (then prepared layouts are the source).
+  let weights: [String: [Float]]?
+  var slope: Float { Float(graph.spec.nonlinearity.negativeSlope) }
+  var threads: Int { plan.threads }
+  var runtime: DNNLRuntime { plan.runtime }
+
+  enum Source {
+    case plainInput
+    case blocked(BlockedTensor)
+  }
+
+  // MARK: activations
+
+  func acquire(channels: Int, spatial: [Int]) -> Activation {
+    let blocks = (channels + 7) / 8
+    let slot = plan.pool.acquire(floats: blocks * 8 * spatial.reduce(1, *))
+    return Activation(
+      tensor: BlockedTensor(base: plan.pool.floats(slot), channels: channels, spatial: spatial), slot: slot)
+  }
+
+  func release(_ a: Activation) {
+    if let slot = a.slot, !a.retained { plan.pool.release(slot) }
+  }
+
+  // MARK: ops
+
+  /// A convolution `src -> dst` of `layer`, or of an explicit weight set (`override`: the 1x1x1
+  /// form of a transposed convolution).
+  func conv(
+    _ layer: ConvLayer, from src: Source, to dst: BlockedTensor, inputSpatial: [Int],
+    override: (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)? = nil
+  ) throws {
+    let weightDims = override?.dims ?? layer.weightShape
+    let srcMD: dnnl_memory_desc_t
+    switch src {
+    case .plainInput:
+      srcMD = try MemoryLayout5D.descriptor([1, plan.inputChannels] + inputSpatial, dnnl_format_tag_any)
+    case .blocked(let t): srcMD = try t.descriptor()
+    }
+    let dstMD = try dst.descriptor()
+    let descriptor = try ConvolutionDescriptor(
+      runtime, src: srcMD, dst: dstMD, weightDims: weightDims, hasBias: override != nil || layer.hasBias,
+      inputSpatial: inputSpatial, outputSpatial: dst.spatial, kernel: layer.kernel, stride: layer.stride,
+      name: layer.module)
+    let chosenSrc = descriptor.md(dnnl_query_src_md)
+    let srcPointer: UnsafeMutableRawPointer
+    switch src {
+    case .blocked(let t): srcPointer = t.raw
+    case .plainInput:
+      let plainMD = try MemoryLayout5D.descriptor([1, plan.inputChannels] + inputSpatial, dnnl_abcde)
+      if MemoryLayout5D.equal(plainMD, chosenSrc) {
+        srcPointer = plan.input.pointer
+      } else {
+        let staged = AlignedBuffer(byteCount: MemoryLayout5D.byteCount(chosenSrc))
+        plan.ownedBuffers.append(staged)
+        let reorder = try makeReorder(
+          runtime, from: plainMD, plan.input.pointer, to: chosenSrc, staged.pointer, name: "input reorder")
+        plan.primitives.append(reorder)
+        plan.steps.append(.init(kind: .reorder, label: "input reorder") { [runtime] in try reorder.execute(runtime) })
+        srcPointer = staged.pointer
+      }
+    }
+    let weightsMD = descriptor.md(dnnl_query_weights_md)
+    let key = override?.key ?? layer.weightKey
+    let plainWeights = override?.weights ?? { weights?[layer.weightKey] }
+    let weightPointer = try prepared.weights(key, dims: weightDims, values: plainWeights, layout: weightsMD)
+    if !plan.weightStores.contains(where: { $0 === prepared }) { plan.weightStores.append(prepared) }
+    var arguments: [(Int32, DNNLMemory)] = [
+      (DNNL_ARG_SRC, try DNNLMemory(chosenSrc, runtime, srcPointer)),
+      (DNNL_ARG_WEIGHTS, try DNNLMemory(weightsMD, runtime, weightPointer)),
+      (DNNL_ARG_DST, try DNNLMemory(dstMD, runtime, dst.raw)),
+    ]
+    if override != nil || layer.hasBias {
+      let biasKey = override.map { $0.key + ".bias" } ?? layer.biasKey
+      let biasValues = override?.bias ?? { weights?[layer.biasKey] }
+      let biasPointer = try prepared.bias(biasKey, values: biasValues)
+      let biasMD = try MemoryLayout5D.descriptor([weightDims[0]], dnnl_a)
+      arguments.append((DNNL_ARG_BIAS, try DNNLMemory(biasMD, runtime, biasPointer)))
+    }
+    let primitive = try BoundPrimitive(descriptor: descriptor.release(), name: layer.module, arguments: arguments)
+    plan.primitives.append(primitive)
+    let flops = 2.0 * Double(weightDims.reduce(1, *)) * Double(dst.voxels)
+    plan.steps.append(
+      .init(
+        kind: override == nil ? .convolution : .transposedConvolutionGEMM, label: layer.module, flops: flops,
+        geometry: [weightDims[1], weightDims[0]] + layer.kernel + layer.stride + inputSpatial
+      ) { [runtime] in try primitive.execute(runtime) })
+  }
+
+  /// The statistics of `t` for `norm`, measured by a step appended now.
+  func measure(_ t: BlockedTensor, _ norm: NormLayer) -> NormalizationSite {
+    let site = NormalizationSite(
+      channels: norm.channels, voxels: t.voxels, gamma: norm.affine ? weights?[norm.module + ".weight"] : nil,
+      beta: norm.affine ? weights?[norm.module + ".bias"] : nil, epsilon: graph.spec.normalization.epsilon)
+    plan.sites.append(site)
+    let threads = self.threads
+    plan.steps.append(.init(kind: .normStatistics, label: norm.module) { site.measure(t, threads: threads) })
+    return site
+  }
+
+  /// conv -> instance norm -> LeakyReLU (when the block activates), normalised in place in `dst`.
+  func convNormBlock(_ block: ConvNormBlock, from src: Source, inputSpatial: [Int], to dst: BlockedTensor) throws {
+    try conv(block.conv, from: src, to: dst, inputSpatial: inputSpatial)
+    let site = measure(dst, block.norm)
+    let (threads, slope) = (self.threads, block.activates ? self.slope : nil)
+    plan.steps.append(
+      .init(kind: .normApply, label: block.norm.module) {
+        InstanceNormKernel.apply(
+          x: dst.base, y: dst.base, blocks: dst.blocks, voxels: dst.voxels, affine: site.affine, residual: .none,
+          slope: slope, threads: threads)
+      })
+  }
+
+  /// `ConvTranspose3d` as a 1x1x1 convolution to `P · Cpad` channels into a temporary buffer,
+  /// then the voxel shuffle into `dst` (the first half of the concatenation buffer).
+  func upsample(_ up: TransposedConvLayer, from src: BlockedTensor, to dst: BlockedTensor) throws {
+    let positions = up.positions
+    let cpad = (up.outputChannels + 7) / 8 * 8
+    let (cin, cout) = (up.inputChannels, up.outputChannels)
+    let temp = acquire(channels: positions * cpad, spatial: src.spatial)
+    let weights = self.weights
+    let one = [1, 1, 1]
+    let layer = ConvLayer(
+      module: up.module, inputChannels: cin, outputChannels: positions * cpad, kernel: one, stride: one, hasBias: true)
+    let reshapedWeights: () -> [Float]? = {
+      guard let w = weights?[up.weightKey] else { return nil }
+      var out = [Float](repeating: 0, count: positions * cpad * cin)
+      for q in 0..<positions {
+        for o in 0..<cout {
+          for c in 0..<cin { out[(q * cpad + o) * cin + c] = w[(c * cout + o) * positions + q] }
+        }
+      }
+      return out
+    }
+    let replicatedBias: () -> [Float]? = {
+      let b = up.hasBias ? weights?[up.biasKey] : [Float](repeating: 0, count: cout)
+      guard let b else { return nil }
+      var out = [Float](repeating: 0, count: positions * cpad)
+      for q in 0..<positions {
+        for o in 0..<cout { out[q * cpad + o] = b[o] }
+      }
+      return out
+    }
+    try conv(
+      layer, from: .blocked(src), to: temp.tensor, inputSpatial: src.spatial,
+      override: (up.weightKey + "#as1x1", [positions * cpad, cin, 1, 1, 1], reshapedWeights, replicatedBias))
+    let (t, threads, stride) = (temp.tensor, self.threads, up.stride)
+    plan.steps.append(
+      .init(kind: .voxelShuffle, label: up.module) {
+        DataMovementKernel.voxelShuffle(src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, threads: threads)
+      })
+    release(temp)
+  }
+}

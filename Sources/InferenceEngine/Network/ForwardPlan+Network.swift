@@ -1,0 +1,159 @@
+/// The U-Net walk (nnunet-inference.md 3.3 / 3.4): encoder stages keep their outputs as skips, the
+/// decoder upsamples, concatenates `[upsampled, skip]` and convolves, and the last seg layer
+/// produces the logits.
+extension PlanBuilder {
+  func build() throws {
+    let n = graph.encoder.count
+    plan.input = AlignedBuffer(byteCount: plan.inputChannels * plan.tile.reduce(1, *) * 4)
+    plan.ownedBuffers.append(plan.input)
+
+    // Spatial shape per encoder level.
+    var spatial: [[Int]] = []
+    var s = plan.tile
+    for stage in 0..<n {
+      s = (0..<3).map { (s[$0] + graph.spec.strides[stage][$0] - 1) / graph.spec.strides[stage][$0] }
+      spatial.append(s)
+    }
+
+    // Concatenation buffers [upsampled F_l, skip F_l] per level, and where each skip is written.
+    var concat: [BlockedTensor] = []
+    var skips: [Activation] = []
+    for level in 0..<(n - 1) {
+      let f = graph.encoder[level].outputChannels
+      let channels = 2 * f
+      let buffer = AlignedBuffer(byteCount: (channels + 7) / 8 * 8 * spatial[level].reduce(1, *) * 4)
+      plan.ownedBuffers.append(buffer)
+      let whole = BlockedTensor(base: buffer.floats, channels: channels, spatial: spatial[level])
+      concat.append(whole)
+      if f % 8 == 0 {
+        skips.append(Activation(tensor: whole.blocks(from: f / 8, channels: f), slot: nil, retained: true))
+      } else {
+        var own = acquire(channels: f, spatial: spatial[level])
+        own.retained = true
+        skips.append(own)
+      }
+    }
+
+    // Encoder.
+    var current: Activation? = nil
+    var currentSpatial = plan.tile
+    func source(_ a: Activation?) -> Source { a.map { .blocked($0.tensor) } ?? .plainInput }
+    if let stem = graph.stem {
+      let out = acquire(channels: stem.conv.outputChannels, spatial: currentSpatial)
+      try convNormBlock(stem, from: .plainInput, inputSpatial: currentSpatial, to: out.tensor)
+      current = out
+    }
+    for (level, stage) in graph.encoder.enumerated() {
+      let keepsSkip = level < n - 1
+      switch stage {
+      case .plain(let convs):
+        for (j, block) in convs.enumerated() {
+          let outSpatial = block.conv.outputSpatial(currentSpatial)
+          let out =
+            (j == convs.count - 1 && keepsSkip)
+            ? skips[level] : acquire(channels: block.conv.outputChannels, spatial: outSpatial)
+          try convNormBlock(block, from: source(current), inputSpatial: currentSpatial, to: out.tensor)
+          if let c = current { release(c) }
+          current = out
+          currentSpatial = outSpatial
+        }
+      case .residual(let blocks):
+        for (j, block) in blocks.enumerated() {
+          let input = current!
+          let target = (j == blocks.count - 1 && keepsSkip) ? skips[level] : nil
+          current = try residualBlock(block, input: input, inputSpatial: currentSpatial, target: target)
+          currentSpatial = block.conv1.conv.outputSpatial(currentSpatial)
+        }
+      }
+    }
+
+    // Decoder.
+    var h = current!
+    for (d, stage) in graph.decoder.enumerated() {
+      let level = n - 2 - d
+      let f = stage.upsample.outputChannels
+      let whole = concat[level]
+      try upsample(stage.upsample, from: h.tensor, to: whole.blocks(from: 0, channels: f))
+      release(h)
+      var skip = skips[level]
+      if skip.slot != nil {
+        let (src, threads) = (skip.tensor, self.threads)
+        plan.steps.append(
+          .init(kind: .channelCopy, label: "skip \(level)") {
+            DataMovementKernel.copyChannels(src: src, into: whole, channelOffset: f, threads: threads)
+          })
+        skip.retained = false
+        release(skip)
+      }
+      var x = Activation(tensor: whole, slot: nil)
+      for block in stage.convs {
+        let out = acquire(channels: block.conv.outputChannels, spatial: spatial[level])
+        try convNormBlock(block, from: .blocked(x.tensor), inputSpatial: spatial[level], to: out.tensor)
+        release(x)
+        x = out
+      }
+      h = x
+    }
+
+    // Segmentation head.
+    let logits = acquire(channels: graph.head.outputChannels, spatial: plan.tile)
+    try conv(graph.head, from: .blocked(h.tensor), to: logits.tensor, inputSpatial: plan.tile)
+    release(h)
+    plan.logits = logits.tensor
+  }
+
+  /// One BasicBlockD: `lrelu(norm2(conv2(lrelu(norm1(conv1(x))))) + shortcut(x))`, with the
+  /// shortcut `x`, `pool(x)`, `norm(conv1x1(x))` or `norm(conv1x1(pool(x)))`. The second norm, the
+  /// shortcut's norm, the addition and the activation are one pass. The result goes to `target`
+  /// (a skip slot) or in place into conv2's buffer.
+  func residualBlock(_ block: ResidualBlock, input: Activation, inputSpatial: [Int], target: Activation?) throws
+    -> Activation
+  {
+    let outSpatial = block.conv1.conv.outputSpatial(inputSpatial)
+    let channels = block.conv1.conv.outputChannels
+    let first = acquire(channels: channels, spatial: outSpatial)
+    try convNormBlock(block.conv1, from: .blocked(input.tensor), inputSpatial: inputSpatial, to: first.tensor)
+    let second = acquire(channels: channels, spatial: outSpatial)
+    try conv(block.conv2.conv, from: .blocked(first.tensor), to: second.tensor, inputSpatial: outSpatial)
+    let secondSite = measure(second.tensor, block.conv2.norm)
+    release(first)
+
+    var shortcut = input
+    var temporaries: [Activation] = []
+    if let stride = block.poolStride {
+      let pooled = acquire(channels: input.tensor.channels, spatial: outSpatial)
+      let (src, dst, threads) = (input.tensor, pooled.tensor, self.threads)
+      plan.steps.append(
+        .init(kind: .averagePool, label: block.conv1.conv.module) {
+          DataMovementKernel.averagePool(src: src, stride: stride, dst: dst, threads: threads)
+        })
+      shortcut = pooled
+      temporaries.append(pooled)
+    }
+    var residual = InstanceNormKernel.Residual.identity(shortcut.tensor.base)
+    var projectionSite: NormalizationSite? = nil
+    if let projection = block.projection {
+      let projected = acquire(channels: channels, spatial: outSpatial)
+      try conv(projection.conv, from: .blocked(shortcut.tensor), to: projected.tensor, inputSpatial: outSpatial)
+      let site = measure(projected.tensor, projection.norm)
+      projectionSite = site
+      residual = .normalized(projected.tensor.base, site.affine)
+      temporaries.append(projected)
+    }
+    let output = target ?? second
+    let (x, y, threads, slope) = (second.tensor, output.tensor, self.threads, self.slope)
+    let site = secondSite
+    let res = residual
+    withExtendedLifetime(projectionSite) {}
+    plan.steps.append(
+      .init(kind: .normApply, label: block.conv2.norm.module) {
+        InstanceNormKernel.apply(
+          x: x.base, y: y.base, blocks: x.blocks, voxels: x.voxels, affine: site.affine, residual: res, slope: slope,
+          threads: threads)
+      })
+    temporaries.forEach(release)
+    release(input)
+    if target != nil { release(second) }
+    return output
+  }
+}

@@ -1,0 +1,111 @@
+import CDNNL
+
+/// Activation buffers of one plan, handed out and taken back while the plan is built.
+///
+/// `acquire` returns the smallest free buffer that is large enough, else allocates a new one; a
+/// buffer released during building may be reused by a later step, which is safe because steps run
+/// strictly in order. After building, the set of buffers is fixed: running the plan allocates
+/// nothing.
+final class BufferPool {
+  private(set) var buffers: [AlignedBuffer] = []
+  private var inUse: [Bool] = []
+
+  func acquire(floats: Int) -> Int {
+    let bytes = floats * 4
+    var best: Int? = nil
+    for i in buffers.indices where !inUse[i] && buffers[i].byteCount >= bytes {
+      if best == nil || buffers[i].byteCount < buffers[best!].byteCount { best = i }
+    }
+    if let best {
+      inUse[best] = true
+      return best
+    }
+    buffers.append(AlignedBuffer(byteCount: bytes))
+    inUse.append(true)
+    return buffers.count - 1
+  }
+
+  func release(_ slot: Int) {
+    precondition(inUse[slot], "buffer \(slot) released twice")
+    inUse[slot] = false
+  }
+
+  func floats(_ slot: Int) -> UnsafeMutablePointer<Float> { buffers[slot].floats }
+
+  var byteCount: Int { buffers.reduce(0) { $0 + $1.byteCount } }
+}
+
+/// An activation while the plan is built: its view, and the pool slot it occupies (nil for
+/// buffers owned elsewhere: the decoder's concatenation buffers). `retained` activations (skips)
+/// are not released when their consumer is done with them.
+struct Activation {
+  var tensor: BlockedTensor
+  var slot: Int?
+  var retained = false
+}
+
+/// One step of a plan: what it is (for profiles) and the closure that runs it.
+struct PlanStep {
+  enum Kind: String {
+    case convolution
+    case transposedConvolutionGEMM = "transposed-conv 1x1x1 GEMM"
+    case voxelShuffle = "voxel shuffle"
+    case normStatistics = "norm statistics"
+    case normApply = "norm + activation apply"
+    case averagePool = "average pool"
+    case channelCopy = "channel copy"
+    case reorder
+  }
+  var kind: Kind
+  var label: String
+  /// Nominal floating-point operations (convolutions: `2·Cin·Cout·k³·output voxels`, padding taps
+  /// included), 0 for memory-bound steps.
+  var flops: Double = 0
+  /// Convolutions: `[Cin, Cout, kd, kh, kw, sd, sh, sw, D, H, W]` of the input.
+  var geometry: [Int] = []
+  var body: () throws -> Void
+}
+
+/// Everything one tile shape needs, created once: oneDNN primitives bound to fixed buffers, the
+/// engine's own kernels as closures over the same buffers, and the buffers themselves. `run`
+/// executes the steps in order.
+final class ForwardPlan {
+  let tile: [Int]
+  let inputChannels: Int
+  let threads: Int
+  let runtime: DNNLRuntime
+  let pool = BufferPool()
+  /// Plain `[C, D, H, W]` input staging, the concatenation buffers, reorder targets.
+  var ownedBuffers: [AlignedBuffer] = []
+  var primitives: [BoundPrimitive] = []
+  /// The prepared weights the primitives read: retained so that they outlive every plan using them.
+  var weightStores: [PreparedWeights] = []
+  var sites: [NormalizationSite] = []
+  var steps: [PlanStep] = []
+  var input: AlignedBuffer!
+  var logits: BlockedTensor!
+
+  init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime) {
+    self.tile = tile
+    self.inputChannels = inputChannels
+    self.threads = threads
+    self.runtime = runtime
+  }
+
+  /// Copies `input` (plain `[C, D, H, W]`) in, runs every step, and writes plain logits
+  /// `[K, D, H, W]` to `output`.
+  func run(input source: UnsafeBufferPointer<Float>, output: UnsafeMutablePointer<Float>) throws {
+    precondition(source.count * 4 == input.byteCount)
+    input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
+    for step in steps { try step.body() }
+    DataMovementKernel.unblock(logits, into: output, threads: threads)
+  }
+
+  /// Bytes of activation memory this plan holds.
+  var activationBytes: Int { pool.byteCount + ownedBuffers.reduce(0) { $0 + $1.byteCount } }
+
+  /// `(module, oneDNN implementation)` for every primitive, in execution order.
+  var implementations: [(module: String, implementation: String)] {
+    primitives.map { ($0.name, $0.implementation) }
+  }
+}

@@ -1,0 +1,157 @@
+/// An nnU-Net PlainConvUNet or ResidualEncoderUNet, ready to run on the CPU.
+///
+/// ```swift
+/// let net = try UNet(spec: spec, weights: checkpoint)          // strict binding
+/// let logits = try net.forward(input: tile, shape: [1, 128, 96, 128])   // [K, 128, 96, 128]
+/// let labels = Tensor(shape: [net.spec.numClasses, 128, 96, 128], values: logits).argmaxOverChannels()
+/// ```
+///
+/// The forward pass is PyTorch's eval-mode `network(x)` with `deep_supervision=False`
+/// (nnunet-inference.md section 3) in float32: convolutions run in oneDNN with activations kept in
+/// the blocked `nCdhw8c` layout from the first layer to the last; instance norm, LeakyReLU, the
+/// residual additions, average pooling and the transposed convolutions' voxel shuffle are the
+/// engine's own fused passes.
+///
+/// Per tile shape, the first `forward` builds a plan (primitives, reordered weights, every
+/// activation buffer); later calls with the same shape allocate nothing but the returned array.
+/// Plans are cached per shape until `releasePlans()`.
+///
+/// Results are bit-identical across runs and thread counts (tested): oneDNN's direct and 1x1
+/// forward convolutions reduce each output in a fixed order regardless of threads, and the
+/// engine's kernels split work into thread-count-independent items.
+///
+/// Not thread-safe: one `UNet` runs one forward pass at a time (use one instance per thread).
+public final class UNet {
+  /// Execution settings.
+  public struct Options: Hashable, Sendable {
+    /// Threads for oneDNN (the OpenMP team of the calling thread) and for the engine's kernels.
+    /// Default 2.
+    public var threads: Int
+    public init(threads: Int = 2) { self.threads = max(1, threads) }
+  }
+
+  public let spec: ArchitectureSpec
+  public let options: Options
+  let graph: NetworkGraph
+  private var plainWeights: [String: [Float]]?
+  private let runtime: DNNLRuntime
+  private let prepared: PreparedWeights
+  private var plans: [[Int]: ForwardPlan] = [:]
+
+  /// Binds `weights` to the architecture of `spec`.
+  ///
+  /// Strict: every parameter of the PyTorch module must be present under its `state_dict` key
+  /// with exactly the expected shape, and the source may hold nothing else except the aliases
+  /// PyTorch stores twice (`*.all_modules.*`, `decoder.encoder.*`) and the unused deep-supervision
+  /// heads `decoder.seg_layers.{0..<n_stages-2}` (shape-checked when present).
+  ///
+  /// - Throws: `EngineError` `.invalidArchitecture` from `spec.validate()`, `.missingParameter`,
+  ///   `.shapeMismatch` (`<key>: expected [..], found [..]`), `.invalidWeightData`,
+  ///   `.unexpectedParameters`, or `.backendFailure` when oneDNN cannot be initialised.
+  public init(spec: ArchitectureSpec, weights: some WeightSource, options: Options = .init()) throws {
+    try spec.validate()
+    self.spec = spec
+    self.options = options
+    graph = NetworkGraph(spec: spec)
+    plainWeights = try graph.bind(weights)
+    runtime = try DNNLRuntime()
+    prepared = PreparedWeights(runtime)
+  }
+
+  /// Checks a `[C, D, H, W]` input shape against the network.
+  ///
+  /// - Throws: `EngineError(.invalidInput)` when the channel count differs from
+  ///   `spec.inputChannels`, an extent is not positive, or a spatial extent is not a multiple of
+  ///   `spec.requiredTileDivisor` (nnU-Net pads tiles to the patch size, which always is).
+  public func validateInputShape(_ shape: [Int]) throws {
+    guard shape.count == 4 else {
+      throw EngineError(.invalidInput, "input shape \(describeShape(shape)) must be [C, D, H, W]")
+    }
+    guard shape[0] == spec.inputChannels else {
+      throw EngineError(
+        .invalidInput,
+        "input shape \(describeShape(shape)) has \(shape[0]) channels; the network takes \(spec.inputChannels)")
+    }
+    let divisor = spec.requiredTileDivisor
+    for axis in 0..<3 where shape[axis + 1] <= 0 || shape[axis + 1] % divisor[axis] != 0 {
+      throw EngineError(
+        .invalidInput,
+        "input shape \(describeShape(shape)): spatial extent \(shape[axis + 1]) on axis \(axis) is not a positive multiple of \(divisor[axis]), the product of the network's strides on that axis; pad the tile"
+      )
+    }
+  }
+
+  /// Builds (or finds) the plan for a `[C, D, H, W]` tile shape without running it.
+  public func prepare(shape: [Int]) throws {
+    _ = try plan(for: shape)
+  }
+
+  /// The network's logits for one tile.
+  ///
+  /// - Parameters:
+  ///   - input: `C·D·H·W` values in the plain layout `[C, D, H, W]` (see `Tensor`).
+  ///   - shape: `[C, D, H, W]`, validated by `validateInputShape`.
+  /// - Returns: `K·D·H·W` logits, plain `[K, D, H, W]`, `K = spec.numClasses`.
+  public func forward(input: [Float], shape: [Int]) throws -> [Float] {
+    var output: [Float] = []
+    try forward(input: input, shape: shape, into: &output)
+    return output
+  }
+
+  /// `forward(input:shape:)` writing into `output`, which is resized to `K·D·H·W` only when its
+  /// count differs (so a caller looping over tiles reuses one array).
+  public func forward(input: [Float], shape: [Int], into output: inout [Float]) throws {
+    try validateInputShape(shape)
+    guard input.count == shape.reduce(1, *) else {
+      throw EngineError(
+        .invalidInput, "input has \(input.count) values; shape \(describeShape(shape)) needs \(shape.reduce(1, *))")
+    }
+    let plan = try plan(for: shape)
+    let count = spec.numClasses * shape.dropFirst().reduce(1, *)
+    if output.count != count { output = [Float](repeating: 0, count: count) }
+    OpenMPThreads.set(options.threads)
+    try input.withUnsafeBufferPointer { x in
+      try output.withUnsafeMutableBufferPointer { y in try plan.run(input: x, output: y.baseAddress!) }
+    }
+  }
+
+  /// `forward` on a `Tensor`: returns the logits as a `[K, D, H, W]` tensor.
+  public func forward(_ input: Tensor) throws -> Tensor {
+    let logits = try forward(input: input.values, shape: input.shape)
+    return Tensor(shape: [spec.numClasses] + input.spatialShape, values: logits)
+  }
+
+  /// Drops every cached plan and its activation buffers (prepared weights stay).
+  public func releasePlans() { plans = [:] }
+
+  /// Bytes of activation buffers held by the plan for `shape` (nil when none is cached).
+  public func activationBytes(shape: [Int]) -> Int? { plans[shape]?.activationBytes }
+
+  /// Bytes of weights in oneDNN's layouts.
+  public var preparedWeightBytes: Int { prepared.byteCount }
+
+  /// `(layer, oneDNN implementation)` per primitive of the plan for `shape`, e.g.
+  /// `("encoder.stages.0.0.convs.0.conv", "jit:avx2")`; for benchmarks and diagnostics.
+  public func implementations(shape: [Int]) throws -> [(layer: String, implementation: String)] {
+    try plan(for: shape).implementations.map { ($0.module, $0.implementation) }
+  }
+
+  fileprivate func plan(for shape: [Int]) throws -> ForwardPlan {
+    try validateInputShape(shape)
+    if let plan = plans[shape] { return plan }
+    OpenMPThreads.set(options.threads)
+    let plan = ForwardPlan(
+      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime)
+    try PlanBuilder(graph: graph, plan: plan, prepared: prepared, weights: plainWeights).build()
+    plans[shape] = plan
+    // Every convolution weight and bias now exists in a prepared layout and later plans reorder
+    // from those; only the (small) norm parameters stay in plain form.
+    plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
+    return plan
+  }
+}
+
+extension UNet {
+  /// The cached plan for `shape` (benchmark profiling).
+  func planForProfiling(_ shape: [Int]) throws -> ForwardPlan { try plan(for: shape) }
+}

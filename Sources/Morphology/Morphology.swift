@@ -1,1 +1,0 @@
-// Connected components, hole filling, distance transforms.

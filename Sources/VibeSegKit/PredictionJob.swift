@@ -1,0 +1,55 @@
+import Foundation
+import NNUNetRuntime
+import NiftiIO
+import VolumeCore
+
+/// `vibeseg predict`: one case through an nnU-Net model folder, from channel files to a label map
+/// file (and optionally a probability file), both written atomically on the first channel's grid.
+public struct PredictionJob {
+  public var modelFolder: URL
+  public var inputs: [URL]
+  public var output: URL
+  public var probabilitiesOutput: URL?
+  public var folds: [String]?
+  public var checkpoint: CheckpointName = .final
+  public var options = PredictionOptions()
+  public var threads = 2
+
+  public init(modelFolder: URL, inputs: [URL], output: URL) {
+    self.modelFolder = modelFolder
+    self.inputs = inputs
+    self.output = output
+  }
+
+  /// Runs the job; returns warnings for the user.
+  public func run() throws -> [String] {
+    let bundle = try ModelBundle(directory: modelFolder, folds: folds, checkpoint: checkpoint)
+    var warnings = bundle.warnings
+    let images = try inputs.map { try NiftiImage(contentsOf: $0) }
+    for (url, image) in zip(inputs, images) {
+      warnings += image.warnings.map { "\(url.path): \($0)" }
+      guard image.volume.channelCount == 1 else {
+        throw NiftiError(.unsupported, "\(image.volume.channelCount) volumes in one file; give each channel as its own 3-D file", path: url.path, field: "dim[4]")
+      }
+    }
+    let channels = images.map { $0.scaledVolume(as: Float.self) }
+    try Predictor.checkChannels(channels, names: inputs.map(\.path), expected: bundle.dataset.channelNames.count)
+    var options = self.options
+    options.saveProbabilities = probabilitiesOutput != nil
+    let model = try LoadedModel(bundle: bundle, threads: threads)
+    let prediction = try model.predictor(options: options).predict(channels)
+    if let probabilitiesOutput, let probabilities = prediction.probabilities {
+      var image = NiftiImage(probabilities)
+      image.header.xyztUnits = images[0].header.xyztUnits
+      image.header.sformCode = images[0].header.sformCode
+      image.header.qformCode = images[0].header.qformCode
+      try image.write(to: probabilitiesOutput)
+    }
+    var labels = NiftiImage.labelMap(prediction.labels)
+    labels.header.xyztUnits = images[0].header.xyztUnits
+    labels.header.sformCode = images[0].header.sformCode
+    labels.header.qformCode = images[0].header.qformCode
+    try labels.write(to: output)
+    return warnings
+  }
+}

@@ -1,1 +1,0 @@
-// What users mean by VibeSeg: pipelines, statistics, previews.

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import NNUNetRuntime
+
+extension VibeSegCommand {
+  struct ModelInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "model-info",
+      abstract: "Describe an nnU-Net v2 model folder: plans, network, channels, labels, folds, parameters.")
+
+    @Argument(help: "A model folder (<Trainer>__<Plans>__<configuration>/ with dataset.json and plans.json).")
+    var folder: String
+
+    @Flag(help: "Print JSON (schemaVersion 1).")
+    var json = false
+
+    @Option(parsing: .upToNextOption, help: "Folds to load (default: every fold_N found).")
+    var folds: [String] = []
+
+    @Option(help: "Checkpoint: final or best.")
+    var checkpoint: CheckpointChoice = .final
+
+    func run() throws {
+      try reportingErrors {
+        let bundle = try ModelBundle(directory: URL(fileURLWithPath: folder), folds: folds.isEmpty ? nil : folds, checkpoint: checkpoint.name)
+        let report = ModelReport(try LoadedModel(bundle: bundle))
+        if json {
+          let encoder = JSONEncoder()
+          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+          print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+          print(report.text)
+        }
+      }
+    }
+  }
+}
+
+enum CheckpointChoice: String, ExpressibleByArgument, CaseIterable {
+  case final, best
+  var name: CheckpointName { self == .final ? .final : .best }
+}

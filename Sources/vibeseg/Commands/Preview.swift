@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import VibeSegKit
+
+extension VibeSegCommand {
+  struct Preview: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Draw a PNG of a segmentation over its image: slices in up to three views and a legend.",
+      discussion: """
+        Both files must share one voxel grid. The picture shows the volume in LPS display orientation \
+        (radiological: patient right on the viewer's left; anterior left in sagittal tiles), square \
+        millimetres per pixel in every view, slices spread evenly over the extent of the shown labels. \
+        The image is windowed from its 0.5th to 99.5th intensity percentile (all finite voxels). \
+        Labels are blended in fixed colours per id (docs/preview.md) and listed in a legend: every shown \
+        id present in the volume. Names default to TotalVibeSegmentator's; --label-names takes \
+        {"1": "spleen", ...} or an nnU-Net dataset.json. The PNG is written to a temporary file and \
+        renamed into place.
+        """)
+
+    @Argument(help: "Segmentation: a label map (.nii or .nii.gz) with whole ids 0...65535.")
+    var segmentation: String
+
+    @Option(help: "The image the segmentation was made from (.nii or .nii.gz).")
+    var image: String
+
+    @Option(name: .shortAndLong, help: "Output .png file.")
+    var output: String
+
+    @Option(help: "Comma-separated views, one mosaic row each, in this order.")
+    var views = "axial,coronal,sagittal"
+
+    @Option(help: "Slices per view, 1...64.")
+    var slices = 5
+
+    @Option(help: "Label ids to overlay and list, e.g. 1,2,5-7 (default: all present).")
+    var labels: String?
+
+    @Option(help: "Opacity of the label colours, 0...1.")
+    var alpha = 0.4
+
+    @Option(help: "JSON file naming the labels: {\"1\": \"spleen\", ...} or a dataset.json.")
+    var labelNames: String?
+
+    @Option(help: "Pixels along the volume's largest physical extent, 16...4096.")
+    var tileSize = 320
+
+    @Option(help: "Font pixel size of captions and legend, 1...4.")
+    var fontScale = 2
+
+    /// The options these flags describe (validated), without the label names.
+    func options() throws -> PreviewOptions {
+      var options = PreviewOptions()
+      options.views = try views.split(separator: ",", omittingEmptySubsequences: false).map { name in
+        let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let view = PreviewView(rawValue: trimmed) else {
+          throw ValidationError("--views: '\(name)' is not one of axial, coronal, sagittal")
+        }
+        return view
+      }
+      options.slicesPerView = slices
+      options.alpha = alpha
+      options.tileSize = tileSize
+      options.fontScale = fontScale
+      do {
+        if let labels { options.labels = try PreviewOptions.parseLabelList(labels) }
+        try options.validate()
+      } catch {
+        throw ValidationError(error.description)
+      }
+      return options
+    }
+
+    func validate() throws {
+      _ = try options()
+      guard output.lowercased().hasSuffix(".png") else {
+        throw ValidationError("--output must end in .png")
+      }
+    }
+
+    func run() throws {
+      try reportingErrors {
+        do {
+          var options = try options()
+          if let labelNames {
+            options.labelNames = try PreviewLabelNames.load(contentsOf: URL(fileURLWithPath: labelNames))
+          }
+          let preview = try VibeSegKit.Preview(
+            segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
+          try preview.writePNG(to: URL(fileURLWithPath: output))
+        } catch let error as PreviewError {
+          printError("vibeseg: error: \(error)")
+          throw ExitCode(error.exitCode)
+        }
+      }
+    }
+  }
+}
+
+extension PreviewError {
+  /// BSD sysexits, as `exitCode(for:)` in ErrorReporting.swift.
+  var exitCode: Int32 {
+    switch code {
+    case .missingInput: 66
+    case .gridMismatch, .notALabelMap, .unsupportedImage, .invalidOption: 65
+    case .cannotCreateOutput: 73
+    case .ioFailure: 74
+    }
+  }
+}

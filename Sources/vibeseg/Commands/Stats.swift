@@ -1,0 +1,120 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import NiftiIO
+import VibeSegKit
+
+extension VibeSegCommand {
+  struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Per-label volumes, centroids, intensities, fat fractions and body composition of a label map.",
+      discussion: """
+        Per label: voxel count, volume (ml), centroid (world mm, RAS+), voxel bounding box, whether it \
+        touches the image border (structure possibly cut off), and for every --image the mean, median, \
+        standard deviation (ddof 0) and 5th/95th percentiles of the values inside it (NumPy conventions). \
+        With --water and --fat: the fat fraction F/(W+F) where W+F > --ff-min-signal, summarised per label. \
+        Body composition (subcutaneous fat, inner fat, skeletal muscle) in total and per vertebral level \
+        from --spine (vertebra ids 1-7 C, 8-19 T, 20-25 L, 26 S1) or vertebrae_* labels. \
+        Names come from TotalVibeSegmentator's table unless --label-names gives a JSON {"id": "name"} file. \
+        -o writes CSV (plus <stem>.bodycomposition.csv) or JSON (schemaVersion 1) atomically; \
+        without -o a table is printed.
+        """)
+
+    @Argument(help: "Label map (.nii or .nii.gz).")
+    var segmentation: String
+
+    @Option(name: .customLong("image"), help: "An image on the same grid, as NAME=PATH (repeatable).")
+    var images: [String] = []
+
+    @Option(help: "Water image of a Dixon pair (with --fat).")
+    var water: String?
+
+    @Option(help: "Fat image of a Dixon pair (with --water).")
+    var fat: String?
+
+    @Option(help: "Fat fraction guard: voxels need W + F above this (image units).")
+    var ffMinSignal: Double = 1
+
+    @Option(help: "Vertebra instance map on the same grid, for body composition per vertebral level.")
+    var spine: String?
+
+    @Option(parsing: .upToNextOption, help: "Labels to report (ids or names); default: all present.")
+    var labels: [String] = []
+
+    @Option(help: "JSON label file {\"id\": \"name\"} replacing the TotalVibeSegmentator names.")
+    var labelNames: String?
+
+    @Option(name: .shortAndLong, help: "Output .csv or .json file.")
+    var output: String?
+
+    func validate() throws {
+      for item in images {
+        let parts = item.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+          throw ValidationError("--image expects NAME=PATH, got '\(item)'")
+        }
+      }
+      if (water == nil) != (fat == nil) { throw ValidationError("--water and --fat go together") }
+      guard ffMinSignal.isFinite && ffMinSignal >= 0 else { throw ValidationError("--ff-min-signal must be a finite number >= 0") }
+      if let output, !(output.lowercased().hasSuffix(".csv") || output.lowercased().hasSuffix(".json")) {
+        throw ValidationError("--output must end in .csv or .json")
+      }
+    }
+
+    func run() throws {
+      try reportingAnalysisErrors {
+        let request = StatisticsRequest(
+          segmentation: URL(fileURLWithPath: segmentation),
+          images: images.map { item in
+            let parts = item.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), URL(fileURLWithPath: String(parts[1])))
+          },
+          water: water.map { URL(fileURLWithPath: $0) }, fat: fat.map { URL(fileURLWithPath: $0) },
+          spine: spine.map { URL(fileURLWithPath: $0) }, labels: labels,
+          labelNames: labelNames.map { URL(fileURLWithPath: $0) }, fatFractionMinimumSignal: ffMinSignal)
+        let report = try SegmentationStatistics.run(request)
+        for w in report.warnings { printError("vibeseg: warning: \(w)") }
+        if let output {
+          try report.write(to: URL(fileURLWithPath: output))
+        } else {
+          print(report.text)
+        }
+      }
+    }
+  }
+}
+
+/// The exit code for errors of `stats` and `evaluate` (reliability.md), falling back to
+/// `exitCode(for:)` for the shared error types.
+func analysisExitCode(for error: Error) -> Int32 {
+  switch error {
+  case let e as StatisticsError:
+    switch e.code {
+    case .missingInput: 66
+    case .nonIntegerLabels, .gridMismatch, .invalidLabelFile: 65
+    case .unknownLabel, .invalidArgument: 64
+    case .cannotCreateOutput: 73
+    }
+  case let e as EvaluationError:
+    switch e.code {
+    case .missingInput: 66
+    case .nonIntegerLabels, .gridMismatch, .invalidSample: 65
+    case .cannotCreateOutput: 73
+    }
+  default: exitCode(for: error)
+  }
+}
+
+/// `reportingErrors` with the analysis error types mapped.
+func reportingAnalysisErrors(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as ExitCode {
+    throw error
+  } catch let error as ValidationError {
+    throw error
+  } catch {
+    printError("vibeseg: error: \(error)")
+    throw ExitCode(analysisExitCode(for: error))
+  }
+}
