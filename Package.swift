@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "VolumeCore", swiftSettings: optimizedEvenInDebug),
     .target(name: "VolumeTransforms", dependencies: ["VolumeCore"], swiftSettings: optimizedEvenInDebug),
     .target(name: "NiftiIO", dependencies: ["VolumeCore", "CZlib", "CDeflate"], swiftSettings: optimizedEvenInDebug),
-    .target(name: "TorchCheckpoint", dependencies: ["CZlib"]),
+    .target(name: "TorchCheckpoint", dependencies: ["CZlib"], swiftSettings: optimizedEvenInDebug),
     .target(
       name: "InferenceEngine", dependencies: ["CDNNL"],
       swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),

@@ -54,8 +54,8 @@ struct PlansTests {
     let arch = c.removeValue(forKey: "architecture") as! [String: Any]
     let kw = arch["arch_kwargs"] as! [String: Any]
     c["UNet_class_name"] = "PlainConvUNet"
-    c["UNet_base_num_features"] = 2
-    c["unet_max_num_features"] = 8
+    c["UNet_base_num_features"] = 8
+    c["unet_max_num_features"] = 16
     c["n_conv_per_stage_encoder"] = kw["n_conv_per_stage"]
     c["n_conv_per_stage_decoder"] = kw["n_conv_per_stage_decoder"]
     c["conv_kernel_sizes"] = kw["kernel_sizes"]

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# vibeseg predict vs nnUNetv2_predict (CPU) on a TotalVibe-sized random-weight model and a
+# 320 x 260 x 96 input, same fold, same step size, both without test-time mirroring (set TTA=1
+# to mirror in both), 2 threads each. Needs the torch + nnunetv2 venv (VENV, default /work/venv).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VENV=${VENV:-/work/venv}
+WORK=${WORK:-/tmp/vibeseg-bench-predict}
+mkdir -p "$WORK"
+swift build -c release --product vibeseg >/dev/null
+[ -f "$WORK/model/nnUNetTrainer__nnUNetPlans__3d_fullres/fold_0/checkpoint_final.pth" ] || \
+  "$VENV/bin/python" Benchmarks/predict/make_model.py "$WORK" | tail -1
+MODEL="$WORK/model/nnUNetTrainer__nnUNetPlans__3d_fullres"
+export nnUNet_raw="$WORK/nnUNet_raw" nnUNet_preprocessed="$WORK/nnUNet_preprocessed" nnUNet_results="$WORK/nnUNet_results"
+export OMP_NUM_THREADS=2
+VSTTA="--no-tta"; [ "${TTA:-0}" = 1 ] && VSTTA="--tta"
+mkdir -p "$WORK/in" "$WORK/out_nnunet"
+cp "$WORK/input_0000.nii.gz" "$WORK/in/case_0000.nii.gz"
+/usr/bin/time -f "vibeseg wall_s=%e max_rss_kb=%M" .build/release/vibeseg predict -m "$MODEL" -i "$WORK/in/case_0000.nii.gz" \
+  -o "$WORK/vibeseg.nii.gz" --folds 0 $VSTTA --threads 2
+# nnUNetv2_predict's own code path (predict_from_files), called through its Python API so the
+# model folder needs no nnUNet_results/DatasetXXX layout:
+/usr/bin/time -f "nnUNetPredictor wall_s=%e max_rss_kb=%M" "$VENV/bin/python" Benchmarks/predict/nnunet_predict.py \
+  "$MODEL" "$WORK/in/case_0000.nii.gz" "$WORK/out_nnunet/case" "${TTA:-0}"
+import torch
+torch.set_num_threads(2)
+from nnunetv2.inference.predict_from_raw_data import nnUNetPredictor
+if __name__ == "__main__":
+    p = nnUNetPredictor(tile_step_size=0.5, use_gaussian=True, use_mirroring=${TTA:-0} == 1,
+                        perform_everything_on_device=False, device=torch.device("cpu"), verbose=False, allow_tqdm=False)
+    p.initialize_from_trained_model_folder("$MODEL", use_folds=(0,), checkpoint_name="checkpoint_final.pth")
+    p.predict_from_files([["$WORK/in/case_0000.nii.gz"]], ["$WORK/out_nnunet/case"], save_probabilities=False,
+                         overwrite=True, num_processes_preprocessing=1, num_processes_segmentation_export=1)
+PY
+"$VENV/bin/python" -c "
+import numpy as np, nibabel as nib
+a = np.asanyarray(nib.load('$WORK/vibeseg.nii.gz').dataobj); b = np.asanyarray(nib.load('$WORK/out_nnunet/case.nii.gz').dataobj)
+print('label agreement', (a == b).mean(), 'labels present', len(np.unique(b)))"
