@@ -22,16 +22,6 @@ cp "$WORK/input_0000.nii.gz" "$WORK/in/case_0000.nii.gz"
 # model folder needs no nnUNet_results/DatasetXXX layout:
 /usr/bin/time -f "nnUNetPredictor wall_s=%e max_rss_kb=%M" "$VENV/bin/python" Benchmarks/predict/nnunet_predict.py \
   "$MODEL" "$WORK/in/case_0000.nii.gz" "$WORK/out_nnunet/case" "${TTA:-0}"
-import torch
-torch.set_num_threads(2)
-from nnunetv2.inference.predict_from_raw_data import nnUNetPredictor
-if __name__ == "__main__":
-    p = nnUNetPredictor(tile_step_size=0.5, use_gaussian=True, use_mirroring=${TTA:-0} == 1,
-                        perform_everything_on_device=False, device=torch.device("cpu"), verbose=False, allow_tqdm=False)
-    p.initialize_from_trained_model_folder("$MODEL", use_folds=(0,), checkpoint_name="checkpoint_final.pth")
-    p.predict_from_files([["$WORK/in/case_0000.nii.gz"]], ["$WORK/out_nnunet/case"], save_probabilities=False,
-                         overwrite=True, num_processes_preprocessing=1, num_processes_segmentation_export=1)
-PY
 "$VENV/bin/python" -c "
 import numpy as np, nibabel as nib
 a = np.asanyarray(nib.load('$WORK/vibeseg.nii.gz').dataobj); b = np.asanyarray(nib.load('$WORK/out_nnunet/case.nii.gz').dataobj)

@@ -67,39 +67,39 @@ public struct Predictor {
     let preprocessor = Preprocessor(plans: bundle.plans, configuration: configuration)
     let (data, record) = try preprocessor.prepare(channels)
     let axes = options.mirroring ? (mirrorAxes ?? []) : []
-    var ensemble: [DenseArray<Float16>]? = nil
-    for network in networks {
-      let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, network: network, mirrorAxes: axes, stepSize: options.stepSize)
-      if var sum = ensemble {
-        for c in sum.indices { for v in 0..<sum[c].count { sum[c].values[v] = Float16(Float(sum[c].values[v]) + Float(logits[c].values[v])) } }
-        ensemble = sum
-      } else {
-        ensemble = logits
-      }
-    }
-    guard var logits = ensemble else { throw PlansError(.missingFile, "no fold to run", path: bundle.directory.path) }
-    if networks.count > 1 {
-      let n = Float(networks.count)
-      for c in logits.indices { for v in 0..<logits[c].count { logits[c].values[v] = Float16(Float(logits[c].values[v]) / n) } }
-    }
+    guard !networks.isEmpty else { throw PlansError(.missingFile, "no fold to run", path: bundle.directory.path) }
     let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels)
-    let restored = try exporter.restoreLogits(logits, using: record)
     let grid = channels[0].grid
     var probabilityVolume: Volume<Float>? = nil
-    let segmentation: DenseArray<Int>
-    if options.saveProbabilities || bundle.labels.hasRegions {
-      let probabilities = exporter.probabilities(restored)
-      segmentation = exporter.segmentation(probabilities)
-      if options.saveProbabilities {
-        let background: Float = bundle.labels.hasRegions ? 0 : 1
-        var values = [Float]()
-        for (c, p) in probabilities.enumerated() {
-          values += exporter.revert(p, using: record, fill: c == 0 ? background : 0).values
-        }
-        probabilityVolume = Volume(grid: grid, channelCount: probabilities.count, voxels: values)
+    var segmentation: DenseArray<Int>
+    if record.shapeAfterResampling == record.shapeAfterCropping && !options.saveProbabilities {
+      // Streamed: each finished slab of logits becomes labels at once; the K-class logits of the
+      // whole volume never exist (nnunet-inference.md 7.1 is a no-op when the shapes match).
+      segmentation = DenseArray(shape: record.shapeAfterCropping, repeating: 0)
+      let plane = record.shapeAfterCropping[1] * record.shapeAfterCropping[2]
+      try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
+        stepSize: options.stepSize) { slab in
+        let labels = bundle.labels.hasRegions ? exporter.segmentation(exporter.probabilities(slab.logits)) : exporter.segmentation(slab.logits)
+        segmentation.values.replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: labels.values)
       }
     } else {
-      segmentation = exporter.segmentation(restored)
+      let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
+        stepSize: options.stepSize)
+      let restored = try exporter.restoreLogits(logits, using: record)
+      if options.saveProbabilities || bundle.labels.hasRegions {
+        let probabilities = exporter.probabilities(restored)
+        segmentation = exporter.segmentation(probabilities)
+        if options.saveProbabilities {
+          let background: Float = bundle.labels.hasRegions ? 0 : 1
+          var values = [Float]()
+          for (c, p) in probabilities.enumerated() {
+            values += exporter.revert(p, using: record, fill: c == 0 ? background : 0).values
+          }
+          probabilityVolume = Volume(grid: grid, channelCount: probabilities.count, voxels: values)
+        }
+      } else {
+        segmentation = exporter.segmentation(restored)
+      }
     }
     let labels = exporter.revert(segmentation, using: record, fill: 0)
     return Prediction(labels: Volume(grid: grid, voxels: labels.values.map { UInt16($0) }), probabilities: probabilityVolume, record: record)

@@ -108,15 +108,15 @@ enum SlidingWindow {
   }
 
   /// One tile with test-time mirroring: `pred = net(x)`, then for each axis combination
-  /// `pred += flip(net(flip(x)))`, finally `pred /= (combinations + 1)`, all in float32.
+  /// `pred += flip(net(flip(x)))`, finally `pred /= (combinations + 1)`, all in float32. The
+  /// flipped outputs are added in place (no extra copy of the K-class tile).
   static func mirroredLogits(_ network: TileNetwork, tile: [Float], channels: Int, shape: [Int], mirrorAxes: [Int]) throws -> [Float] {
     var pred = try network.logits(forTile: tile, shape: [channels] + shape)
     let combinations = mirrorAxes.isEmpty ? [] : mirrorCombinations(mirrorAxes)
     let k = network.outputChannelCount
     for axes in combinations {
       let out = try network.logits(forTile: flipped(tile, channels: channels, shape: shape, axes: axes), shape: [channels] + shape)
-      let back = flipped(out, channels: k, shape: shape, axes: axes)
-      for n in pred.indices { pred[n] += back[n] }
+      addFlipped(out, into: &pred, channels: k, shape: shape, axes: axes)
     }
     if !combinations.isEmpty {
       let divisor = Float(combinations.count + 1)
@@ -125,71 +125,170 @@ enum SlidingWindow {
     return pred
   }
 
-  /// Sliding-window logits for a preprocessed case `[C, X, Y, Z]`: float16 `[K, X, Y, Z]`.
-  static func predict(_ data: [DenseArray<Float>], patch: [Int], network: TileNetwork, mirrorAxes: [Int], stepSize: Double) throws -> [DenseArray<Float16>] {
+  /// `target += flip(source, axes)` for `[C, p0, p1, p2]` C-order tiles.
+  static func addFlipped(_ source: [Float], into target: inout [Float], channels: Int, shape: [Int], axes: [Int]) {
+    let (s0, s1, s2) = (shape[0], shape[1], shape[2])
+    let f0 = axes.contains(0), f1 = axes.contains(1), f2 = axes.contains(2)
+    for c in 0..<channels {
+      let base = c * s0 * s1 * s2
+      for a in 0..<s0 {
+        let sa = f0 ? s0 - 1 - a : a
+        for b in 0..<s1 {
+          let sb = f1 ? s1 - 1 - b : b
+          let dst = base + (a * s1 + b) * s2, src = base + (sa * s1 + sb) * s2
+          if f2 {
+            for x in 0..<s2 { target[dst + x] += source[src + s2 - 1 - x] }
+          } else {
+            for x in 0..<s2 { target[dst + x] += source[src + x] }
+          }
+        }
+      }
+    }
+  }
+
+  /// A run of finished rows along axis 0: float16 logits `[K][count, n1, n2]` (C order) for rows
+  /// `first ..< first + count` of the (unpadded) preprocessed array, folds already averaged.
+  struct Slab {
+    var first: Int
+    var count: Int
+    var logits: [DenseArray<Float16>]
+  }
+
+  /// Sliding-window logits for a preprocessed case `[C, X, Y, Z]`, averaged over the networks
+  /// (folds), handed to `consume` slab by slab along axis 0.
+  ///
+  /// Equal, value for value, to nnU-Net running each fold's full sliding window and averaging the
+  /// float16 results (nnunet-inference.md 6.5, 8): the tile loop keeps nnU-Net's order (x outermost)
+  /// and each fold keeps its own float16 accumulators, so every accumulator sees the same additions
+  /// in the same order. Because tiles start at increasing x, once every tile starting at `x_i` has
+  /// run, rows `x_i ..< x_(i+1)` are final: they are normalised (`fp16(acc / weight)`), averaged
+  /// over folds in fold order (`fp16(sum + next)`, then `fp16(sum / folds)`) and handed on. Only a
+  /// window of `patch[0]` rows of accumulators is held per fold.
+  ///
+  /// Peak memory: `(folds · K + 1) · patch[0] · n1 · n2 · 2` bytes of accumulators (padded rows),
+  /// plus the input and one slab.
+  static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
+    stepSize: Double, consume: (Slab) throws -> Void) throws {
     let channels = data.count
     let shape = data[0].shape
     let (padLower, padded) = padding(shape: shape, patch: patch)
     let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
     let gaussian = gaussian(patch: patch)
-    let k = network.outputChannelCount
-    let voxels = padded.reduce(1, *)
-    var logits = [[Float16]](repeating: [Float16](repeating: 0, count: voxels), count: k)
-    var weights = [Float16](repeating: 0, count: voxels)
+    let k = networks[0].outputChannelCount
     let starts = (0..<3).map { tileStarts(size: padded[$0], patch: patch[$0], stepSize: stepSize) }
+    // Row `base` of the padded array is window row 0; at the start of tile row i, base = x_i, so
+    // tiles write window rows 0 ..< patch[0] and the finished rows x_i ..< x_(i+1) (a step is at
+    // most one patch) are window rows 0 ..< step.
+    let window = patch[0]
+    let plane = padded[1] * padded[2]
+    var accumulators = [[[Float16]]](repeating: [[Float16]](repeating: [Float16](repeating: 0, count: window * plane), count: k), count: networks.count)
+    var weights = [Float16](repeating: 0, count: window * plane)
+    var base = 0
     let tileVoxels = patch.reduce(1, *)
-    for sx in starts[0] {
-      for sy in starts[1] {
-        for sz in starts[2] {
-          var tile = [Float]()
-          tile.reserveCapacity(channels * tileVoxels)
-          for c in 0..<channels {
-            let values = input[c].values
-            for a in 0..<patch[0] {
-              for b in 0..<patch[1] {
-                let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
-                tile.append(contentsOf: values[row..<(row + patch[2])])
+    for (i, sx) in starts[0].enumerated() {
+      for (f, network) in networks.enumerated() {
+        for sy in starts[1] {
+          for sz in starts[2] {
+            var tile = [Float]()
+            tile.reserveCapacity(channels * tileVoxels)
+            for c in 0..<channels {
+              let values = input[c].values
+              for a in 0..<patch[0] {
+                for b in 0..<patch[1] {
+                  let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
+                  tile.append(contentsOf: values[row..<(row + patch[2])])
+                }
               }
             }
-          }
-          let p = try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes)
-          var t = 0
-          for a in 0..<patch[0] {
-            for b in 0..<patch[1] {
-              let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
-              for z in 0..<patch[2] {
-                let g = gaussian[t]
-                weights[row + z] = Float16(Float(weights[row + z]) + Float(g))
-                t += 1
+            let p = try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes)
+            if f == 0 {
+              var t = 0
+              for a in 0..<patch[0] {
+                for b in 0..<patch[1] {
+                  let row = ((sx - base + a) * padded[1] + (sy + b)) * padded[2] + sz
+                  for z in 0..<patch[2] {
+                    weights[row + z] = Float16(Float(weights[row + z]) + Float(gaussian[t]))
+                    t += 1
+                  }
+                }
               }
             }
-          }
-          for c in 0..<k {
-            var t = 0
-            let base = c * tileVoxels
-            for a in 0..<patch[0] {
-              for b in 0..<patch[1] {
-                let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
-                for z in 0..<patch[2] {
-                  let weighted = p[base + t] * Float(gaussian[t])
-                  logits[c][row + z] = Float16(Float(logits[c][row + z]) + weighted)
-                  t += 1
+            for c in 0..<k {
+              var t = 0
+              let offset = c * tileVoxels
+              accumulators[f][c].withUnsafeMutableBufferPointer { acc in
+                for a in 0..<patch[0] {
+                  for b in 0..<patch[1] {
+                    let row = ((sx - base + a) * padded[1] + (sy + b)) * padded[2] + sz
+                    for z in 0..<patch[2] {
+                      acc[row + z] = Float16(Float(acc[row + z]) + p[offset + t] * Float(gaussian[t]))
+                      t += 1
+                    }
+                  }
                 }
               }
             }
           }
         }
       }
-    }
-    var result = [DenseArray<Float16>]()
-    for c in 0..<k {
-      var normalised = [Float16](repeating: 0, count: voxels)
-      for n in 0..<voxels { normalised[n] = Float16(Float(logits[c][n]) / Float(weights[n])) }
-      guard !normalised.contains(where: { $0.isInfinite }) else {
-        throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
+      // Rows sx ..< next are final.
+      let next = i + 1 < starts[0].count ? starts[0][i + 1] : padded[0]
+      let lo = max(sx, padLower[0]), hi = min(next, padLower[0] + shape[0])
+      if hi > lo {
+        var slab = [DenseArray<Float16>]()
+        let folds = Float(networks.count)
+        for c in 0..<k {
+          var values = [Float16]()
+          values.reserveCapacity((hi - lo) * shape[1] * shape[2])
+          for x in lo..<hi {
+            for y in padLower[1]..<(padLower[1] + shape[1]) {
+              let row = ((x - base) * padded[1] + y) * padded[2]
+              for z in padLower[2]..<(padLower[2] + shape[2]) {
+                let w = Float(weights[row + z])
+                var sum = Float16(Float(accumulators[0][c][row + z]) / w)
+                for f in 1..<max(1, networks.count) {
+                  sum = Float16(Float(sum) + Float(Float16(Float(accumulators[f][c][row + z]) / w)))
+                }
+                if networks.count > 1 { sum = Float16(Float(sum) / folds) }
+                guard !sum.isInfinite else {
+                  throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
+                }
+                values.append(sum)
+              }
+            }
+          }
+          slab.append(DenseArray(shape: [hi - lo, shape[1], shape[2]], values: values))
+        }
+        try consume(Slab(first: lo - padLower[0], count: hi - lo, logits: slab))
       }
-      let full = DenseArray(shape: padded, values: normalised)
-      result.append(padded == shape ? full : full.cropped(lower: padLower, upper: (0..<3).map { padLower[$0] + shape[$0] }))
+      // Slide the window so that row `next` is window row 0.
+      let shift = (next - base) * plane
+      if shift > 0 && i + 1 < starts[0].count {
+        func slide(_ a: inout [Float16]) {
+          a.withUnsafeMutableBufferPointer { b in
+            let keep = b.count - shift
+            if keep > 0 { for n in 0..<keep { b[n] = b[n + shift] } }
+            for n in max(0, keep)..<b.count { b[n] = 0 }
+          }
+        }
+        slide(&weights)
+        for f in accumulators.indices { for c in 0..<k { slide(&accumulators[f][c]) } }
+        base = next
+      }
+    }
+  }
+
+  /// All logits of the case as float16 `[K, X, Y, Z]` (the slabs of `predict(... consume:)`
+  /// collected).
+  static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
+    stepSize: Double) throws -> [DenseArray<Float16>] {
+    let shape = data[0].shape
+    let plane = shape[1] * shape[2]
+    var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
+    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize) { slab in
+      for c in result.indices {
+        result[c].values.replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: slab.logits[c].values)
+      }
     }
     return result
   }

@@ -1,0 +1,73 @@
+import Testing
+@testable import NNUNetRuntime
+
+/// A deterministic stand-in network: logits are fixed non-linear functions of the tile, different
+/// per "fold", so accumulation order and fold averaging are exercised.
+struct FormulaNetwork: TileNetwork {
+  var inputChannelCount = 1
+  var outputChannelCount = 3
+  var fold: Float
+  func logits(forTile tile: [Float], shape: [Int]) throws -> [Float] {
+    let n = tile.count
+    var out = [Float](repeating: 0, count: n * outputChannelCount)
+    for c in 0..<outputChannelCount {
+      for v in 0..<n { out[c * n + v] = (tile[v] * Float(c + 1) + fold).squareRoot() * 7.3 + Float(v % 13) * 0.011 * fold }
+    }
+    return out
+  }
+}
+
+@Suite("Streamed sliding window")
+struct SlidingWindowStreamingTests {
+  /// nnU-Net's algorithm written plainly: per fold, full-volume float16 accumulators, then
+  /// `fp16(acc / w)`, then the fold average in float16.
+  func reference(_ data: DenseArray<Float>, patch: [Int], networks: [FormulaNetwork], step: Double) throws -> [[Float16]] {
+    let shape = data.shape
+    let g = SlidingWindow.gaussian(patch: patch)
+    let starts = (0..<3).map { SlidingWindow.tileStarts(size: shape[$0], patch: patch[$0], stepSize: step) }
+    var folds = [[[Float16]]]()
+    for net in networks {
+      var acc = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
+      var w = [Float16](repeating: 0, count: data.count)
+      for sx in starts[0] { for sy in starts[1] { for sz in starts[2] {
+        var tile = [Float]()
+        for a in 0..<patch[0] { for b in 0..<patch[1] { for z in 0..<patch[2] {
+          tile.append(data.values[((sx + a) * shape[1] + sy + b) * shape[2] + sz + z])
+        } } }
+        let p = try net.logits(forTile: tile, shape: [1] + patch)
+        var t = 0
+        for a in 0..<patch[0] { for b in 0..<patch[1] { for z in 0..<patch[2] {
+          let idx = ((sx + a) * shape[1] + sy + b) * shape[2] + sz + z
+          w[idx] = Float16(Float(w[idx]) + Float(g[t]))
+          for c in 0..<3 { acc[c][idx] = Float16(Float(acc[c][idx]) + p[c * tile.count + t] * Float(g[t])) }
+          t += 1
+        } } }
+      } } }
+      folds.append(acc.map { a in zip(a, w).map { Float16(Float($0) / Float($1)) } })
+    }
+    var sum = folds[0]
+    for f in folds.dropFirst() { for c in 0..<3 { for v in 0..<data.count { sum[c][v] = Float16(Float(sum[c][v]) + Float(f[c][v])) } } }
+    if folds.count > 1 { for c in 0..<3 { for v in 0..<data.count { sum[c][v] = Float16(Float(sum[c][v]) / Float(folds.count)) } } }
+    return sum
+  }
+
+  @Test("equals full-volume accumulation, with several tile rows along axis 0 and 1 or 2 folds", arguments: [1, 2])
+  func matchesReference(folds: Int) throws {
+    let shape = [23, 9, 11]
+    let values: [Float] = (0..<(23 * 9 * 11)).map { (n: Int) -> Float in Float((n * 37) % 101) / 10 }
+    let data = DenseArray(shape: shape, values: values)
+    let networks: [FormulaNetwork] = (0..<folds).map { (f: Int) -> FormulaNetwork in FormulaNetwork(fold: Float(f)) }
+    let patch = [8, 6, 8]
+    var slabs = [Int]()
+    let shapePlane = shape[1] * shape[2]
+    var collected = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
+    try SlidingWindow.predict([data], patch: patch, networks: networks, mirrorAxes: [], stepSize: 0.5) { slab in
+      slabs.append(slab.count)
+      for c in 0..<3 { collected[c].replaceSubrange((slab.first * shapePlane)..<((slab.first + slab.count) * shapePlane), with: slab.logits[c].values) }
+    }
+    #expect(slabs.count == SlidingWindow.tileStarts(size: 23, patch: 8, stepSize: 0.5).count)
+    #expect(slabs.reduce(0, +) == 23)
+    let expected = try reference(data, patch: patch, networks: networks, step: 0.5)
+    for c in 0..<3 { #expect(collected[c] == expected[c], "class \(c)") }
+  }
+}
