@@ -14,6 +14,8 @@
 ///
 /// Per tile shape, the first `forward` builds a plan (primitives, reordered weights, every
 /// activation buffer); later calls with the same shape allocate nothing but the returned array.
+/// The segmentation head writes the plain logits straight into that array, 16 classes at a time,
+/// so no blocked copy of the K-class output exists.
 /// Plans are cached per shape until `releasePlans()`.
 ///
 /// Results are bit-identical across runs and thread counts (tested): oneDNN's direct and 1x1
@@ -108,7 +110,10 @@ public final class UNet {
     }
     let plan = try plan(for: shape)
     let count = spec.numClasses * shape.dropFirst().reduce(1, *)
-    if output.count != count { output = [Float](repeating: 0, count: count) }
+    if output.count != count {
+      output = []  // free the old array before allocating the new one: one logits-sized array at a time
+      output = [Float](repeating: 0, count: count)
+    }
     OpenMPThreads.set(options.threads)
     try input.withUnsafeBufferPointer { x in
       try output.withUnsafeMutableBufferPointer { y in try plan.run(input: x, output: y.baseAddress!) }

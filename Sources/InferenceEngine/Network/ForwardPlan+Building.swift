@@ -5,7 +5,7 @@ import CDNNL
 ///
 /// Layout: activations are `nCdhw8c` everywhere; the first convolution reads the plain input
 /// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; the
-/// logits are converted back to plain by `run`. Skip connections are written by the encoder
+/// head writes plain logits into the caller's array slice by slice (`head`). Skip connections are written by the encoder
 /// straight into the second half of the decoder's concatenation buffer `[upsampled, skip]` when
 /// the skip's channel count is a multiple of 8 (every real nnU-Net network), else copied there.
 struct PlanBuilder {
@@ -42,7 +42,8 @@ struct PlanBuilder {
   /// form of a transposed convolution).
   func conv(
     _ layer: ConvLayer, from src: Source, to dst: BlockedTensor, inputSpatial: [Int],
-    override: (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)? = nil
+    override: (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)? = nil,
+    kind: PlanStep.Kind? = nil
   ) throws {
     let weightDims = override?.dims ?? layer.weightShape
     let srcMD: dnnl_memory_desc_t
@@ -96,7 +97,7 @@ struct PlanBuilder {
     let flops = 2.0 * Double(weightDims.reduce(1, *)) * Double(dst.voxels)
     plan.steps.append(
       .init(
-        kind: override == nil ? .convolution : .transposedConvolutionGEMM, label: layer.module, flops: flops,
+        kind: kind ?? (override == nil ? .convolution : .transposedConvolutionGEMM), label: layer.module, flops: flops,
         geometry: [weightDims[1], weightDims[0]] + layer.kernel + layer.stride + inputSpatial
       ) { [runtime] in try primitive.execute(runtime) })
   }
@@ -123,6 +124,53 @@ struct PlanBuilder {
           x: dst.base, y: dst.base, blocks: dst.blocks, voxels: dst.voxels, affine: site.affine, residual: .none,
           slope: slope, threads: threads)
       })
+  }
+
+  /// Output channels per slice of the segmentation head.
+  static let headSliceChannels = 16
+
+  /// The segmentation head (a 1x1x1 convolution to K classes) writing plain `[K, D, H, W]` logits
+  /// straight into the caller's output: it runs in slices of `headSliceChannels` output channels,
+  /// each a convolution with that slice of the weights and bias into one small blocked buffer,
+  /// unblocked at once into its channel range of the output. No K-channel blocked tensor exists;
+  /// every logit is the same dot product over `Cin` as in a single K-channel convolution.
+  func head(_ layer: ConvLayer, from src: BlockedTensor) throws {
+    let k = layer.outputChannels
+    let width = Self.headSliceChannels
+    let slice = acquire(channels: min(k, width), spatial: plan.tile)
+    let weights = self.weights
+    let cin = layer.inputChannels
+    let voxels = src.voxels
+    let (output, threads) = (plan.output, self.threads)
+    for start in stride(from: 0, to: k, by: width) {
+      let count = min(width, k - start)
+      let target = BlockedTensor(base: slice.tensor.base, channels: count, spatial: plan.tile)
+      if count == k {
+        try conv(layer, from: .blocked(src), to: target, inputSpatial: plan.tile)
+      } else {
+        var part = layer
+        part.outputChannels = count
+        part.hasBias = true
+        let sliceWeights: () -> [Float]? = {
+          guard let w = weights?[layer.weightKey] else { return nil }
+          return Array(w[(start * cin)..<((start + count) * cin)])
+        }
+        let sliceBias: () -> [Float]? = {
+          guard layer.hasBias else { return [Float](repeating: 0, count: count) }
+          guard let b = weights?[layer.biasKey] else { return nil }
+          return Array(b[start..<(start + count)])
+        }
+        try conv(
+          part, from: .blocked(src), to: target, inputSpatial: plan.tile,
+          override: (layer.weightKey + "#out\(start)..<\(start + count)", part.weightShape, sliceWeights, sliceBias),
+          kind: .convolution)
+      }
+      plan.steps.append(
+        .init(kind: .unblock, label: layer.module) {
+          DataMovementKernel.unblock(target, into: output.pointer! + start * voxels, threads: threads)
+        })
+    }
+    release(slice)
   }
 
   /// `ConvTranspose3d` as a 1x1x1 convolution to `P · Cpad` channels into a temporary buffer,

@@ -96,10 +96,8 @@ extension PlanBuilder {
     }
 
     // Segmentation head.
-    let logits = acquire(channels: graph.head.outputChannels, spatial: plan.tile)
-    try conv(graph.head, from: .blocked(h.tensor), to: logits.tensor, inputSpatial: plan.tile)
+    try head(graph.head, from: h.tensor)
     release(h)
-    plan.logits = logits.tensor
   }
 
   /// One BasicBlockD: `lrelu(norm2(conv2(lrelu(norm1(conv1(x))))) + shortcut(x))`, with the

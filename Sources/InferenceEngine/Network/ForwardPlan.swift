@@ -44,6 +44,11 @@ struct Activation {
   var retained = false
 }
 
+/// The plain `[K, D, H, W]` logits array of the `run` in progress (nil outside `run`).
+final class OutputTarget {
+  var pointer: UnsafeMutablePointer<Float>?
+}
+
 /// One step of a plan: what it is (for profiles) and the closure that runs it.
 struct PlanStep {
   enum Kind: String {
@@ -54,6 +59,7 @@ struct PlanStep {
     case normApply = "norm + activation apply"
     case averagePool = "average pool"
     case channelCopy = "channel copy"
+    case unblock = "unblock logits"
     case reorder
   }
   var kind: Kind
@@ -83,7 +89,8 @@ final class ForwardPlan {
   var sites: [NormalizationSite] = []
   var steps: [PlanStep] = []
   var input: AlignedBuffer!
-  var logits: BlockedTensor!
+  /// Where the steps that write the plain logits find the caller's output array during `run`.
+  let output = OutputTarget()
 
   init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime) {
     self.tile = tile
@@ -93,12 +100,13 @@ final class ForwardPlan {
   }
 
   /// Copies `input` (plain `[C, D, H, W]`) in, runs every step, and writes plain logits
-  /// `[K, D, H, W]` to `output`.
-  func run(input source: UnsafeBufferPointer<Float>, output: UnsafeMutablePointer<Float>) throws {
+  /// `[K, D, H, W]` to `output` (the head's steps write there directly, slice by slice).
+  func run(input source: UnsafeBufferPointer<Float>, output destination: UnsafeMutablePointer<Float>) throws {
     precondition(source.count * 4 == input.byteCount)
     input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
+    output.pointer = destination
+    defer { output.pointer = nil }
     for step in steps { try step.body() }
-    DataMovementKernel.unblock(logits, into: output, threads: threads)
   }
 
   /// Bytes of activation memory this plan holds.
