@@ -39,7 +39,9 @@ let package = Package(
       swiftSettings: [.unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
     .target(
       name: "NNUNetRuntime", dependencies: ["VolumeCore", "VolumeTransforms", "TorchCheckpoint", "InferenceEngine"],
-      swiftSettings: optimizedEvenInDebug),
+      // F16C turns float16 <-> float32 conversions (every accumulator update) into one instruction
+      // instead of a library call; every AVX2 CPU (which the engine requires) has it.
+      swiftSettings: optimizedEvenInDebug + [.unsafeFlags(["-Xcc", "-mf16c", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
     .target(name: "Morphology", dependencies: ["VolumeCore"]),
     .target(name: "Evaluation", dependencies: ["VolumeCore", "Morphology"]),
     .target(
