@@ -50,7 +50,7 @@ let package = Package(
     .executableTarget(
       name: "vibeseg",
       dependencies: [
-        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "VibeSegKit",
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "Evaluation", "VibeSegKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

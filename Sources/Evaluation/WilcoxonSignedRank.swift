@@ -1,3 +1,4 @@
+import VolumeCore
 import Foundation
 
 /// How a p-value was obtained.
@@ -104,31 +105,8 @@ public enum WilcoxonSignedRank {
     return min(max(p, 0), 1)
   }
 
-  /// NumPy's pairwise summation (`np.add.reduce` on a contiguous float64 array): blocks of up to
-  /// 128 values summed with 8 partial accumulators, larger ranges split in halves at a multiple of 8.
-  static func pairwiseSum(_ a: ArraySlice<Double>) -> Double {
-    let n = a.count
-    let s = a.startIndex
-    if n < 8 {
-      var r = -0.0
-      for i in 0..<n { r += a[s + i] }
-      return r
-    }
-    if n <= 128 {
-      var r = (0..<8).map { a[s + $0] }
-      var i = 8
-      while i < n - (n % 8) {
-        for j in 0..<8 { r[j] += a[s + i + j] }
-        i += 8
-      }
-      var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-      while i < n { res += a[s + i]; i += 1 }
-      return res
-    }
-    var n2 = n / 2
-    n2 -= n2 % 8
-    return pairwiseSum(a[s..<(s + n2)]) + pairwiseSum(a[(s + n2)..<(s + n)])
-  }
+  /// NumPy's pairwise summation of a contiguous float64 array (`NumPySum`).
+  static func pairwiseSum(_ a: ArraySlice<Double>) -> Double { NumPySum.pairwise(a) }
 
   /// Enumerates every sign assignment of the nonzero differences (zeros only double every count,
   /// which cancels in the proportions).

@@ -1,3 +1,5 @@
+import VolumeCore
+
 /// Per-channel intensity normalisation, reproducing nnU-Net's `default_normalization_schemes.py`
 /// (nnunet-inference.md 5.4) in float32, including NumPy's pairwise summation for mean and std.
 enum IntensityNormalization {
@@ -47,37 +49,12 @@ enum IntensityNormalization {
   /// `mean = f32(f64(S)/N)`, `std = sqrt(f32(f64(S2)/N))` with `S`, `S2` pairwise sums in float32.
   static func meanAndStd(_ x: [Float]) -> (Float, Float) {
     let n = Double(x.count)
-    let mean = Float(Double(pairwiseSum(x[...])) / n)
+    let mean = Float(Double(NumPySum.pairwise(x[...])) / n)
     let squares = x.map { let d = $0 - mean; return d * d }
-    let variance = Float(Double(pairwiseSum(squares[...])) / n)
+    let variance = Float(Double(NumPySum.pairwise(squares[...])) / n)
     return (mean, variance.squareRoot())
   }
 
-  /// NumPy's `pairwise_sum` for float32 (`0 +` the sum of a contiguous array): fewer than 8
-  /// elements summed in order; up to 128 with eight interleaved accumulators combined as
-  /// `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))` plus the remainder in order; above that split at
-  /// `n/2 - (n/2 % 8)` and add the halves.
-  static func pairwiseSum(_ a: ArraySlice<Float>) -> Float {
-    let n = a.count
-    let start = a.startIndex
-    if n < 8 {
-      var res: Float = 0
-      for v in a { res += v }
-      return res
-    }
-    if n <= 128 {
-      var r = [Float](a[start..<(start + 8)])
-      var i = 8
-      while i < n - n % 8 {
-        for j in 0..<8 { r[j] += a[start + i + j] }
-        i += 8
-      }
-      var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-      while i < n { res += a[start + i]; i += 1 }
-      return res
-    }
-    var n2 = n / 2
-    n2 -= n2 % 8
-    return pairwiseSum(a[start..<(start + n2)]) + pairwiseSum(a[(start + n2)...])
-  }
+  /// NumPy's float32 pairwise sum (`pairwiseSum` for Float).
+  static func pairwiseSum(_ a: ArraySlice<Float>) -> Float { NumPySum.pairwise(a) }
 }

@@ -1,3 +1,5 @@
+import VolumeCore
+
 /// A network that maps one tile `[C, p0, p1, p2]` (C order) to logits `[K, p0, p1, p2]`.
 public protocol TileNetwork {
   var inputChannelCount: Int { get }
@@ -36,7 +38,7 @@ enum SlidingWindow {
       let sigma = Double(p) / 8
       let radius = Int(4 * sigma + 0.5)
       var w = (-radius...radius).map { j in ((-0.5 / (sigma * sigma)) * Double(j * j)).exponential }
-      let total = pairwiseSum(w[...])
+      let total = NumPySum.pairwise(w[...])
       w = w.map { $0 / total }
       return (0..<p).map { i in abs(i - p / 2) <= radius ? w[i - p / 2 + radius] : 0 }
     }
@@ -48,26 +50,6 @@ enum SlidingWindow {
     let smallest = out.filter { $0 != 0 }.min() ?? 1
     for n in out.indices where out[n] == 0 { out[n] = smallest }
     return out
-  }
-
-  /// NumPy's float64 pairwise sum (same scheme as the float32 one).
-  static func pairwiseSum(_ a: ArraySlice<Double>) -> Double {
-    let n = a.count, start = a.startIndex
-    if n < 8 { return a.reduce(0, +) }
-    if n <= 128 {
-      var r = Array(a[start..<(start + 8)])
-      var i = 8
-      while i < n - n % 8 {
-        for j in 0..<8 { r[j] += a[start + i + j] }
-        i += 8
-      }
-      var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-      while i < n { res += a[start + i]; i += 1 }
-      return res
-    }
-    var n2 = n / 2
-    n2 -= n2 % 8
-    return pairwiseSum(a[start..<(start + n2)]) + pairwiseSum(a[(start + n2)...])
   }
 
   /// Mirroring combinations in `itertools.combinations` order over the allowed axes.

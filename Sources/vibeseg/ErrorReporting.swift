@@ -5,6 +5,8 @@ import VolumeTransforms
 import NNUNetRuntime
 import TorchCheckpoint
 import InferenceEngine
+import Evaluation
+import VibeSegKit
 
 /// The exit code for an error, following reliability.md's house decisions (BSD sysexits).
 func exitCode(for error: Error) -> Int32 {
@@ -20,6 +22,26 @@ func exitCode(for error: Error) -> Int32 {
   case let e as PlansError: e.code == .missingFile ? 69 : 65
   case is CheckpointError: 65
   case is EngineError: 65
+  case let e as StatisticsError:
+    switch e.code {
+    case .missingInput: 66
+    case .nonIntegerLabels, .gridMismatch, .invalidLabelFile: 65
+    case .unknownLabel, .invalidArgument: 64
+    case .cannotCreateOutput: 73
+    }
+  case let e as EvaluationError:
+    switch e.code {
+    case .missingInput: 66
+    case .nonIntegerLabels, .gridMismatch, .invalidSample: 65
+    case .cannotCreateOutput: 73
+    }
+  case let e as PreviewError:
+    switch e.code {
+    case .missingInput: 66
+    case .gridMismatch, .notALabelMap, .unsupportedImage, .invalidOption: 65
+    case .cannotCreateOutput: 73
+    case .ioFailure: 74
+    }
   default: 70
   }
 }

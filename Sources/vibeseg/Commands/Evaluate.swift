@@ -57,7 +57,7 @@ extension VibeSegCommand {
 
     func run() throws {
       var failed = 0
-      try reportingAnalysisErrors {
+      try reportingErrors {
         let request = EvaluationRequest(
           prediction: URL(fileURLWithPath: pred), reference: URL(fileURLWithPath: ref), compare: compare.map { URL(fileURLWithPath: $0) },
           labels: labels, labelNames: labelNames.map { URL(fileURLWithPath: $0) }, toleranceMillimeters: toleranceMm,

@@ -79,31 +79,14 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        do {
-          var options = try options()
-          if let labelNames {
-            options.labelNames = try PreviewLabelNames.load(contentsOf: URL(fileURLWithPath: labelNames))
-          }
-          let preview = try VibeSegKit.Preview(
-            segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
-          try preview.writePNG(to: URL(fileURLWithPath: output))
-        } catch let error as PreviewError {
-          printError("vibeseg: error: \(error)")
-          throw ExitCode(error.exitCode)
+        var options = try options()
+        if let labelNames {
+          options.labelNames = try PreviewLabelNames.load(contentsOf: URL(fileURLWithPath: labelNames))
         }
+        let preview = try VibeSegKit.Preview(
+          segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
+        try preview.writePNG(to: URL(fileURLWithPath: output))
       }
-    }
-  }
-}
-
-extension PreviewError {
-  /// BSD sysexits, as `exitCode(for:)` in ErrorReporting.swift.
-  var exitCode: Int32 {
-    switch code {
-    case .missingInput: 66
-    case .gridMismatch, .notALabelMap, .unsupportedImage, .invalidOption: 65
-    case .cannotCreateOutput: 73
-    case .ioFailure: 74
     }
   }
 }

@@ -62,7 +62,7 @@ extension VibeSegCommand {
     }
 
     func run() throws {
-      try reportingAnalysisErrors {
+      try reportingErrors {
         let request = StatisticsRequest(
           segmentation: URL(fileURLWithPath: segmentation),
           images: images.map { item in
@@ -81,40 +81,5 @@ extension VibeSegCommand {
         }
       }
     }
-  }
-}
-
-/// The exit code for errors of `stats` and `evaluate` (reliability.md), falling back to
-/// `exitCode(for:)` for the shared error types.
-func analysisExitCode(for error: Error) -> Int32 {
-  switch error {
-  case let e as StatisticsError:
-    switch e.code {
-    case .missingInput: 66
-    case .nonIntegerLabels, .gridMismatch, .invalidLabelFile: 65
-    case .unknownLabel, .invalidArgument: 64
-    case .cannotCreateOutput: 73
-    }
-  case let e as EvaluationError:
-    switch e.code {
-    case .missingInput: 66
-    case .nonIntegerLabels, .gridMismatch, .invalidSample: 65
-    case .cannotCreateOutput: 73
-    }
-  default: exitCode(for: error)
-  }
-}
-
-/// `reportingErrors` with the analysis error types mapped.
-func reportingAnalysisErrors(_ body: () throws -> Void) throws {
-  do {
-    try body()
-  } catch let error as ExitCode {
-    throw error
-  } catch let error as ValidationError {
-    throw error
-  } catch {
-    printError("vibeseg: error: \(error)")
-    throw ExitCode(analysisExitCode(for: error))
   }
 }
