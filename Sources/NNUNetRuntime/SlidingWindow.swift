@@ -65,26 +65,31 @@ enum SlidingWindow {
     return result
   }
 
-  /// Reverses the given spatial axes of a `[C, p0, p1, p2]` C-order tile.
-  static func flipped(_ tile: [Float], channels: Int, shape: [Int], axes: [Int]) -> [Float] {
-    guard !axes.isEmpty else { return tile }
-    var out = tile
+  /// Walks the rows (runs along the last axis) of a `[C, p0, p1, p2]` C-order tile flipped along
+  /// `axes`: `body(destination, source)` gives each row's start in the unflipped output and in the
+  /// input; the caller reads the source row backwards when axis 2 is flipped.
+  static func forEachFlippedRow(channels: Int, shape: [Int], axes: [Int], _ body: (Int, Int) -> Void) {
     let (s0, s1, s2) = (shape[0], shape[1], shape[2])
-    let f0 = axes.contains(0), f1 = axes.contains(1), f2 = axes.contains(2)
+    let f0 = axes.contains(0), f1 = axes.contains(1)
     for c in 0..<channels {
       let base = c * s0 * s1 * s2
       for a in 0..<s0 {
         let sa = f0 ? s0 - 1 - a : a
         for b in 0..<s1 {
           let sb = f1 ? s1 - 1 - b : b
-          let dst = base + (a * s1 + b) * s2, src = base + (sa * s1 + sb) * s2
-          if f2 {
-            for x in 0..<s2 { out[dst + x] = tile[src + s2 - 1 - x] }
-          } else {
-            for x in 0..<s2 { out[dst + x] = tile[src + x] }
-          }
+          body(base + (a * s1 + b) * s2, base + (sa * s1 + sb) * s2)
         }
       }
+    }
+  }
+
+  /// Reverses the given spatial axes of a `[C, p0, p1, p2]` C-order tile.
+  static func flipped(_ tile: [Float], channels: Int, shape: [Int], axes: [Int]) -> [Float] {
+    guard !axes.isEmpty else { return tile }
+    var out = tile
+    let s2 = shape[2], f2 = axes.contains(2)
+    forEachFlippedRow(channels: channels, shape: shape, axes: axes) { dst, src in
+      for x in 0..<s2 { out[dst + x] = tile[src + (f2 ? s2 - 1 - x : x)] }
     }
     return out
   }
@@ -109,22 +114,9 @@ enum SlidingWindow {
 
   /// `target += flip(source, axes)` for `[C, p0, p1, p2]` C-order tiles.
   static func addFlipped(_ source: [Float], into target: inout [Float], channels: Int, shape: [Int], axes: [Int]) {
-    let (s0, s1, s2) = (shape[0], shape[1], shape[2])
-    let f0 = axes.contains(0), f1 = axes.contains(1), f2 = axes.contains(2)
-    for c in 0..<channels {
-      let base = c * s0 * s1 * s2
-      for a in 0..<s0 {
-        let sa = f0 ? s0 - 1 - a : a
-        for b in 0..<s1 {
-          let sb = f1 ? s1 - 1 - b : b
-          let dst = base + (a * s1 + b) * s2, src = base + (sa * s1 + sb) * s2
-          if f2 {
-            for x in 0..<s2 { target[dst + x] += source[src + s2 - 1 - x] }
-          } else {
-            for x in 0..<s2 { target[dst + x] += source[src + x] }
-          }
-        }
-      }
+    let s2 = shape[2], f2 = axes.contains(2)
+    forEachFlippedRow(channels: channels, shape: shape, axes: axes) { dst, src in
+      for x in 0..<s2 { target[dst + x] += source[src + (f2 ? s2 - 1 - x : x)] }
     }
   }
 
