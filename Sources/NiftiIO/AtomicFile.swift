@@ -3,7 +3,7 @@ import Foundation
 /// Writes a file under a temporary name in the destination folder, flushes it, then renames it
 /// into place (reliability.md 3.2): readers see the old file or the complete new one, never half.
 /// On any error the temporary file is removed.
-enum AtomicFile {
+package enum AtomicFile {
   static func write(to path: String, _ body: (FileDescriptor) throws -> Void) throws {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent().path
@@ -28,5 +28,17 @@ enum AtomicFile {
     // Persist the rename itself (best effort: some file systems refuse fsync on folders).
     let dir = open(folder, O_RDONLY | O_CLOEXEC)
     if dir >= 0 { fsync(dir); close(dir) }
+  }
+
+  /// Writes `bytes` atomically to `url`; throws `NiftiError` (`.cannotCreateOutput` when the folder
+  /// is missing or the file cannot be created or renamed, `.ioFailure` when writing fails).
+  package static func write(_ bytes: [UInt8], to url: URL) throws(NiftiError) {
+    do {
+      try write(to: url.path) { file in try bytes.withUnsafeBytes { try file.write($0) } }
+    } catch let error as NiftiError {
+      throw error
+    } catch {
+      throw NiftiError(.ioFailure, "\(error)", path: url.path)
+    }
   }
 }

@@ -1,18 +1,14 @@
 import Foundation
+import NiftiIO
 
-/// Atomic text output for reports: the bytes go to a temporary file in the destination folder
-/// and are renamed into place (Foundation's `.atomic` write), so readers never see half a file.
+/// Atomic text output for reports (NiftiIO's `AtomicFile`: temporary file, fsync, rename), so
+/// readers never see half a file.
 package enum ReportFile {
   package static func write(_ text: String, to url: URL) throws(StatisticsError) {
-    let folder = url.deletingLastPathComponent()
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw StatisticsError(.cannotCreateOutput, "the output folder \(folder.path) does not exist", context: url.path)
-    }
     do {
-      try Data(text.utf8).write(to: url, options: .atomic)
+      try AtomicFile.write(Array(text.utf8), to: url)
     } catch {
-      throw StatisticsError(.cannotCreateOutput, "cannot write: \(error.localizedDescription)", context: url.path, underlying: error)
+      throw StatisticsError(.cannotCreateOutput, error.message, context: url.path, underlying: error)
     }
   }
 
