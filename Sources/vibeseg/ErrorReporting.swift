@@ -68,3 +68,10 @@ func printError(_ line: String) {
 func printWarnings(_ warnings: [NiftiWarning], file: String) {
   for w in warnings { printError("vibeseg: warning: \(file): \(w)") }
 }
+
+/// Prints a report as pretty, key-sorted JSON (the `--json` form of `info` and `model-info`).
+func printJSON(_ value: some Encodable) throws {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

@@ -5,11 +5,7 @@ import _TestSupport
 
 /// Model folders and nnU-Net's own view of them (scripts/fixtures/make_model_folders.py).
 enum CommittedModels {
-  static func folder(_ name: String) -> URL {
-    let root = Fixtures.committed("models/\(name)")
-    let sub = try! FileManager.default.contentsOfDirectory(atPath: root.path).first { $0.contains("__") }!
-    return root.appendingPathComponent(sub)
-  }
+  static func folder(_ name: String) -> URL { Fixtures.modelFolder(name) }
 
   static func expected(_ name: String) -> [String: Any] {
     try! JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.committed("models/\(name)/expected.json"))) as! [String: Any]

@@ -35,11 +35,7 @@ struct ModelExpectation: Decodable {
 enum ModelFixtures {
   static let names = ["plain_1ch", "resenc_2ch_fp16"]
 
-  static func folder(_ name: String) -> URL {
-    let root = Fixtures.committed("models/\(name)")
-    let sub = try! FileManager.default.contentsOfDirectory(atPath: root.path).first { $0.contains("__") }!
-    return root.appendingPathComponent(sub)
-  }
+  static func folder(_ name: String) -> URL { Fixtures.modelFolder(name) }
 
   static func expected(_ name: String) -> ModelExpectation {
     let data = try! Data(contentsOf: Fixtures.committed("models/\(name)/expected.json"))

@@ -19,6 +19,14 @@ public enum Fixtures {
     packageRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relativePath)
   }
 
+  /// The model folder (`<Trainer>__<Plans>__<configuration>/`) of a committed tiny nnU-Net model,
+  /// `Tests/Fixtures/models/<name>/...` (scripts/fixtures/make_model_folders.py).
+  public static func modelFolder(_ name: String) -> URL {
+    let root = committed("models/\(name)")
+    let sub = try! FileManager.default.contentsOfDirectory(atPath: root.path).first { $0.contains("__") }!
+    return root.appendingPathComponent(sub)
+  }
+
   /// `../shared/fixtures/real` beside the package root.
   public static let realDirectory: URL = packageRoot.deletingLastPathComponent()
     .appendingPathComponent("shared/fixtures/real")

@@ -25,9 +25,7 @@ extension VibeSegCommand {
         let image = try NiftiImage(contentsOf: URL(fileURLWithPath: file), options: options)
         let report = ImageReport(path: file, image: image)
         if json {
-          let encoder = JSONEncoder()
-          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-          print(String(decoding: try encoder.encode(report), as: UTF8.self))
+          try printJSON(report)
         } else {
           print(report.text)
         }

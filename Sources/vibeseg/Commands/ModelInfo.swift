@@ -25,9 +25,7 @@ extension VibeSegCommand {
         let bundle = try ModelBundle(directory: URL(fileURLWithPath: folder), folds: folds.isEmpty ? nil : folds, checkpoint: checkpoint.name)
         let report = ModelReport(try LoadedModel(bundle: bundle))
         if json {
-          let encoder = JSONEncoder()
-          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-          print(String(decoding: try encoder.encode(report), as: UTF8.self))
+          try printJSON(report)
         } else {
           print(report.text)
         }
