@@ -17,11 +17,18 @@ let package = Package(
     .library(name: "NNUNetRuntime", targets: ["NNUNetRuntime"]),
     .library(name: "Morphology", targets: ["Morphology"]),
     .library(name: "Evaluation", targets: ["Evaluation"]),
+    .library(name: "ModelZoo", targets: ["ModelZoo"]),
     .library(name: "VibeSegKit", targets: ["VibeSegKit"]),
+    .library(name: "Cohort", targets: ["Cohort"]),
     .executable(name: "vibeseg", targets: ["vibeseg"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    // Command-line parsing for `vibeseg` (only the executable imports it).
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // SHA-256 of downloaded model archives (ModelZoo).
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // The per-output-folder manifest of cohort runs in SQLite (Cohort).
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // C shims: one header of static inline wrappers per Debian C library.
@@ -45,12 +52,22 @@ let package = Package(
     .target(name: "Morphology", dependencies: ["VolumeCore"]),
     .target(name: "Evaluation", dependencies: ["VolumeCore", "Morphology"]),
     .target(
+      name: "ModelZoo",
+      dependencies: ["TorchCheckpoint", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(
       name: "VibeSegKit",
-      dependencies: ["VolumeCore", "VolumeTransforms", "NiftiIO", "NNUNetRuntime", "Morphology", "Evaluation", "CPNG", "CZlib"]),
+      dependencies: [
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo", "CPNG", "CZlib",
+      ]),
+    .target(
+      name: "Cohort",
+      dependencies: [
+        "VolumeCore", "NiftiIO", "NNUNetRuntime", "VibeSegKit", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .executableTarget(
       name: "vibeseg",
       dependencies: [
-        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "Evaluation", "VibeSegKit",
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "Evaluation", "ModelZoo", "VibeSegKit", "Cohort",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -64,6 +81,8 @@ let package = Package(
     .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
+    .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
+    .testTarget(name: "CohortTests", dependencies: ["Cohort", "VibeSegKit", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
   ]
 )
