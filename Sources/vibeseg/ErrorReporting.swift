@@ -7,6 +7,8 @@ import TorchCheckpoint
 import InferenceEngine
 import Evaluation
 import VibeSegKit
+import ModelZoo
+import Cohort
 
 /// The exit code for an error, following reliability.md's house decisions (BSD sysexits).
 func exitCode(for error: Error) -> Int32 {
@@ -41,6 +43,18 @@ func exitCode(for error: Error) -> Int32 {
     case .gridMismatch, .notALabelMap, .unsupportedImage, .invalidOption: 65
     case .cannotCreateOutput: 73
     case .ioFailure: 74
+    }
+  case let e as ModelZooError:
+    switch e.code {
+    case .unknownModel, .downloadFailed, .verificationFailed, .invalidArchive: 69
+    case .ioFailure: 74
+    }
+  case let e as BatchError:
+    switch e.code {
+    case .invalidArgument: 64
+    case .missingInput: 66
+    case .manifestFailure: 74
+    case .cannotCreateOutput: 73
     }
   default: 70
   }

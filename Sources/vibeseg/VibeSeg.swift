@@ -10,5 +10,13 @@ struct VibeSegCommand: ParsableCommand {
       66 input missing or unreadable, 70 internal error, 73 cannot create output, 74 I/O error.
       """,
     version: "0.1.0",
-    subcommands: [Info.self, Convert.self, Preview.self, Stats.self, Evaluate.self, ModelInfo.self, Predict.self])
+    subcommands: [
+      Info.self,
+      Convert.self,
+      Preview.self,
+      Stats.self,
+      Evaluate.self,
+      ModelInfo.self,
+      Predict.self,
+    ])
 }
