@@ -62,7 +62,8 @@ let package = Package(
     .target(
       name: "Cohort",
       dependencies: [
-        "VolumeCore", "NiftiIO", "NNUNetRuntime", "VibeSegKit", .product(name: "GRDB", package: "GRDB.swift"),
+        "VolumeCore", "NiftiIO", "NNUNetRuntime", "VibeSegKit", "ModelZoo", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .executableTarget(
       name: "vibeseg",

@@ -44,6 +44,14 @@ func exitCode(for error: Error) -> Int32 {
     case .cannotCreateOutput: 73
     case .ioFailure: 74
     }
+  case let e as SegmentationError:
+    switch e.code {
+    case .missingInput: 66
+    case .invalidInput, .gridMismatch: 65
+    case .invalidOption, .unknownLabel: 64
+    case .modelUnavailable: 69
+    case .cannotCreateOutput: 73
+    }
   case let e as ModelZooError:
     switch e.code {
     case .unknownModel, .downloadFailed, .verificationFailed, .invalidArchive: 69
