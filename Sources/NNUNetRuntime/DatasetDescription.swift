@@ -24,9 +24,11 @@ public struct DatasetDescription: Sendable, Equatable {
   public var channelNames: [String]
   /// `file_ending`, e.g. `.nii.gz`.
   public var fileEnding: String
-  /// TotalVibeSegmentator: axis codes the image is reoriented to before prediction.
+  /// TotalVibeSegmentator: axis codes the image is reoriented to before prediction, joined
+  /// ("RAS"); dataset.json gives them as a list (`["R", "A", "S"]`) or as one string.
   public var orientation: String?
-  /// TotalVibeSegmentator: dataset id of the ROI model whose labels become an extra channel.
+  /// TotalVibeSegmentator: dataset id of the ROI model whose labels become an extra channel
+  /// (a number or a numeric string in dataset.json).
   public var roi: Int?
 
   public static func == (a: DatasetDescription, b: DatasetDescription) -> Bool {
@@ -69,8 +71,25 @@ public struct DatasetDescription: Sendable, Equatable {
     }
     channelNames = names
     fileEnding = try json.optionalMember("file_ending")?.string() ?? ".nii.gz"
-    orientation = try json.optionalMember("orientation")?.string()
-    roi = try json.optionalMember("roi")?.int()
+    if let value = try json.optionalMember("orientation") {
+      if case .array = value.node {
+        orientation = try value.array().map { try $0.string() }.joined()
+      } else {
+        orientation = try value.string()
+      }
+    } else {
+      orientation = nil
+    }
+    if let value = try json.optionalMember("roi") {
+      if case .string = value.node {
+        guard let id = Int(try value.string()) else { throw value.fail("must be a model id") }
+        roi = id
+      } else {
+        roi = try value.int()
+      }
+    } else {
+      roi = nil
+    }
     _ = try labelLayout(path: json.path)
   }
 

@@ -1,0 +1,150 @@
+import Foundation
+import NNUNetRuntime
+import NiftiIO
+import VolumeCore
+
+/// `vibeseg segment`: one image through a TotalVibeSegmentator model (and its ROI model when it is
+/// cascaded) to a uint8 label map with the input's geometry, a JSON sidecar of label names, and
+/// optionally one binary mask per structure. Every file is written atomically.
+public struct SegmentJob {
+  public var input: URL
+  public var output: URL
+  public var model: TotalVibeModel
+  public var roiModel: TotalVibeModel?
+  public var options = SegmentationOptions()
+  /// Structure names to keep (TotalSegmentator's `--roi_subset`); empty keeps all. Names are the
+  /// model's `dataset.json` label names.
+  public var roiSubset: [String] = []
+  /// A folder for one `<name>.nii.gz` binary mask (uint8 0/1) per structure of the model
+  /// (restricted to `roiSubset` when given).
+  public var splitMasksFolder: URL?
+  /// Replace existing outputs; without it an existing output is an error (nothing is written).
+  public var overwrite = false
+  /// A name for the model in the sidecar (its id or folder name).
+  public var modelName: String
+
+  public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
+    self.input = input
+    self.output = output
+    self.model = model
+    self.roiModel = roiModel
+    self.modelName = modelName ?? model.folder.lastPathComponent
+  }
+
+  /// What a run produced, for the CLI and batch manifests.
+  public struct Report: Sendable {
+    public var warnings: [String]
+    /// Label ids present in the written map.
+    public var labelsPresent: [Int]
+    public var sidecar: URL
+    public var masks: [URL]
+  }
+
+  /// The sidecar path: the output with `.nii.gz`/`.nii` replaced by `.json`.
+  public static func sidecarURL(for output: URL) -> URL {
+    let name = output.lastPathComponent
+    for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) {
+      return output.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(suffix.count)) + ".json")
+    }
+    return output.appendingPathExtension("json")
+  }
+
+  public func run() throws -> Report {
+    let names = model.labelNames
+    let keep = try subsetIDs(names)
+    let sidecar = Self.sidecarURL(for: output)
+    if !overwrite {
+      for url in [output, sidecar] where FileManager.default.fileExists(atPath: url.path) {
+        throw SegmentationError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
+      }
+    }
+    guard FileManager.default.fileExists(atPath: input.path) else {
+      throw SegmentationError(.missingInput, "no such file", path: input.path)
+    }
+    let image = try NiftiImage(contentsOf: input)
+    var warnings = image.warnings.map { "\(input.path): \($0)" }
+    guard image.volume.channelCount == 1 else {
+      throw SegmentationError(
+        .invalidInput, "\(image.volume.channelCount) volumes in one file; segment takes one 3-D volume (extract one first)",
+        path: input.path)
+    }
+    if image.grid.affine == Affine.identity {
+      warnings.append(
+        "\(input.path): the affine is the identity; check voxel size and orientation (NAKO VIBE: 1.40625 mm in-plane, 3 mm slices)")
+    }
+    let volume: AnyVolume = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
+    let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
+    var labels = try pipeline.segment(volume)
+    if let keep {
+      labels.voxels.withUnsafeMutableBufferPointer { buffer in
+        for n in buffer.indices where buffer[n] != 0 && !keep.contains(Int(buffer[n])) { buffer[n] = 0 }
+      }
+    }
+    var present = Set<Int>()
+    for v in labels.voxels where v != 0 { present.insert(Int(v)) }
+
+    var masks = [URL]()
+    if let folder = splitMasksFolder {
+      do {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      } catch {
+        throw SegmentationError(.cannotCreateOutput, "cannot create the mask folder: \(error.localizedDescription)", path: folder.path)
+      }
+      for (id, name) in names.sorted(by: { $0.key < $1.key }) where keep?.contains(id) ?? true {
+        let mask = Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 })
+        let url = folder.appendingPathComponent("\(name).nii.gz")
+        try labelImage(mask, like: image).write(to: url)
+        masks.append(url)
+      }
+    }
+    try labelImage(labels, like: image).write(to: output)
+    try writeSidecar(to: sidecar, names: names, keep: keep, present: present)
+    return Report(warnings: warnings, labelsPresent: present.sorted(), sidecar: sidecar, masks: masks)
+  }
+
+  /// The label ids `roiSubset` names, nil for all. Unknown names throw `unknownLabel` with the list.
+  func subsetIDs(_ names: [Int: String]) throws -> Set<Int>? {
+    guard !roiSubset.isEmpty else { return nil }
+    let byName = Dictionary(names.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+    var ids = Set<Int>()
+    for name in roiSubset {
+      guard let id = byName[name] else {
+        let known = names.values.sorted().joined(separator: ", ")
+        throw SegmentationError(.unknownLabel, "'\(name)' is not a structure of this model; known: \(known)", option: "--roi-subset")
+      }
+      ids.insert(id)
+    }
+    return ids
+  }
+
+  /// A uint8 label image on `labels.grid`, units and form codes copied from the input header.
+  func labelImage(_ labels: Volume<UInt8>, like image: NiftiImage) -> NiftiImage {
+    var out = NiftiImage(labels)
+    out.header.xyztUnits = image.header.xyztUnits
+    out.header.sformCode = image.header.sformCode
+    out.header.qformCode = image.header.qformCode
+    return out
+  }
+
+  func writeSidecar(to url: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>) throws {
+    struct Sidecar: Encodable {
+      var schemaVersion = 1
+      var model: String
+      var input: String
+      var labels: [String: String]
+      var labelsPresent: [Int]
+      var options: SegmentationOptions
+    }
+    var labels = [String: String]()
+    for (id, name) in names where keep?.contains(id) ?? true { labels[String(id)] = name }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let data = try encoder.encode(
+      Sidecar(model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options))
+    do {
+      try AtomicFile.write(Array(data) + [10], to: url)
+    } catch {
+      throw SegmentationError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: url.path, underlying: error)
+    }
+  }
+}
