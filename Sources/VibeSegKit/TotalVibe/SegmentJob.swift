@@ -22,6 +22,8 @@ public struct SegmentJob {
   public var overwrite = false
   /// A name for the model in the sidecar (its id or folder name).
   public var modelName: String
+  /// Upstream's relabelling for the spine models (`vibeseg spine`), applied to the final map.
+  public var spineModel: SpineModel?
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -50,7 +52,7 @@ public struct SegmentJob {
   }
 
   public func run() throws -> Report {
-    let names = model.labelNames
+    let names = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
     let keep = try subsetIDs(names)
     let sidecar = Self.sidecarURL(for: output)
     if !overwrite {
@@ -75,6 +77,9 @@ public struct SegmentJob {
     let volume: AnyVolume = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
     let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     var labels = try pipeline.segment(volume)
+    if let spineModel {
+      labels.voxels = spineModel.mapped(labels.voxels)
+    }
     if let keep {
       labels.voxels.withUnsafeMutableBufferPointer { buffer in
         for n in buffer.indices where buffer[n] != 0 && !keep.contains(Int(buffer[n])) { buffer[n] = 0 }
