@@ -97,7 +97,9 @@ public enum LayerBenchmark {
       encoderDepthPerStage: [1, 1],
       decoderConvsPerStage: [1])
     let graph = NetworkGraph(spec: spec)
-    let plan = ForwardPlan(tile: spatial, inputChannels: cin, threads: threads, runtime: runtime)
+    let plan = ForwardPlan(
+      tile: spatial, inputChannels: cin, threads: threads, runtime: runtime,
+      scratch: ScratchAllocator(arena: nil, spec: spec, shape: [cin] + spatial))
     plan.input = AlignedBuffer(byteCount: cin * spatial.reduce(1, *) * 4)
     let weights = try graph.bind(SyntheticWeights.make(for: spec))
     let builder = PlanBuilder(graph: graph, plan: plan, prepared: PreparedWeights(runtime), weights: weights)

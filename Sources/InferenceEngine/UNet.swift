@@ -39,6 +39,8 @@ public final class UNet {
   private let runtime: DNNLRuntime
   private let prepared: PreparedWeights
   private var plans: [[Int]: ForwardPlan] = [:]
+  /// Scratch memory shared with other networks of the same architecture (nil: private).
+  public let arena: ActivationArena?
 
   /// Binds `weights` to the architecture of `spec`.
   ///
@@ -50,10 +52,16 @@ public final class UNet {
   /// - Throws: `EngineError` `.invalidArchitecture` from `spec.validate()`, `.missingParameter`,
   ///   `.shapeMismatch` (`<key>: expected [..], found [..]`), `.invalidWeightData`,
   ///   `.unexpectedParameters`, or `.backendFailure` when oneDNN cannot be initialised.
-  public init(spec: ArchitectureSpec, weights: some WeightSource, options: Options = .init()) throws {
+  ///
+  /// `arena`: give the folds of one model the same `ActivationArena` to hold one set of
+  /// activation buffers between them (they must then run one at a time).
+  public init(
+    spec: ArchitectureSpec, weights: some WeightSource, options: Options = .init(), arena: ActivationArena? = nil
+  ) throws {
     try spec.validate()
     self.spec = spec
     self.options = options
+    self.arena = arena
     graph = NetworkGraph(spec: spec)
     plainWeights = try graph.bind(weights)
     runtime = try DNNLRuntime()
@@ -146,7 +154,8 @@ public final class UNet {
     if let plan = plans[shape] { return plan }
     OpenMPThreads.set(options.threads)
     let plan = ForwardPlan(
-      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime)
+      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime,
+      scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape))
     try PlanBuilder(graph: graph, plan: plan, prepared: prepared, weights: plainWeights).build()
     plans[shape] = plan
     // Every convolution weight and bias now exists in a prepared layout and later plans reorder

@@ -25,6 +25,8 @@ public struct LoadedModel {
     var axes: [Int]? = nil
     var parameters = 0
     var weightType = ""
+    // The folds run one after another on each tile: one set of activation buffers serves them all.
+    let arena = ActivationArena()
     for (n, fold) in bundle.folds.enumerated() {
       let checkpoint = try TorchCheckpoint(contentsOf: fold.url)
       let weights = try checkpoint.networkWeights
@@ -41,7 +43,8 @@ public struct LoadedModel {
       let spec = try bundle.configuration.architecture.engineSpec(
         inputChannels: bundle.dataset.channelNames.count, numClasses: bundle.labels.segmentationHeadCount)
       do {
-        networks.append(try UNet(spec: spec, weights: try CheckpointWeights(weights), options: .init(threads: threads)))
+        networks.append(
+          try UNet(spec: spec, weights: try CheckpointWeights(weights), options: .init(threads: threads), arena: arena))
       } catch let error as EngineError {
         throw PlansError(.invalidField, "\(error.message)", path: fold.url.path, field: error.key)
       }

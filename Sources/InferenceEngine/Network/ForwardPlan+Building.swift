@@ -66,7 +66,7 @@ struct PlanBuilder {
       if MemoryLayout5D.equal(plainMD, chosenSrc) {
         srcPointer = plan.input.pointer
       } else {
-        let staged = AlignedBuffer(byteCount: MemoryLayout5D.byteCount(chosenSrc))
+        let staged = plan.scratch.make(byteCount: MemoryLayout5D.byteCount(chosenSrc))
         plan.ownedBuffers.append(staged)
         let reorder = try makeReorder(
           runtime, from: plainMD, plan.input.pointer, to: chosenSrc, staged.pointer, name: "input reorder")

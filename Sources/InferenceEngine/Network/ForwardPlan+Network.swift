@@ -4,7 +4,7 @@
 extension PlanBuilder {
   func build() throws {
     let n = graph.encoder.count
-    plan.input = AlignedBuffer(byteCount: plan.inputChannels * plan.tile.reduce(1, *) * 4)
+    plan.input = plan.scratch.make(byteCount: plan.inputChannels * plan.tile.reduce(1, *) * 4)
     plan.ownedBuffers.append(plan.input)
 
     // Spatial shape per encoder level.
@@ -21,7 +21,7 @@ extension PlanBuilder {
     for level in 0..<(n - 1) {
       let f = graph.encoder[level].outputChannels
       let channels = 2 * f
-      let buffer = AlignedBuffer(byteCount: (channels + 7) / 8 * 8 * spatial[level].reduce(1, *) * 4)
+      let buffer = plan.scratch.make(byteCount: (channels + 7) / 8 * 8 * spatial[level].reduce(1, *) * 4)
       plan.ownedBuffers.append(buffer)
       let whole = BlockedTensor(base: buffer.floats, channels: channels, spatial: spatial[level])
       concat.append(whole)

@@ -9,6 +9,9 @@ import CDNNL
 final class BufferPool {
   private(set) var buffers: [AlignedBuffer] = []
   private var inUse: [Bool] = []
+  private let scratch: ScratchAllocator
+
+  init(scratch: ScratchAllocator) { self.scratch = scratch }
 
   func acquire(floats: Int) -> Int {
     let bytes = floats * 4
@@ -20,7 +23,7 @@ final class BufferPool {
       inUse[best] = true
       return best
     }
-    buffers.append(AlignedBuffer(byteCount: bytes))
+    buffers.append(scratch.make(byteCount: bytes))
     inUse.append(true)
     return buffers.count - 1
   }
@@ -80,7 +83,9 @@ final class ForwardPlan {
   let inputChannels: Int
   let threads: Int
   let runtime: DNNLRuntime
-  let pool = BufferPool()
+  /// Where every scratch buffer of this plan comes from (shared between folds via an arena).
+  let scratch: ScratchAllocator
+  let pool: BufferPool
   /// Plain `[C, D, H, W]` input staging, the concatenation buffers, reorder targets.
   var ownedBuffers: [AlignedBuffer] = []
   var primitives: [BoundPrimitive] = []
@@ -92,11 +97,13 @@ final class ForwardPlan {
   /// Where the steps that write the plain logits find the caller's output array during `run`.
   let output = OutputTarget()
 
-  init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime) {
+  init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime, scratch: ScratchAllocator) {
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
     self.runtime = runtime
+    self.scratch = scratch
+    pool = BufferPool(scratch: scratch)
   }
 
   /// Copies `input` (plain `[C, D, H, W]`) in, runs every step, and writes plain logits

@@ -22,6 +22,8 @@ public struct SegmentJob {
   public var overwrite = false
   /// A name for the model in the sidecar (its id or folder name).
   public var modelName: String
+  /// Upstream's relabelling for the spine models (`vibeseg spine`), applied to the final map.
+  public var spineModel: SpineModel?
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -42,15 +44,11 @@ public struct SegmentJob {
 
   /// The sidecar path: the output with `.nii.gz`/`.nii` replaced by `.json`.
   public static func sidecarURL(for output: URL) -> URL {
-    let name = output.lastPathComponent
-    for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) {
-      return output.deletingLastPathComponent().appendingPathComponent(String(name.dropLast(suffix.count)) + ".json")
-    }
-    return output.appendingPathExtension("json")
+    output.deletingLastPathComponent().appendingPathComponent(stem(of: output) + ".json")
   }
 
   public func run() throws -> Report {
-    let names = model.labelNames
+    let names = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
     let keep = try subsetIDs(names)
     let sidecar = Self.sidecarURL(for: output)
     if !overwrite {
@@ -58,23 +56,12 @@ public struct SegmentJob {
         throw SegmentationError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
       }
     }
-    guard FileManager.default.fileExists(atPath: input.path) else {
-      throw SegmentationError(.missingInput, "no such file", path: input.path)
-    }
-    let image = try NiftiImage(contentsOf: input)
-    var warnings = image.warnings.map { "\(input.path): \($0)" }
-    guard image.volume.channelCount == 1 else {
-      throw SegmentationError(
-        .invalidInput, "\(image.volume.channelCount) volumes in one file; segment takes one 3-D volume (extract one first)",
-        path: input.path)
-    }
-    if image.grid.affine == Affine.identity {
-      warnings.append(
-        "\(input.path): the affine is the identity; check voxel size and orientation (NAKO VIBE: 1.40625 mm in-plane, 3 mm slices)")
-    }
-    let volume: AnyVolume = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
+    let (image, volume, warnings) = try Self.readImage(input)
     let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     var labels = try pipeline.segment(volume)
+    if let spineModel {
+      labels.voxels = spineModel.mapped(labels.voxels)
+    }
     if let keep {
       labels.voxels.withUnsafeMutableBufferPointer { buffer in
         for n in buffer.indices where buffer[n] != 0 && !keep.contains(Int(buffer[n])) { buffer[n] = 0 }
@@ -93,13 +80,43 @@ public struct SegmentJob {
       for (id, name) in names.sorted(by: { $0.key < $1.key }) where keep?.contains(id) ?? true {
         let mask = Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 })
         let url = folder.appendingPathComponent("\(name).nii.gz")
-        try labelImage(mask, like: image).write(to: url)
+        try Self.labelImage(mask, like: image).write(to: url)
         masks.append(url)
       }
     }
-    try labelImage(labels, like: image).write(to: output)
+    try Self.labelImage(labels, like: image).write(to: output)
     try writeSidecar(to: sidecar, names: names, keep: keep, present: present)
     return Report(warnings: warnings, labelsPresent: present.sorted(), sidecar: sidecar, masks: masks)
+  }
+
+  /// Reads an image to segment: one 3-D volume in its stored scalar type (Float when the file
+  /// has a slope/intercept, applied), plus warnings (header notes, an identity affine).
+  ///
+  /// - Throws: `SegmentationError.missingInput`, `.invalidInput` (4-D), `NiftiError`.
+  public static func readImage(_ url: URL) throws -> (NiftiImage, AnyVolume, [String]) {
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw SegmentationError(.missingInput, "no such file", path: url.path)
+    }
+    let image = try NiftiImage(contentsOf: url)
+    var warnings = image.warnings.map { "\(url.path): \($0)" }
+    guard image.volume.channelCount == 1 else {
+      throw SegmentationError(
+        .invalidInput, "\(image.volume.channelCount) volumes in one file; give one 3-D volume (extract one first)",
+        path: url.path)
+    }
+    if image.grid.affine == Affine.identity {
+      warnings.append(
+        "\(url.path): the affine is the identity; check voxel size and orientation (NAKO VIBE: 1.40625 mm in-plane, 3 mm slices)")
+    }
+    let volume: AnyVolume = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
+    return (image, volume, warnings)
+  }
+
+  /// The file name without `.nii.gz` / `.nii`.
+  public static func stem(of url: URL) -> String {
+    let name = url.lastPathComponent
+    for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+    return name
   }
 
   /// The label ids `roiSubset` names, nil for all. Unknown names throw `unknownLabel` with the list.
@@ -118,7 +135,7 @@ public struct SegmentJob {
   }
 
   /// A uint8 label image on `labels.grid`, units and form codes copied from the input header.
-  func labelImage(_ labels: Volume<UInt8>, like image: NiftiImage) -> NiftiImage {
+  static func labelImage(_ labels: Volume<UInt8>, like image: NiftiImage) -> NiftiImage {
     var out = NiftiImage(labels)
     out.header.xyztUnits = image.header.xyztUnits
     out.header.sformCode = image.header.sformCode
