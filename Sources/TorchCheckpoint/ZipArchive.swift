@@ -8,14 +8,22 @@
 /// overlapping another entry or the directory; entries or totals over `CheckpointLimits`; DEFLATE
 /// entries whose declared ratio passes `maxCompressionRatio`. Data is read later, per entry,
 /// with its CRC-32 verified (`ZipArchive+Read.swift`).
-final class ZipArchive: Sendable {
+///
+/// `package` so that ModelZoo extracts downloaded model archives with the same checks
+/// (`ZipArchive+Extract.swift` streams entries of any size).
+package final class ZipArchive: Sendable {
   let source: any ArchiveSource
   /// Entries in central-directory order.
-  let entries: [ZipEntry]
+  package let entries: [ZipEntry]
   private let index: [String: Int]
   let limits: CheckpointLimits
 
-  var path: String { source.path }
+  package var path: String { source.path }
+
+  /// Opens the zip file at `path` (read with `pread`; the file stays open while the archive lives).
+  package convenience init(path: String, limits: CheckpointLimits) throws {
+    try self.init(source: FileArchiveSource(path: path), limits: limits)
+  }
 
   init(source: any ArchiveSource, limits: CheckpointLimits) throws {
     self.source = source
@@ -32,7 +40,7 @@ final class ZipArchive: Sendable {
     self.index = index
   }
 
-  func entry(named name: String) -> ZipEntry? {
+  package func entry(named name: String) -> ZipEntry? {
     index[name].map { entries[$0] }
   }
 

@@ -1,17 +1,17 @@
 /// One file inside a zip archive, as described by the central directory and confirmed by its
 /// local header.
-struct ZipEntry: Sendable, Equatable {
-  enum Method: UInt16, Sendable {
+package struct ZipEntry: Sendable, Equatable {
+  package enum Method: UInt16, Sendable {
     case stored = 0
     case deflate = 8
   }
 
   /// The name exactly as stored (validated: relative, no `..`, no backslash, no NUL).
-  var name: String
-  var method: Method
-  var crc32: UInt32
-  var compressedSize: Int
-  var uncompressedSize: Int
+  package var name: String
+  package var method: Method
+  package var crc32: UInt32
+  package var compressedSize: Int
+  package var uncompressedSize: Int
   /// Offset of the local file header.
   var headerOffset: Int
   /// Offset of the first data byte (after the local header, its name and extra field).
@@ -21,6 +21,9 @@ struct ZipEntry: Sendable, Equatable {
 
   /// One past the last byte of compressed data.
   var dataEnd: Int { dataOffset + compressedSize }
+
+  /// A folder entry (name ending in `/`, no data).
+  package var isFolder: Bool { name.hasSuffix("/") }
 }
 
 extension ZipEntry {

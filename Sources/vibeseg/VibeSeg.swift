@@ -18,5 +18,6 @@ struct VibeSegCommand: ParsableCommand {
       Evaluate.self,
       ModelInfo.self,
       Predict.self,
+      Models.self,
     ])
 }
