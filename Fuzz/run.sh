@@ -26,7 +26,7 @@ sources=$(ls "$snapshot"/*.swift | grep -v 'Fuzz.swift$')
 fixtures=Tests/Fixtures/checkpoint
 
 build() {  # name harness
-  swiftc -sanitize=fuzzer,address -parse-as-library $opt -g -module-name "Fuzz_$1" \
+  swiftc -sanitize=fuzzer,address -parse-as-library $opt -g -package-name VibeSeg -module-name "Fuzz_$1" \
     -I Sources/CZlib $sources "$snapshot/$2" -o "$work/fuzz-$1" 2> "$work/build-$1.log" \
     || { grep -v "Cannot export local symbol" "$work/build-$1.log"; exit 1; }
 }

@@ -19,5 +19,9 @@ struct VibeSegCommand: ParsableCommand {
       ModelInfo.self,
       Predict.self,
       Models.self,
+      Segment.self,
+      Combine.self,
+      Spine.self,
+      Labels.self,
     ])
 }

@@ -20,10 +20,12 @@ public enum VibeSegBinary {
     return Fixtures.packageRoot.appendingPathComponent(".build/debug/vibeseg")
   }()
 
-  public static func run(_ arguments: [String]) throws -> CommandResult {
+  /// Runs `vibeseg arguments`; `environment` replaces the inherited environment when given.
+  public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = url
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+import VibeSegKit
+
+extension VibeSegCommand {
+  struct Combine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Segment the Dixon contrasts of one subject and combine them with upstream's priorities.",
+      discussion: """
+        Each given contrast is segmented with the same model, validated (components outside the \
+        expected count and at most autofix x 5 voxels are removed), combined (type priorities vessel, \
+        lung, cns, prone_to_over_seg, bone, digestion, muscle, organ, rest; muscle and \
+        prone_to_over_seg from water only; largest component for single-component structures; first \
+        writer wins), validated again (x 15), and optionally hole-filled. OUT.json lists the labels \
+        and every removed component.
+        """)
+
+    @Option(help: "Water image.") var water: String?
+    @Option(help: "In-phase image.") var inPhase: String?
+    @Option(help: "Opposed-phase image.") var opposedPhase: String?
+
+    @Option(name: .shortAndLong, help: "Combined label map (.nii or .nii.gz).")
+    var output: String
+
+    @Option(help: "Model id (100, 99, ...) or model folder.")
+    var model: String = "100"
+
+    @Option(help: "ROI model id or folder for a cascaded model (default: the id its dataset.json names).")
+    var roiModel: String?
+
+    @Flag(help: "Never write prostate (female subjects).")
+    var female = false
+
+    @Flag(help: "Fill holes in every structure of the combined map.")
+    var fillHoles = false
+
+    @Option(help: "Also keep each contrast's own segmentation in this folder.")
+    var intermediate: String?
+
+    @OptionGroup var modelOptions: ModelRunOptions
+
+    func validate() throws {
+      try checkNiftiOutput(output)
+      guard water != nil || inPhase != nil || opposedPhase != nil else {
+        throw ValidationError("give at least one of --water, --in-phase, --opposed-phase")
+      }
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let locator = try modelOptions.locator()
+        let main = try modelOptions.load(try locator.folder(for: model))
+        var roi: TotalVibeModel? = nil
+        if let id = main.roiModelID {
+          roi = try modelOptions.load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id))
+        }
+        var inputs = [ContrastCombination.Contrast: URL]()
+        if let water { inputs[.water] = URL(fileURLWithPath: water) }
+        if let inPhase { inputs[.inPhase] = URL(fileURLWithPath: inPhase) }
+        if let opposedPhase { inputs[.opposedPhase] = URL(fileURLWithPath: opposedPhase) }
+        var job = CombineJob(inputs: inputs, output: URL(fileURLWithPath: output), model: main, roiModel: roi, modelName: model)
+        job.segmentation.stepSize = modelOptions.stepSize
+        job.combination.female = female
+        job.combination.fillHoles = fillHoles
+        job.intermediateFolder = intermediate.map { URL(fileURLWithPath: $0) }
+        job.overwrite = modelOptions.overwrite
+        let report = try job.run()
+        for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+      }
+    }
+  }
+
+  struct Labels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List the structures of a model: ids, names, groups and expected component counts.",
+      discussion: """
+        Models 100 and 99 share TotalVibeSegmentator's 72-id registry (also used for --roi-subset, \
+        sidecars, statistics and combine). Other models list the labels of their dataset.json \
+        (installed models or a model folder), with upstream's spine relabelling for 511 and 512.
+        """)
+
+    @Option(help: "Model id or model folder (default: the TotalVibeSegmentator registry of model 100).")
+    var model: String?
+
+    @Flag(help: "Print JSON (schemaVersion 1) instead of a table.")
+    var json = false
+
+    func run() throws {
+      try reportingErrors {
+        let listing = try LabelListing.make(model: model) { reference in
+          let locator = ModelLocator(zoo: try ModelZoo.fromEnvironment(), allowDownload: false)
+          return try locator.folder(for: reference)
+        }
+        if json {
+          try printJSON(listing)
+        } else {
+          print(listing.table)
+        }
+      }
+    }
+  }
+}

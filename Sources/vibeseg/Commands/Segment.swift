@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+import VibeSegKit
+
+/// Options shared by `segment` and `spine`: where the model comes from and how it runs.
+struct ModelRunOptions: ParsableArguments {
+  @Option(parsing: .upToNextOption, help: "Folds (default: every fold_N the model has, as upstream).")
+  var folds: [String] = []
+
+  @Option(help: "Sliding-window step as a fraction of the patch (upstream: 0.5).")
+  var stepSize: Double = 0.5
+
+  @Option(help: "Threads for the network.")
+  var threads: Int = 2
+
+  @Flag(help: "Never download: fail with instructions when a model is not installed.")
+  var offline = false
+
+  @Flag(help: "Replace existing outputs.")
+  var overwrite = false
+
+  func validate() throws {
+    guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+  }
+
+  func locator() throws -> ModelLocator {
+    ModelLocator(zoo: try ModelZoo.fromEnvironment(), allowDownload: !offline, progress: ProgressReporter().report)
+  }
+
+  func load(_ folder: URL) throws -> TotalVibeModel {
+    try TotalVibeModel(folder: folder, folds: folds.isEmpty ? nil : folds, threads: threads)
+  }
+}
+
+func checkNiftiOutput(_ name: String) throws {
+  let lower = name.lowercased()
+  guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
+    throw ValidationError("\(name): outputs must end in .nii or .nii.gz")
+  }
+}
+
+extension VibeSegCommand {
+  struct Segment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Segment a whole-body MRI (VIBE/Dixon) into TotalVibeSegmentator's 71 structures.",
+      discussion: """
+        Upstream's steps: reorient to the model's orientation, rescale to its voxel size (cubic \
+        B-spline, edge extension), squash intensities above 10000, nnU-Net prediction (all folds, \
+        step 0.5, no mirroring), nearest neighbour back onto the input grid. Cascaded models run \
+        their ROI model first. Writes a uint8 label map with the input's geometry and OUT.json \
+        with the label names. The model (default 100) is downloaded on first use into \
+        $VIBESEG_HOME (default ~/.vibeseg); offline, use `vibeseg models import`.
+        """)
+
+    @Argument(help: "The image (.nii or .nii.gz, one 3-D volume).")
+    var image: String
+
+    @Option(name: .shortAndLong, help: "Output label map (.nii or .nii.gz).")
+    var output: String
+
+    @Option(help: "Model id (100, 99, ...) or model folder.")
+    var model: String = "100"
+
+    @Option(help: "ROI model id or folder for a cascaded model (default: the id its dataset.json names).")
+    var roiModel: String?
+
+    @Flag(help: "Predict only inside the bounding box of voxels > 20 (upstream --crop).")
+    var crop = false
+
+    @Flag(help: "Keep the model's grid instead of resampling back to the input (upstream keep_size).")
+    var keepSize = false
+
+    @Flag(help: "Fill holes in every structure after resampling back.")
+    var fillHoles = false
+
+    @Option(parsing: .upToNextOption, help: "Keep only these structures (names as in `vibeseg labels`).")
+    var roiSubset: [String] = []
+
+    @Option(help: "Also write one binary mask per structure into this folder.")
+    var splitMasks: String?
+
+    @OptionGroup var modelOptions: ModelRunOptions
+
+    func validate() throws {
+      try checkNiftiOutput(output)
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let locator = try modelOptions.locator()
+        let main = try modelOptions.load(try locator.folder(for: model))
+        var roi: TotalVibeModel? = nil
+        if let id = main.roiModelID {
+          roi = try modelOptions.load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id))
+        }
+        var job = SegmentJob(
+          input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
+          modelName: model)
+        job.options.stepSize = modelOptions.stepSize
+        job.options.crop = crop
+        job.options.keepSize = keepSize
+        job.options.fillHoles = fillHoles
+        job.roiSubset = roiSubset
+        job.splitMasksFolder = splitMasks.map { URL(fileURLWithPath: $0) }
+        job.overwrite = modelOptions.overwrite
+        let report = try job.run()
+        for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+      }
+    }
+  }
+
+  struct Spine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Segment the spine: vertebra instances (model 511) or vertebra sub-regions (512).",
+      discussion: """
+        Upstream's relabelling is applied: 511 maps label 27 to the disc label 100 and 16 to S1 (26); \
+        512 maps its sub-regions to TPTBox's location ids (41-49, 60, 61, 100) and 16 to S1 (26).
+        """)
+
+    @Argument(help: "The image (.nii or .nii.gz, one 3-D volume).")
+    var image: String
+
+    @Option(name: .shortAndLong, help: "Output label map (.nii or .nii.gz).")
+    var output: String
+
+    @Option(help: "511 (vertebra instances) or 512 (sub-regions).")
+    var model: Int = 511
+
+    @Option(help: "Use this model folder instead of the installed model.")
+    var modelFolder: String?
+
+    @OptionGroup var modelOptions: ModelRunOptions
+
+    func validate() throws {
+      try checkNiftiOutput(output)
+      guard SpineModel(rawValue: model) != nil else { throw ValidationError("--model must be 511 or 512") }
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let locator = try modelOptions.locator()
+        let folder = try modelFolder.map { try locator.folder(for: $0) } ?? locator.folder(forID: model)
+        var job = SegmentJob(
+          input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: try modelOptions.load(folder),
+          modelName: String(model))
+        job.spineModel = SpineModel(rawValue: model)
+        job.options.stepSize = modelOptions.stepSize
+        job.overwrite = modelOptions.overwrite
+        let report = try job.run()
+        for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+      }
+    }
+  }
+}

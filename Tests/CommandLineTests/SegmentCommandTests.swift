@@ -1,0 +1,137 @@
+import Foundation
+import NiftiIO
+import Testing
+import VolumeCore
+import _TestSupport
+
+/// `vibeseg segment`, `spine`, `combine` and `labels` through the built binary: outputs, sidecars,
+/// model lookup through the zoo's search paths, and bad input (exit codes, nothing written).
+@Suite("segment / combine / labels commands", .serialized)
+struct SegmentCommandTests {
+  static let main = Fixtures.committed("segment/main/nnUNetTrainerNoMirroring__nnUNetPlans__3d_fullres")
+  static let roi = Fixtures.committed("segment/roi/nnUNetTrainer__nnUNetPlans__3d_fullres")
+  static let image = Fixtures.committed("segment/case_asr/image.nii.gz")
+
+  /// An empty cache and no search paths: nothing can be found or downloaded.
+  static func isolated(_ dir: URL) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env["VIBESEG_HOME"] = dir.appendingPathComponent("home").path
+    env["VIBESEG_RELEASE_URL"] = "http://127.0.0.1:9/releases"
+    env["VIBESEG_DOWNLOAD_TIMEOUT"] = "2"
+    env.removeValue(forKey: "VIBESEG_WEIGHTS_PATH")
+    env.removeValue(forKey: "TOTALVIBE_WEIGHTS_PATH")
+    return env
+  }
+
+  static func labels(_ url: URL) throws -> [UInt8] {
+    try NiftiImage(contentsOf: url).volume.converted(to: UInt8.self).voxels
+  }
+
+  @Test("segment with explicit folders writes the upstream labels, a sidecar and masks")
+  func segmentFolders() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let out = dir.appendingPathComponent("seg.nii.gz")
+    let r = try VibeSegBinary.run(
+      ["segment", Self.image.path, "-o", out.path, "--model", Self.main.path, "--roi-model", Self.roi.path,
+       "--split-masks", dir.appendingPathComponent("masks").path], environment: Self.isolated(dir))
+    #expect(r.status == 0, "\(r.stderr)")
+    let got = try Self.labels(out)
+    let expected = try Self.labels(Fixtures.committed("segment/case_asr/seg_upstream.nii.gz"))
+    let agreement = Double(zip(got, expected).filter { $0 == $1 }.count) / Double(got.count)
+    #expect(agreement >= 0.999, "agreement \(agreement)")
+    let written = try NiftiImage(contentsOf: out)
+    let input = try NiftiImage(contentsOf: Self.image)
+    #expect(written.volume.scalarType == .uint8)
+    #expect(written.grid.shape == input.grid.shape)
+    let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("seg.json"))) as? [String: Any]
+    #expect(sidecar?["schemaVersion"] as? Int == 1)
+    #expect((sidecar?["labels"] as? [String: String])?["5"] == "liver")
+    let liver = try Self.labels(dir.appendingPathComponent("masks/liver.nii.gz"))
+    #expect(liver.count == got.count)
+    #expect(zip(liver, got).allSatisfy { ($0 == 1) == ($1 == 5) })
+    #expect(Set(liver).isSubset(of: [0, 1]))
+  }
+
+  @Test("the ROI model is found by id in a TOTALVIBE_WEIGHTS_PATH folder; --roi-subset keeps one structure")
+  func roiFromSearchPath() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let weights = dir.appendingPathComponent("weights/Dataset978_roi")
+    try FileManager.default.createDirectory(at: weights, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: Self.roi, to: weights.appendingPathComponent(Self.roi.lastPathComponent))
+    var env = Self.isolated(dir)
+    env["TOTALVIBE_WEIGHTS_PATH"] = dir.appendingPathComponent("weights").path
+    let out = dir.appendingPathComponent("liver.nii.gz")
+    let r = try VibeSegBinary.run(
+      ["segment", Self.image.path, "-o", out.path, "--model", Self.main.path, "--roi-subset", "liver"], environment: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    let got = try Self.labels(out)
+    #expect(Set(got).isSubset(of: [0, 5]))
+    #expect(got.contains(5))
+  }
+
+  @Test("bad input: exit codes and nothing written", arguments: [
+    ("missing image", ["segment", "/nonexistent/x.nii.gz"], 66, "no such file"),
+    ("unknown structure", ["segment", "IMAGE", "--roi-subset", "wing"], 64, "wing"),
+    ("no model folder", ["segment", "IMAGE", "--model", "/nonexistent-model-dir"], 69, "model"),
+    ("cascade without its ROI model, offline", ["segment", "IMAGE", "--model", "MAIN", "--offline"], 69, "models import"),
+  ])
+  func badInput(name: String, arguments: [String], code: Int32, message: String) throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let out = dir.appendingPathComponent("out.nii.gz")
+    var args = arguments.map { $0 == "IMAGE" ? Self.image.path : $0 == "MAIN" ? Self.main.path : $0 }
+    args += ["-o", out.path]
+    if !args.contains("--model") { args += ["--model", Self.main.path, "--roi-model", Self.roi.path] }
+    let r = try VibeSegBinary.run(args, environment: Self.isolated(dir))
+    #expect(r.status == code, "\(name): \(r.stderr)")
+    #expect(r.stderr.contains(message), "\(name): \(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out.path), "\(name): output written")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "home" }
+    #expect(leftovers.isEmpty, "\(name): left \(leftovers)")
+  }
+
+  @Test("an existing output is kept unless --overwrite")
+  func overwrite() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let out = dir.appendingPathComponent("seg.nii.gz")
+    try Data("keep".utf8).write(to: out)
+    let args = ["segment", Self.image.path, "-o", out.path, "--model", Self.main.path, "--roi-model", Self.roi.path]
+    let r = try VibeSegBinary.run(args, environment: Self.isolated(dir))
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(try Data(contentsOf: out) == Data("keep".utf8))
+    let again = try VibeSegBinary.run(args + ["--overwrite"], environment: Self.isolated(dir))
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(try NiftiImage(contentsOf: out).volume.scalarType == .uint8)
+  }
+
+  @Test("labels lists the 72-id registry; --json carries a schemaVersion")
+  func labelsCommand() throws {
+    let r = try VibeSegBinary.run(["labels", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+    #expect(object?["schemaVersion"] as? Int == 1)
+    let rows = object?["labels"] as? [[String: Any]] ?? []
+    #expect(rows.count == 72)
+    #expect(rows.first { $0["id"] as? Int == 5 }?["name"] as? String == "liver")
+    #expect(rows.first { $0["id"] as? Int == 5 }?["group"] as? String == "organ")
+    let table = try VibeSegBinary.run(["labels"])
+    #expect(table.stdout.contains("iliopsoas_left"))
+  }
+
+  @Test("combine segments each contrast and writes the combined map with validation findings")
+  func combineCommand() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let out = dir.appendingPathComponent("combined.nii.gz")
+    let r = try VibeSegBinary.run(
+      ["combine", "--water", Self.image.path, "--in-phase", Fixtures.committed("segment/case_ilp_scaled/image.nii.gz").path,
+       "-o", out.path, "--model", Self.main.path, "--roi-model", Self.roi.path,
+       "--intermediate", dir.appendingPathComponent("parts").path], environment: Self.isolated(dir))
+    #expect(r.status == 0, "\(r.stderr)")
+    let combined = try NiftiImage(contentsOf: out)
+    #expect(combined.grid.shape == (try NiftiImage(contentsOf: Self.image)).grid.shape)
+    let parts = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("parts").path).sorted()
+    #expect(parts == ["image_part-inphase_seg.nii.gz", "image_part-water_seg.nii.gz"])
+    let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("combined.json"))) as? [String: Any]
+    let validation = sidecar?["validation"] as? [String: Any]
+    #expect(Set(validation?.keys.map { $0 } ?? []) == ["water", "inphase", "combined"])
+  }
+}
