@@ -42,10 +42,8 @@ public struct ModelLocator {
     do {
       return try zoo.install(id: id, progress: progress)
     } catch let error as ModelZooError where error.code == .downloadFailed {
-      throw SegmentationError(
-        .modelUnavailable,
-        "model \(id) is not installed and could not be downloaded (\(error)). On an offline machine fetch \(asset) elsewhere and run `vibeseg models import \(ModelZoo.assetName(id: id))`",
-        underlying: error)
+      // The zoo's message already says how to resume and how to import a zip fetched elsewhere.
+      throw SegmentationError(.modelUnavailable, "model \(id) is not installed: \(error)", underlying: error)
     }
   }
 
