@@ -92,11 +92,11 @@ extension EvaluationReport {
 
   /// Writes `per_case.csv`, `summary.csv`, `summary.json`, `summary.md` (and `comparison.csv`
   /// with a compared method) into `folder`, creating it if needed; each file atomically.
-  public func write(toFolder folder: URL) throws(StatisticsError) {
+  public func write(toFolder folder: URL) throws(VibeSegKitError) {
     do {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     } catch {
-      throw StatisticsError(.cannotCreateOutput, "cannot create the output folder", context: folder.path, underlying: error)
+      throw VibeSegKitError(.cannotCreateOutput, "cannot create the output folder", context: folder.path, underlying: error)
     }
     try ReportFile.write(perCaseCSV, to: folder.appendingPathComponent("per_case.csv"))
     try ReportFile.write(summaryCSV, to: folder.appendingPathComponent("summary.csv"))

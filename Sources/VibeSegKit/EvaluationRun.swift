@@ -62,9 +62,9 @@ public enum EvaluationRun {
   /// as failed and the others go on; in single-file mode the error is thrown.
   ///
   /// - Throws: `EvaluationError` (`.missingInput`, `.gridMismatch`, `.nonIntegerLabels`),
-  ///   `NiftiError`, `StatisticsError` (label file, `--labels`).
+  ///   `NiftiError`, `VibeSegKitError` (label file, `--labels`).
   public static func run(_ request: EvaluationRequest) throws -> EvaluationReport {
-    let registry = try request.labelNames.map { url throws(StatisticsError) in try StatisticsLabelRegistry(contentsOf: url) } ?? .totalVibe
+    let registry = try request.labelNames.map { url throws(VibeSegKitError) in try StatisticsLabelRegistry(contentsOf: url) } ?? .totalVibe
     let selection = request.labels.isEmpty ? nil : try registry.resolve(request.labels)
     let settings = EvaluationSettings(toleranceMillimeters: request.toleranceMillimeters, labels: selection)
     let (pairs, unmatched, folderMode) = try matchCases(request)

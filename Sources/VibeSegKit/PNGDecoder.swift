@@ -8,15 +8,15 @@ package enum PNGDecoder {
   package static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
   /// Width and height from the IHDR chunk, without decoding the pixels.
-  package static func size(of bytes: [UInt8]) throws(PreviewError) -> (width: Int, height: Int) {
+  package static func size(of bytes: [UInt8]) throws(VibeSegKitError) -> (width: Int, height: Int) {
     guard bytes.count >= 33, Array(bytes[0..<8]) == signature, Array(bytes[12..<16]) == Array("IHDR".utf8) else {
-      throw PreviewError(.invalidOption, "not a PNG file (no signature followed by IHDR)")
+      throw VibeSegKitError(.invalidOption, "not a PNG file (no signature followed by IHDR)")
     }
     return (be32(bytes, 16), be32(bytes, 20))
   }
 
-  package static func decode(_ bytes: [UInt8]) throws(PreviewError) -> PreviewCanvas {
-    func bad(_ why: String) -> PreviewError { PreviewError(.invalidOption, "malformed PNG: \(why)") }
+  package static func decode(_ bytes: [UInt8]) throws(VibeSegKitError) -> PreviewCanvas {
+    func bad(_ why: String) -> VibeSegKitError { VibeSegKitError(.invalidOption, "malformed PNG: \(why)") }
     guard bytes.count >= 8, Array(bytes[0..<8]) == signature else { throw bad("bad signature") }
     var offset = 8
     var width = 0

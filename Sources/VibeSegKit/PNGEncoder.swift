@@ -12,8 +12,8 @@ public enum PNGEncoder {
   /// The PNG bytes of `canvas`. `fast` sets `PNG_IMAGE_FLAG_FAST` (no filtering, lower zlib level:
   /// about twice as fast, files larger).
   ///
-  /// - Throws: `PreviewError.Code.ioFailure` with libpng's message if libpng fails (out of memory).
-  public static func encode(_ canvas: PreviewCanvas, fast: Bool = false) throws(PreviewError) -> [UInt8] {
+  /// - Throws: `VibeSegKitError.Code.ioFailure` with libpng's message if libpng fails (out of memory).
+  public static func encode(_ canvas: PreviewCanvas, fast: Bool = false) throws(VibeSegKitError) -> [UInt8] {
     var image = png_image()
     image.version = UInt32(PNG_IMAGE_VERSION)
     image.width = UInt32(canvas.width)
@@ -44,6 +44,6 @@ public enum PNGEncoder {
     let message = withUnsafeBytes(of: image.message) { raw in
       String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
     }
-    throw PreviewError(.ioFailure, "libpng could not encode the \(canvas.width)x\(canvas.height) picture: \(message)")
+    throw VibeSegKitError(.ioFailure, "libpng could not encode the \(canvas.width)x\(canvas.height) picture: \(message)")
   }
 }

@@ -38,12 +38,12 @@ struct PreviewFrame {
   let shape: [Int]
   let spacing: [Double]
 
-  init(grid: ImageGrid) throws(PreviewError) {
+  init(grid: ImageGrid) throws(VibeSegKitError) {
     let transform: OrientationArray
     do {
       transform = try grid.orientationTransform(to: .lps)
     } catch {
-      throw PreviewError(.unsupportedImage, error.message, underlying: error)
+      throw VibeSegKitError(.unsupportedImage, error.message, underlying: error)
     }
     var fileAxis = [0, 0, 0]
     var reversed = [false, false, false]

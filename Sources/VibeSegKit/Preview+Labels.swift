@@ -16,10 +16,10 @@ struct PreviewLabelMap {
   /// datatypes are checked by their range, floating-point ones voxel by voxel (some tools store
   /// labels as float32). `shown` is a 65536-entry table: which ids count for the bounding box.
   ///
-  /// - Throws: `PreviewError.Code.notALabelMap` naming the first offending value.
-  init(_ image: NiftiImage, path: String?, shown: [Bool]) throws(PreviewError) {
+  /// - Throws: `VibeSegKitError.Code.notALabelMap` naming the first offending value.
+  init(_ image: NiftiImage, path: String?, shown: [Bool]) throws(VibeSegKitError) {
     guard image.volume.channelCount == 1 else {
-      throw PreviewError(
+      throw VibeSegKitError(
         .notALabelMap,
         "the segmentation has \(image.volume.channelCount) volumes (4-D); a label map is one 3-D volume", path: path)
     }
@@ -46,24 +46,24 @@ struct PreviewLabelMap {
     self.counts = counts
   }
 
-  static func integers<V: VoxelScalar & FixedWidthInteger>(_ volume: Volume<V>, path: String?) throws(PreviewError)
+  static func integers<V: VoxelScalar & FixedWidthInteger>(_ volume: Volume<V>, path: String?) throws(VibeSegKitError)
     -> [UInt16]
   {
     if let range = volume.valueRange, range.min < 0 || range.max > 65535 {
-      throw PreviewError(
+      throw VibeSegKitError(
         .notALabelMap,
         "the segmentation holds values \(range.min)...\(range.max); label ids must be 0...65535", path: path)
     }
     return volume.voxels.map { UInt16(truncatingIfNeeded: $0) }
   }
 
-  static func wholeNumbers<V: VoxelScalar & BinaryFloatingPoint>(_ voxels: [V], path: String?) throws(PreviewError)
+  static func wholeNumbers<V: VoxelScalar & BinaryFloatingPoint>(_ voxels: [V], path: String?) throws(VibeSegKitError)
     -> [UInt16]
   {
     var ids = [UInt16](repeating: 0, count: voxels.count)
     for (index, value) in voxels.enumerated() {
       guard value >= 0, value <= 65535, value == value.rounded(.towardZero) else {
-        throw PreviewError(
+        throw VibeSegKitError(
           .notALabelMap,
           "the segmentation holds \(value) at voxel \(index) (file order); a label map holds whole ids 0...65535 "
             + "(was the image passed as the segmentation?)", path: path)

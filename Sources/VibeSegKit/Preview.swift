@@ -55,23 +55,23 @@ extension Preview {
   /// Renders a preview from images in memory. `segmentationPath` and `imagePath` only name the
   /// files in error messages.
   ///
-  /// - Throws: `PreviewError`: `.invalidOption` (options), `.notALabelMap`, `.gridMismatch` (shapes
+  /// - Throws: `VibeSegKitError`: `.invalidOption` (options), `.notALabelMap`, `.gridMismatch` (shapes
   ///   differ, or affines differ by more than 1e-3 in any entry: float32 header rounding stays far
   ///   below that), `.unsupportedImage` (4-D image, affine without orientation).
   public init(
     segmentation: NiftiImage, image: NiftiImage, options: PreviewOptions = PreviewOptions(),
     segmentationPath: String? = nil, imagePath: String? = nil
-  ) throws(PreviewError) {
+  ) throws(VibeSegKitError) {
     try options.validate()
     guard image.volume.channelCount == 1 else {
-      throw PreviewError(
+      throw VibeSegKitError(
         .unsupportedImage,
         "the image has \(image.volume.channelCount) volumes (4-D); pass one 3-D volume", path: imagePath)
     }
     let segGrid = segmentation.grid
     let imageGrid = image.grid
     guard segGrid.shape == imageGrid.shape, segGrid.affine.maxAbsDifference(to: imageGrid.affine) <= 1e-3 else {
-      throw PreviewError(
+      throw VibeSegKitError(
         .gridMismatch,
         "the segmentation's grid (shape \(segGrid.shape), affine \(segGrid.affine)) differs from the image's "
           + "(shape \(imageGrid.shape), affine \(imageGrid.affine)); a segmentation must lie on its image's voxel "
@@ -93,7 +93,7 @@ extension Preview {
   /// Reads both files (concurrently) and renders them; see `init(segmentation:image:options:)`.
   ///
   /// - Throws: `NiftiError` when a file is missing or not valid NIfTI (the segmentation's error
-  ///   first), otherwise `PreviewError`.
+  ///   first), otherwise `VibeSegKitError`.
   public init(segmentationAt segmentationURL: URL, imageAt imageURL: URL, options: PreviewOptions = PreviewOptions())
     throws
   {
@@ -111,7 +111,7 @@ extension Preview {
   }
 
   /// Writes the canvas as PNG, atomically (`PreviewCanvas.writePNG(to:fast:)`).
-  public func writePNG(to url: URL, fast: Bool = false) throws(PreviewError) {
+  public func writePNG(to url: URL, fast: Bool = false) throws(VibeSegKitError) {
     try canvas.writePNG(to: url, fast: fast)
   }
 }

@@ -3,13 +3,13 @@ import NiftiIO
 
 /// Atomic writes for previews and reports: NiftiIO's `AtomicFile` (temporary file in the same
 /// folder, fsync, rename, folder fsync; nothing left behind on failure), its errors as
-/// `PreviewError`.
+/// `VibeSegKitError`.
 enum PreviewAtomicFile {
-  static func write(_ bytes: [UInt8], to url: URL) throws(PreviewError) {
+  static func write(_ bytes: [UInt8], to url: URL) throws(VibeSegKitError) {
     do {
       try AtomicFile.write(bytes, to: url)
     } catch {
-      throw PreviewError(error.code == .cannotCreateOutput ? .cannotCreateOutput : .ioFailure, error.message, path: url.path)
+      throw VibeSegKitError(error.code == .cannotCreateOutput ? .cannotCreateOutput : .ioFailure, error.message, path: url.path)
     }
   }
 }
@@ -18,9 +18,9 @@ extension PreviewCanvas {
   /// Encodes the canvas as PNG (`PNGEncoder`) and writes it atomically: the complete picture or
   /// nothing appears at `url`.
   ///
-  /// - Throws: `PreviewError` `.cannotCreateOutput` (missing folder, no permission, rename failed)
+  /// - Throws: `VibeSegKitError` `.cannotCreateOutput` (missing folder, no permission, rename failed)
   ///   or `.ioFailure` (disk full, encoder failure).
-  public func writePNG(to url: URL, fast: Bool = false) throws(PreviewError) {
+  public func writePNG(to url: URL, fast: Bool = false) throws(VibeSegKitError) {
     let bytes = try PNGEncoder.encode(self, fast: fast)
     try PreviewAtomicFile.write(bytes, to: url)
   }

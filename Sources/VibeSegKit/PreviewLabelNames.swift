@@ -9,18 +9,18 @@ import Foundation
 ///
 /// Id 0 is ignored in both.
 public enum PreviewLabelNames {
-  public static func load(contentsOf url: URL) throws(PreviewError) -> [Int: String] {
+  public static func load(contentsOf url: URL) throws(VibeSegKitError) -> [Int: String] {
     let data: Data
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw PreviewError(
+      throw VibeSegKitError(
         .missingInput, "cannot read the label-name file: \(error.localizedDescription)",
         path: url.path, option: "--label-names")
     }
-    func malformed(_ why: String) -> PreviewError {
-      PreviewError(
-        .invalidOption,
+    func malformed(_ why: String) -> VibeSegKitError {
+      VibeSegKitError(
+        .invalidLabelFile,
         "not a label-name file (\(why)); expected {\"1\": \"spleen\", ...} or a dataset.json with \"labels\"",
         path: url.path, option: "--label-names")
     }
@@ -30,7 +30,7 @@ public enum PreviewLabelNames {
         throw malformed("the top level is not an object")
       }
       object = parsed
-    } catch let error as PreviewError {
+    } catch let error as VibeSegKitError {
       throw error
     } catch {
       throw malformed("invalid JSON")

@@ -39,9 +39,9 @@ public struct PreviewOptions: Sendable {
   public init() {}
 
   /// Checks every field; the message names the command-line flag.
-  public func validate() throws(PreviewError) {
-    func refuse(_ flag: String, _ message: String) -> PreviewError {
-      PreviewError(.invalidOption, message, option: flag)
+  public func validate() throws(VibeSegKitError) {
+    func refuse(_ flag: String, _ message: String) -> VibeSegKitError {
+      VibeSegKitError(.invalidOption, message, option: flag)
     }
     guard !views.isEmpty, Set(views).count == views.count else {
       throw refuse("--views", "name each of axial, coronal, sagittal at most once, at least one")
@@ -62,8 +62,8 @@ public struct PreviewOptions: Sendable {
 
   /// Parses a label list such as `1,2,5-7`: comma-separated ids and inclusive ranges `a-b`.
   ///
-  /// - Throws: `PreviewError.Code.invalidOption` naming `--labels` for anything else.
-  public static func parseLabelList(_ text: String) throws(PreviewError) -> Set<Int> {
+  /// - Throws: `VibeSegKitError.Code.invalidOption` naming `--labels` for anything else.
+  public static func parseLabelList(_ text: String) throws(VibeSegKitError) -> Set<Int> {
     var result = Set<Int>()
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
       let item = part.trimmingCharacters(in: .whitespaces)
@@ -73,7 +73,7 @@ public struct PreviewOptions: Sendable {
       } else if bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), 1 <= a, a <= b, b <= 65535 {
         result.formUnion(a...b)
       } else {
-        throw PreviewError(
+        throw VibeSegKitError(
           .invalidOption, "'\(item)' is not a label id 1...65535 or a range a-b (e.g. 1,2,5-7)", option: "--labels")
       }
     }

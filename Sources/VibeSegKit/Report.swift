@@ -85,11 +85,11 @@ public enum CohortReport {
 
   /// Writes `html(cases:options:)` to `url` atomically (temporary file, then rename).
   ///
-  /// - Throws: `PreviewError` `.cannotCreateOutput` or `.ioFailure`.
+  /// - Throws: `VibeSegKitError` `.cannotCreateOutput` or `.ioFailure`.
   public static func write(
     _ cases: [CohortReportCase], to url: URL, options: CohortReportOptions = CohortReportOptions()
   )
-    throws(PreviewError)
+    throws(VibeSegKitError)
   {
     try PreviewAtomicFile.write(Array(html(cases, options: options).utf8), to: url)
   }

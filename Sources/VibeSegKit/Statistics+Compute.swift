@@ -41,14 +41,14 @@ public enum SegmentationStatistics {
   /// - Throws: `.gridMismatch` when an image is not on the segmentation's grid.
   public static func compute(labels: Volume<UInt16>, images: [(name: String, values: Volume<Double>)] = [],
     water: Volume<Double>? = nil, fat: Volume<Double>? = nil, spine: Volume<UInt16>? = nil,
-    options: StatisticsOptions = StatisticsOptions(), source: String = "segmentation") throws(StatisticsError) -> StatisticsReport {
+    options: StatisticsOptions = StatisticsOptions(), source: String = "segmentation") throws(VibeSegKitError) -> StatisticsReport {
     let grid = labels.grid
     var checked: [(String, ImageGrid)] = images.map { ($0.name, $0.values.grid) }
     if let water { checked.append(("--water", water.grid)) }
     if let fat { checked.append(("--fat", fat.grid)) }
     if let spine { checked.append(("--spine", spine.grid)) }
     for (name, g) in checked where !LabelMap.gridsMatch(g, grid) {
-      throw StatisticsError(.gridMismatch,
+      throw VibeSegKitError(.gridMismatch,
         "image is not on the segmentation's grid (shape \(g.shape) vs \(grid.shape), affines differ by \(g.affine.maxAbsDifference(to: grid.affine)) mm); resample it first (vibeseg convert)",
         context: name)
     }

@@ -35,10 +35,10 @@ extension SegmentationStatistics {
   /// Reads the files of `request` and computes the report (`compute(...)`). Reader warnings are
   /// carried into `StatisticsReport.warnings`.
   ///
-  /// - Throws: `NiftiError` for unreadable files; `StatisticsError` for a segmentation that is not
+  /// - Throws: `NiftiError` for unreadable files; `VibeSegKitError` for a segmentation that is not
   ///   a label map, images off its grid, unknown labels or a bad label file.
   public static func run(_ request: StatisticsRequest) throws -> StatisticsReport {
-    let registry = try request.labelNames.map { url throws(StatisticsError) in try StatisticsLabelRegistry(contentsOf: url) } ?? .totalVibe
+    let registry = try request.labelNames.map { url throws(VibeSegKitError) in try StatisticsLabelRegistry(contentsOf: url) } ?? .totalVibe
     let selection = request.labels.isEmpty ? nil : try registry.resolve(request.labels)
     var warnings = [String]()
     let segImage = try NiftiImage(contentsOf: request.segmentation)
@@ -48,7 +48,7 @@ extension SegmentationStatistics {
       let image = try NiftiImage(contentsOf: url)
       warnings += image.warnings.map { "\(url.path): \($0)" }
       guard image.volume.channelCount == 1 else {
-        throw StatisticsError(.invalidArgument, "has \(image.volume.channelCount) volumes; give a 3-D image", context: "\(name) \(url.path)")
+        throw VibeSegKitError(.invalidOption, "has \(image.volume.channelCount) volumes; give a 3-D image", context: "\(name) \(url.path)")
       }
       return doubleVolume(image)
     }
@@ -94,14 +94,14 @@ extension SegmentationStatistics {
     }
   }
 
-  static func labelMap(_ image: NiftiImage, path: String) throws(StatisticsError) -> Volume<UInt16> {
+  static func labelMap(_ image: NiftiImage, path: String) throws(VibeSegKitError) -> Volume<UInt16> {
     guard image.volume.channelCount == 1 else {
-      throw StatisticsError(.nonIntegerLabels, "has \(image.volume.channelCount) volumes; a label map is 3-D", context: path)
+      throw VibeSegKitError(.notALabelMap, "has \(image.volume.channelCount) volumes; a label map is 3-D", context: path)
     }
     do {
       return try LabelMap.labels(from: image.volume, scaling: image.scaling, source: path)
     } catch {
-      throw StatisticsError(.nonIntegerLabels, error.message, context: path)
+      throw VibeSegKitError(.notALabelMap, error.message, context: path)
     }
   }
 }

@@ -4,11 +4,11 @@ import NiftiIO
 /// Atomic text output for reports (NiftiIO's `AtomicFile`: temporary file, fsync, rename), so
 /// readers never see half a file.
 package enum ReportFile {
-  package static func write(_ text: String, to url: URL) throws(StatisticsError) {
+  package static func write(_ text: String, to url: URL) throws(VibeSegKitError) {
     do {
       try AtomicFile.write(Array(text.utf8), to: url)
     } catch {
-      throw StatisticsError(.cannotCreateOutput, error.message, context: url.path, underlying: error)
+      throw VibeSegKitError(.cannotCreateOutput, error.message, context: url.path, underlying: error)
     }
   }
 
@@ -26,14 +26,14 @@ package enum ReportFile {
     text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
   }
 
-  package static func json<T: Encodable>(_ value: T) throws(StatisticsError) -> String {
+  package static func json<T: Encodable>(_ value: T) throws(VibeSegKitError) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     do {
       return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     } catch {
-      throw StatisticsError(.cannotCreateOutput, "cannot encode the report: \(error)", context: "json")
+      throw VibeSegKitError(.cannotCreateOutput, "cannot encode the report: \(error)", context: "json")
     }
   }
 }
@@ -83,7 +83,7 @@ extension StatisticsReport {
 
   /// Writes JSON (`.json`) or CSV (anything else); with CSV, body composition goes to
   /// `<stem>.bodycomposition.csv` beside it. Every file is written atomically.
-  public func write(to url: URL) throws(StatisticsError) {
+  public func write(to url: URL) throws(VibeSegKitError) {
     if url.pathExtension.lowercased() == "json" {
       try ReportFile.write(try ReportFile.json(self), to: url)
       return

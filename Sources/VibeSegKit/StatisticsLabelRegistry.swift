@@ -38,22 +38,22 @@ public struct StatisticsLabelRegistry: Sendable, Equatable {
   public func name(of id: Int) -> String { names[id] ?? "label_\(id)" }
 
   /// Resolves `--labels` entries: decimal ids, or names (case-insensitive).
-  public func resolve(_ items: [String]) throws(StatisticsError) -> [Int] {
-    try items.map { item throws(StatisticsError) -> Int in
+  public func resolve(_ items: [String]) throws(VibeSegKitError) -> [Int] {
+    try items.map { item throws(VibeSegKitError) -> Int in
       if let id = Int(item), id >= 0 { return id }
       if let hit = names.first(where: { $0.value.caseInsensitiveCompare(item) == .orderedSame }) { return hit.key }
-      throw StatisticsError(.unknownLabel, "'\(item)' is neither a label id nor a known label name (see --label-names)", context: "--labels")
+      throw VibeSegKitError(.unknownLabel, "'\(item)' is neither a label id nor a known label name (see --label-names)", context: "--labels")
     }
   }
 
   /// Reads a JSON label file (see the type's documentation).
-  public init(contentsOf url: URL) throws(StatisticsError) {
+  public init(contentsOf url: URL) throws(VibeSegKitError) {
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
-      throw StatisticsError(.missingInput, "cannot read the label file", context: url.path, underlying: error)
+      throw VibeSegKitError(.missingInput, "cannot read the label file", context: url.path, underlying: error)
     }
     guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      throw StatisticsError(.invalidLabelFile, "not a JSON object mapping label ids to names", context: url.path)
+      throw VibeSegKitError(.invalidLabelFile, "not a JSON object mapping label ids to names", context: url.path)
     }
     var names = [Int: String]()
     for (key, value) in object {
@@ -62,7 +62,7 @@ public struct StatisticsLabelRegistry: Sendable, Equatable {
       } else if let id = (value as? NSNumber)?.intValue {
         names[id] = key
       } else {
-        throw StatisticsError(.invalidLabelFile, "entry '\(key)' is neither \"id\": \"name\" nor \"name\": id", context: url.path)
+        throw VibeSegKitError(.invalidLabelFile, "entry '\(key)' is neither \"id\": \"name\" nor \"name\": id", context: url.path)
       }
     }
     self.names = names

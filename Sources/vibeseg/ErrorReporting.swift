@@ -24,33 +24,20 @@ func exitCode(for error: Error) -> Int32 {
   case let e as PlansError: e.code == .missingFile ? 69 : 65
   case is CheckpointError: 65
   case is EngineError: 65
-  case let e as StatisticsError:
-    switch e.code {
-    case .missingInput: 66
-    case .nonIntegerLabels, .gridMismatch, .invalidLabelFile: 65
-    case .unknownLabel, .invalidArgument: 64
-    case .cannotCreateOutput: 73
-    }
   case let e as EvaluationError:
     switch e.code {
     case .missingInput: 66
     case .nonIntegerLabels, .gridMismatch, .invalidSample: 65
     case .cannotCreateOutput: 73
     }
-  case let e as PreviewError:
+  case let e as VibeSegKitError:
     switch e.code {
     case .missingInput: 66
-    case .gridMismatch, .notALabelMap, .unsupportedImage, .invalidOption: 65
-    case .cannotCreateOutput: 73
-    case .ioFailure: 74
-    }
-  case let e as SegmentationError:
-    switch e.code {
-    case .missingInput: 66
-    case .invalidInput, .gridMismatch: 65
+    case .invalidInput, .notALabelMap, .gridMismatch, .unsupportedImage, .invalidLabelFile: 65
     case .invalidOption, .unknownLabel: 64
     case .modelUnavailable: 69
     case .cannotCreateOutput: 73
+    case .ioFailure: 74
     }
   case let e as ModelZooError:
     switch e.code {

@@ -176,7 +176,7 @@ struct ContrastCombinationTests {
     var shifted = Affine.identity
     shifted[0, 3] = 1.5
     let moved = Self.map([(1, [0, 0, 0], [2, 2, 2])], affine: shifted)
-    let error = #expect(throws: SegmentationError.self) {
+    let error = #expect(throws: VibeSegKitError.self) {
       try ContrastCombination().combine(water: water, inPhase: nil, opposedPhase: moved)
     }
     #expect(error?.code == .gridMismatch && error?.option == "--opposed-phase")
@@ -188,7 +188,7 @@ struct ContrastCombinationTests {
 
   @Test("no map given is refused")
   func noInputs() {
-    let error = #expect(throws: SegmentationError.self) { try ContrastCombination().run(water: nil, inPhase: nil, opposedPhase: nil) }
+    let error = #expect(throws: VibeSegKitError.self) { try ContrastCombination().run(water: nil, inPhase: nil, opposedPhase: nil) }
     #expect(error?.code == .invalidOption)
   }
 

@@ -57,7 +57,7 @@ struct TotalVibeLabelTests {
     #expect(!TotalVibeLabel.label(id: 17)!.keepsLargestComponentOnly)
     #expect(!TotalVibeLabel.label(id: 72)!.keepsLargestComponentOnly)
     #expect(try TotalVibeLabel.resolve(["liver", "3"]).map(\.id) == [5, 3])
-    #expect(throws: SegmentationError.self) { try TotalVibeLabel.resolve(["liverr"]) }
+    #expect(throws: VibeSegKitError.self) { try TotalVibeLabel.resolve(["liverr"]) }
   }
 }
 
@@ -146,10 +146,10 @@ struct LabelValidationTests {
   func refusals() {
     var map = emptyMap([4, 4, 4])
     map[0, 0, 0] = 80
-    let unknown = #expect(throws: SegmentationError.self) { try LabelValidation(aggressiveness: 5).validate(map, option: "--water") }
+    let unknown = #expect(throws: VibeSegKitError.self) { try LabelValidation(aggressiveness: 5).validate(map, option: "--water") }
     #expect(unknown?.code == .unknownLabel && unknown?.option == "--water" && unknown?.message.contains("80") == true)
     let fourD = Volume<UInt8>(grid: ImageGrid(shape: [2, 2, 2], affine: .identity), channelCount: 2, repeating: 0)
-    let invalid = #expect(throws: SegmentationError.self) { try LabelValidation(aggressiveness: 5).validate(fourD) }
+    let invalid = #expect(throws: VibeSegKitError.self) { try LabelValidation(aggressiveness: 5).validate(fourD) }
     #expect(invalid?.code == .invalidInput)
   }
 }

@@ -37,9 +37,9 @@ struct PNGCodecTests {
     let bytes = try PNGEncoder.encode(Self.sampleCanvas(width: 20, height: 20, seed: 1))
     var flipped = bytes
     flipped[40] ^= 0x01  // inside the first IDAT payload
-    #expect(throws: PreviewError.self) { try PNGDecoder.decode(flipped) }
-    #expect(throws: PreviewError.self) { try PNGDecoder.decode(Array(bytes.prefix(bytes.count - 20))) }
-    #expect(throws: PreviewError.self) { try PNGDecoder.decode(Array("not a png".utf8)) }
+    #expect(throws: VibeSegKitError.self) { try PNGDecoder.decode(flipped) }
+    #expect(throws: VibeSegKitError.self) { try PNGDecoder.decode(Array(bytes.prefix(bytes.count - 20))) }
+    #expect(throws: VibeSegKitError.self) { try PNGDecoder.decode(Array("not a png".utf8)) }
   }
 
   @Test("writePNG replaces the file atomically and leaves no temporary files; a missing folder is refused")
@@ -53,7 +53,7 @@ struct PNGCodecTests {
     let identical = try PNGDecoder.decode(Array(Data(contentsOf: url))) == canvas
     #expect(identical)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.png"])
-    let error = #expect(throws: PreviewError.self) {
+    let error = #expect(throws: VibeSegKitError.self) {
       try canvas.writePNG(to: dir.appendingPathComponent("missing/out.png"))
     }
     #expect(error?.code == .cannotCreateOutput)

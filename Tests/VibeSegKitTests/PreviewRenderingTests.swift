@@ -246,11 +246,11 @@ struct PreviewRenderingTests {
   @Test("mismatched grids, non-label segmentations, 4-D images and bad options are refused")
   func refusals() throws {
     let (image, labels) = PreviewTestSupport.phantom()
-    func code(_ body: () throws -> Preview) -> PreviewError.Code? {
+    func code(_ body: () throws -> Preview) -> VibeSegKitError.Code? {
       do {
         _ = try body()
         return nil
-      } catch let error as PreviewError {
+      } catch let error as VibeSegKitError {
         return error.code
       } catch {
         return nil
@@ -280,7 +280,7 @@ struct PreviewRenderingTests {
   func labelList() throws {
     #expect(try PreviewOptions.parseLabelList("1,2, 5-7") == [1, 2, 5, 6, 7])
     for bad in ["", "0", "a", "3-1", "1,,2", "70000", "1-2-3"] {
-      #expect(throws: PreviewError.self, "\(bad)") { try PreviewOptions.parseLabelList(bad) }
+      #expect(throws: VibeSegKitError.self, "\(bad)") { try PreviewOptions.parseLabelList(bad) }
     }
   }
 
@@ -296,8 +296,8 @@ struct PreviewRenderingTests {
     #expect(try PreviewLabelNames.load(contentsOf: dataset) == [5: "liver"])
     let broken = dir.appendingPathComponent("broken.json")
     try Data("[1, 2]".utf8).write(to: broken)
-    #expect(throws: PreviewError.self) { try PreviewLabelNames.load(contentsOf: broken) }
-    let missing = #expect(throws: PreviewError.self) {
+    #expect(throws: VibeSegKitError.self) { try PreviewLabelNames.load(contentsOf: broken) }
+    let missing = #expect(throws: VibeSegKitError.self) {
       try PreviewLabelNames.load(contentsOf: dir.appendingPathComponent("no.json"))
     }
     #expect(missing?.code == .missingInput)

@@ -96,7 +96,7 @@ struct ReportTests {
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(thumbnail).path))
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["previews", "report.html"])
-    let error = #expect(throws: PreviewError.self) {
+    let error = #expect(throws: VibeSegKitError.self) {
       try CohortReport.write(cases, to: dir.appendingPathComponent("missing/report.html"))
     }
     #expect(error?.code == .cannotCreateOutput)

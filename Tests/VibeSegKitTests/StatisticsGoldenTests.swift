@@ -113,7 +113,7 @@ struct StatisticsGoldenTests {
     let report = try SegmentationStatistics.compute(labels: labels, options: StatisticsOptions(labels: [5, 65]))
     #expect(report.labels.map(\.voxelCount) == [8, 0])
     #expect(report.labels[1].centroidMillimeters == nil && !report.labels[1].touchesBorder)
-    #expect(throws: StatisticsError.self) { try StatisticsLabelRegistry.totalVibe.resolve(["nonsense"]) }
+    #expect(throws: VibeSegKitError.self) { try StatisticsLabelRegistry.totalVibe.resolve(["nonsense"]) }
   }
 
   @Test("body composition per vertebral level from vertebrae_* labels")
@@ -142,7 +142,7 @@ struct StatisticsGoldenTests {
     let labels = Volume<UInt16>(grid: ImageGrid(shape: [4, 4, 4], affine: .identity), repeating: 1)
     let image = Volume<Double>(grid: ImageGrid(shape: [4, 4, 5], affine: .identity), repeating: 1)
     #expect { try SegmentationStatistics.compute(labels: labels, images: [("t1", image)]) } throws: { error in
-      (error as? StatisticsError)?.code == .gridMismatch && "\(error)".contains("t1")
+      (error as? VibeSegKitError)?.code == .gridMismatch && "\(error)".contains("t1")
     }
   }
 
@@ -159,7 +159,7 @@ struct StatisticsGoldenTests {
     #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("s.bodycomposition.csv").path))
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("s.json"))) as? [String: Any]
     #expect(json?["schemaVersion"] as? Int == 1)
-    #expect(throws: StatisticsError.self) { try report.write(to: URL(fileURLWithPath: "/nonexistent/dir/s.csv")) }
+    #expect(throws: VibeSegKitError.self) { try report.write(to: URL(fileURLWithPath: "/nonexistent/dir/s.csv")) }
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
     #expect(leftovers.isEmpty)
   }

@@ -36,12 +36,12 @@ public struct CombineJob {
 
   public func run() throws -> Report {
     guard !inputs.isEmpty else {
-      throw SegmentationError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
+      throw VibeSegKitError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
     }
     let sidecar = SegmentJob.sidecarURL(for: output)
     if !overwrite {
       for url in [output, sidecar] where FileManager.default.fileExists(atPath: url.path) {
-        throw SegmentationError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
+        throw VibeSegKitError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
       }
     }
     // Read every input before the (long) predictions, so a missing file fails at once.
@@ -97,7 +97,7 @@ public struct CombineJob {
     do {
       try AtomicFile.write(Array(data) + [10], to: sidecar)
     } catch {
-      throw SegmentationError(.cannotCreateOutput, "cannot write the sidecar: \(error)", path: sidecar.path, underlying: error)
+      throw VibeSegKitError(.cannotCreateOutput, "cannot write the sidecar: \(error)", path: sidecar.path, underlying: error)
     }
     return Report(warnings: warnings, result: result, sidecar: sidecar)
   }

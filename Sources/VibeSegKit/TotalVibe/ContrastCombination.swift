@@ -102,10 +102,10 @@ public struct ContrastCombination: Sendable {
 
   /// Validate each, combine, validate the result, optionally fill holes (see the type).
   ///
-  /// - Throws: `SegmentationError` `.invalidOption` (no map given), `.invalidInput` (a 4-D map),
+  /// - Throws: `VibeSegKitError` `.invalidOption` (no map given), `.invalidInput` (a 4-D map),
   ///   `.unknownLabel` (a value above 72), `.gridMismatch` (same shape, other affine); `option`
   ///   names the contrast's command-line option.
-  public func run(water: Volume<UInt8>?, inPhase: Volume<UInt8>?, opposedPhase: Volume<UInt8>?) throws(SegmentationError) -> Result {
+  public func run(water: Volume<UInt8>?, inPhase: Volume<UInt8>?, opposedPhase: Volume<UInt8>?) throws(VibeSegKitError) -> Result {
     let inputs = try Self.present(water: water, inPhase: inPhase, opposedPhase: opposedPhase)
     let validation = LabelValidation(aggressiveness: options.inputAggressiveness)
     var validated = [(Contrast, Volume<UInt8>)]()
@@ -126,26 +126,26 @@ public struct ContrastCombination: Sendable {
   /// The combination rule alone, without validation or hole filling (see the type).
   ///
   /// - Throws: as `run`, except `.unknownLabel` (unknown values are dropped here).
-  public func combine(water: Volume<UInt8>?, inPhase: Volume<UInt8>?, opposedPhase: Volume<UInt8>?) throws(SegmentationError) -> Volume<UInt8> {
+  public func combine(water: Volume<UInt8>?, inPhase: Volume<UInt8>?, opposedPhase: Volume<UInt8>?) throws(VibeSegKitError) -> Volume<UInt8> {
     try combineValidated(Self.present(water: water, inPhase: inPhase, opposedPhase: opposedPhase)).map
   }
 
   // MARK: - Steps
 
-  static func present(water: Volume<UInt8>?, inPhase: Volume<UInt8>?, opposedPhase: Volume<UInt8>?) throws(SegmentationError) -> [(Contrast, Volume<UInt8>)] {
+  static func present(water: Volume<UInt8>?, inPhase: Volume<UInt8>?, opposedPhase: Volume<UInt8>?) throws(VibeSegKitError) -> [(Contrast, Volume<UInt8>)] {
     let inputs = [(Contrast.water, water), (.inPhase, inPhase), (.opposedPhase, opposedPhase)]
       .compactMap { pair in pair.1.map { (pair.0, $0) } }
     guard !inputs.isEmpty else {
-      throw SegmentationError(.invalidOption, "give at least one of --water, --in-phase, --opposed-phase")
+      throw VibeSegKitError(.invalidOption, "give at least one of --water, --in-phase, --opposed-phase")
     }
     for (contrast, map) in inputs where map.channelCount != 1 {
-      throw SegmentationError(.invalidInput,
+      throw VibeSegKitError(.invalidInput,
         "a label map must be 3-D; this one has \(map.channelCount) volumes", option: contrast.option)
     }
     return inputs
   }
 
-  func combineValidated(_ inputs: [(Contrast, Volume<UInt8>)]) throws(SegmentationError) -> (map: Volume<UInt8>, resampled: [Contrast]) {
+  func combineValidated(_ inputs: [(Contrast, Volume<UInt8>)]) throws(VibeSegKitError) -> (map: Volume<UInt8>, resampled: [Contrast]) {
     let grid = inputs[0].1.grid
     var aligned = [(Contrast, Volume<UInt8>)]()
     var resampled = [Contrast]()
@@ -156,7 +156,7 @@ public struct ContrastCombination: Sendable {
         aligned.append((contrast, map.resampled(onto: grid, order: .nearest, mode: .constant, cval: 0)))
         resampled.append(contrast)
       } else if map.grid.affine.maxAbsDifference(to: grid.affine) > Self.affineToleranceMillimeters {
-        throw SegmentationError(.gridMismatch,
+        throw VibeSegKitError(.gridMismatch,
           "the \(contrast.rawValue) label map has the shape of the \(inputs[0].0.rawValue) map, \(grid.shape), "
             + "but another affine (entries differ by up to \(map.grid.affine.maxAbsDifference(to: grid.affine)) mm):\n"
             + "\(map.grid.affine)\nvs\n\(grid.affine)\ncontrasts of one subject must share a grid; "

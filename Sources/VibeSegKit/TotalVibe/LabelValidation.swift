@@ -32,12 +32,12 @@ public struct LabelValidation: Sendable {
   /// The cleaned map and what was found.
   ///
   /// - Parameter option: names the input in errors (e.g. `--water`).
-  /// - Throws: `SegmentationError(.invalidInput)` for a 4-D map; `.unknownLabel` when the map
+  /// - Throws: `VibeSegKitError(.invalidInput)` for a 4-D map; `.unknownLabel` when the map
   ///   holds a value that is no TotalVibeSegmentator label (above 72): it is not a TotalVibe
   ///   segmentation (upstream fails with a KeyError there).
-  public func validate(_ labelMap: Volume<UInt8>, option: String? = nil) throws(SegmentationError) -> LabelValidationResult {
+  public func validate(_ labelMap: Volume<UInt8>, option: String? = nil) throws(VibeSegKitError) -> LabelValidationResult {
     guard labelMap.channelCount == 1 else {
-      throw SegmentationError(.invalidInput,
+      throw VibeSegKitError(.invalidInput,
         "a label map must be 3-D; this one has \(labelMap.channelCount) volumes", option: option)
     }
     let components = ConnectedComponents(labelMap: labelMap, connectivity: .twentySix)
@@ -50,7 +50,7 @@ public struct LabelValidation: Sendable {
     var anyRemoved = false
     for value in 1..<256 where !byValue[value].isEmpty {
       guard let label = TotalVibeLabel.label(id: value) else {
-        throw SegmentationError(.unknownLabel,
+        throw VibeSegKitError(.unknownLabel,
           "label \(value) is not a TotalVibeSegmentator label (ids 1-72); is this the output of another model?",
           option: option)
       }

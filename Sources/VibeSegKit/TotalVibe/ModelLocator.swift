@@ -24,7 +24,7 @@ public struct ModelLocator {
       return try Self.modelFolder(in: URL(fileURLWithPath: reference))
     }
     guard let id = Int(reference), id >= 0 else {
-      throw SegmentationError(
+      throw VibeSegKitError(
         .modelUnavailable, "'\(reference)' is neither a model folder nor a model id (see `vibeseg models list`)", option: "--model")
     }
     return try folder(forID: id)
@@ -35,7 +35,7 @@ public struct ModelLocator {
     if let folder = try zoo.installedModelFolder(id: id) { return folder }
     let asset = zoo.releaseURL(for: ModelZoo.assetName(id: id)).absoluteString
     guard allowDownload else {
-      throw SegmentationError(
+      throw VibeSegKitError(
         .modelUnavailable,
         "model \(id) is not installed. Run `vibeseg models download \(id)`, or on an offline machine fetch \(asset) elsewhere and run `vibeseg models import \(ModelZoo.assetName(id: id))`")
     }
@@ -43,7 +43,7 @@ public struct ModelLocator {
       return try zoo.install(id: id, progress: progress)
     } catch let error as ModelZooError where error.code == .downloadFailed {
       // The zoo's message already says how to resume and how to import a zip fetched elsewhere.
-      throw SegmentationError(.modelUnavailable, "model \(id) is not installed: \(error)", underlying: error)
+      throw VibeSegKitError(.modelUnavailable, "model \(id) is not installed: \(error)", underlying: error)
     }
   }
 
@@ -57,7 +57,7 @@ public struct ModelLocator {
     if isModel(url) { return url }
     let children = ((try? fm.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? []).filter(isModel)
     guard children.count == 1 else {
-      throw SegmentationError(
+      throw VibeSegKitError(
         .modelUnavailable,
         children.isEmpty
           ? "not a model folder: no dataset.json and plans.json here or in a subfolder"

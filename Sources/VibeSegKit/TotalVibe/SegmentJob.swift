@@ -53,7 +53,7 @@ public struct SegmentJob {
     let sidecar = Self.sidecarURL(for: output)
     if !overwrite {
       for url in [output, sidecar] where FileManager.default.fileExists(atPath: url.path) {
-        throw SegmentationError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
+        throw VibeSegKitError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
       }
     }
     let (image, volume, warnings) = try Self.readImage(input)
@@ -75,7 +75,7 @@ public struct SegmentJob {
       do {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
       } catch {
-        throw SegmentationError(.cannotCreateOutput, "cannot create the mask folder: \(error.localizedDescription)", path: folder.path)
+        throw VibeSegKitError(.cannotCreateOutput, "cannot create the mask folder: \(error.localizedDescription)", path: folder.path)
       }
       for (id, name) in names.sorted(by: { $0.key < $1.key }) where keep?.contains(id) ?? true {
         let mask = Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 })
@@ -92,15 +92,15 @@ public struct SegmentJob {
   /// Reads an image to segment: one 3-D volume in its stored scalar type (Float when the file
   /// has a slope/intercept, applied), plus warnings (header notes, an identity affine).
   ///
-  /// - Throws: `SegmentationError.missingInput`, `.invalidInput` (4-D), `NiftiError`.
+  /// - Throws: `VibeSegKitError.missingInput`, `.invalidInput` (4-D), `NiftiError`.
   public static func readImage(_ url: URL) throws -> (NiftiImage, AnyVolume, [String]) {
     guard FileManager.default.fileExists(atPath: url.path) else {
-      throw SegmentationError(.missingInput, "no such file", path: url.path)
+      throw VibeSegKitError(.missingInput, "no such file", path: url.path)
     }
     let image = try NiftiImage(contentsOf: url)
     var warnings = image.warnings.map { "\(url.path): \($0)" }
     guard image.volume.channelCount == 1 else {
-      throw SegmentationError(
+      throw VibeSegKitError(
         .invalidInput, "\(image.volume.channelCount) volumes in one file; give one 3-D volume (extract one first)",
         path: url.path)
     }
@@ -127,7 +127,7 @@ public struct SegmentJob {
     for name in roiSubset {
       guard let id = byName[name] else {
         let known = names.values.sorted().joined(separator: ", ")
-        throw SegmentationError(.unknownLabel, "'\(name)' is not a structure of this model; known: \(known)", option: "--roi-subset")
+        throw VibeSegKitError(.unknownLabel, "'\(name)' is not a structure of this model; known: \(known)", option: "--roi-subset")
       }
       ids.insert(id)
     }
@@ -161,7 +161,7 @@ public struct SegmentJob {
     do {
       try AtomicFile.write(Array(data) + [10], to: url)
     } catch {
-      throw SegmentationError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: url.path, underlying: error)
+      throw VibeSegKitError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: url.path, underlying: error)
     }
   }
 }

@@ -45,25 +45,25 @@ public struct SegmentationPipeline {
   public var roiModel: TotalVibeModel?
   public var options: SegmentationOptions
 
-  /// - Throws: `SegmentationError.modelUnavailable` when `model` is cascaded and no `roiModel` is
+  /// - Throws: `VibeSegKitError.modelUnavailable` when `model` is cascaded and no `roiModel` is
   ///   given, or the channel counts do not fit (the main model must take 1 image channel plus the
   ///   ROI channel; the ROI model 1 channel).
   public init(model: TotalVibeModel, roiModel: TotalVibeModel? = nil, options: SegmentationOptions = SegmentationOptions()) throws {
     let expected = 1 + (model.roiModelID == nil ? 0 : 1)
     guard model.inputChannelCount == expected else {
-      throw SegmentationError(
+      throw VibeSegKitError(
         .modelUnavailable,
         "the model takes \(model.inputChannelCount) channels; segment feeds \(expected) (the image\(expected == 2 ? " and the ROI model's labels" : ""))",
         path: model.folder.path)
     }
     if let id = model.roiModelID {
       guard let roiModel else {
-        throw SegmentationError(
+        throw VibeSegKitError(
           .modelUnavailable, "the model is cascaded: it needs the labels of model \(id) as channel 1; give that model too",
           path: model.folder.path)
       }
       guard roiModel.inputChannelCount == 1, roiModel.roiModelID == nil else {
-        throw SegmentationError(.modelUnavailable, "the ROI model must take exactly the image (1 channel, no ROI of its own)", path: roiModel.folder.path)
+        throw VibeSegKitError(.modelUnavailable, "the ROI model must take exactly the image (1 channel, no ROI of its own)", path: roiModel.folder.path)
       }
     }
     self.model = model
@@ -75,11 +75,11 @@ public struct SegmentationPipeline {
   /// by the file's slope/intercept when it has one). Returns the label map on `image.grid`
   /// (or on the model's grid with `keepSize`).
   ///
-  /// - Throws: `SegmentationError.invalidInput` for a 4-D image or labels above 255,
+  /// - Throws: `VibeSegKitError.invalidInput` for a 4-D image or labels above 255,
   ///   `OrientationError` for an affine without orientation, prediction errors from nnU-Net's steps.
   public func segment(_ image: AnyVolume) throws -> Volume<UInt8> {
     guard image.channelCount == 1 else {
-      throw SegmentationError(.invalidInput, "the image has \(image.channelCount) volumes; give one 3-D volume")
+      throw VibeSegKitError(.invalidInput, "the image has \(image.channelCount) volumes; give one 3-D volume")
     }
     var channels: [(volume: AnyVolume, isLabel: Bool)] = [(image, false)]
     if let roiModel {
@@ -114,7 +114,7 @@ public struct SegmentationPipeline {
     let prediction = try model.loaded.predictor(options: predictionOptions).predict(prepared)
     let labels = keepSize ? prediction.labels : prediction.labels.resampled(onto: inputGrid, order: .nearest, mode: .nearest)
     guard let top = labels.valueRange?.max, top <= 255 else {
-      throw SegmentationError(.invalidInput, "the model produced label ids above 255, which a uint8 label map cannot hold", path: model.folder.path)
+      throw VibeSegKitError(.invalidInput, "the model produced label ids above 255, which a uint8 label map cannot hold", path: model.folder.path)
     }
     return labels.converted(to: UInt8.self)
   }

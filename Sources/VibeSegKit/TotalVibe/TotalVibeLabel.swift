@@ -110,12 +110,12 @@ public struct TotalVibeLabel: Sendable, Hashable, Identifiable, CustomStringConv
   public static func labels(in group: Group) -> [TotalVibeLabel] { all.filter { $0.group == group } }
 
   /// Resolves `--roi-subset`-style entries (decimal ids or names) to labels.
-  /// - Throws: `SegmentationError(.unknownLabel)` naming the first entry that is neither.
-  public static func resolve(_ items: [String], option: String? = nil) throws(SegmentationError) -> [TotalVibeLabel] {
-    try items.map { item throws(SegmentationError) -> TotalVibeLabel in
+  /// - Throws: `VibeSegKitError(.unknownLabel)` naming the first entry that is neither.
+  public static func resolve(_ items: [String], option: String? = nil) throws(VibeSegKitError) -> [TotalVibeLabel] {
+    try items.map { item throws(VibeSegKitError) -> TotalVibeLabel in
       if let id = Int(item), let label = label(id: id) { return label }
       if let label = label(named: item) { return label }
-      throw SegmentationError(.unknownLabel,
+      throw VibeSegKitError(.unknownLabel,
         "'\(item)' is not a TotalVibeSegmentator label id (1-72) or name (see `vibeseg labels`)", option: option)
     }
   }

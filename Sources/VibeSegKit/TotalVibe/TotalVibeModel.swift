@@ -24,13 +24,13 @@ public struct TotalVibeModel {
   /// Loads `folder` (a `<Trainer>__<Plans>__<configuration>` folder).
   ///
   /// - Throws: `PlansError`/`CheckpointError` for an unusable folder (missing files exit 69 in
-  ///   the CLI), `SegmentationError.modelUnavailable` for an orientation that is not three
+  ///   the CLI), `VibeSegKitError.modelUnavailable` for an orientation that is not three
   ///   distinct axis codes.
   public init(folder: URL, folds: [String]? = nil, checkpoint: CheckpointName = .final, threads: Int = 2) throws {
     let bundle = try ModelBundle(directory: folder, folds: folds, checkpoint: checkpoint)
     if let code = bundle.dataset.orientation {
       guard let orientation = Orientation(code.uppercased()) else {
-        throw SegmentationError(
+        throw VibeSegKitError(
           .modelUnavailable, "dataset.json: orientation '\(code)' is not three distinct axis codes such as RAS",
           path: folder.appendingPathComponent("dataset.json").path)
       }
