@@ -2,6 +2,7 @@
 /// data. A NIfTI volume's voxels (i fastest) are exactly the C-order array of shape (k, j, i), which
 /// is how SimpleITK hands a NIfTI to nnU-Net, so no copy is needed to go between the two.
 struct DenseArray<Element> {
+  // (Sendable when its elements are: see the extension below.)
   var shape: [Int]
   var values: [Element]
 
@@ -56,3 +57,4 @@ struct DenseArray<Element> {
     return out
   }
 }
+extension DenseArray: Sendable where Element: Sendable {}

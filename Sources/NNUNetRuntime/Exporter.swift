@@ -1,3 +1,4 @@
+import Foundation
 import VolumeCore
 
 /// nnU-Net's export (nnunet-inference.md 7): float16 logits back to the cropped original shape
@@ -39,7 +40,7 @@ struct Exporter {
   }
 
   /// Labels in the cropped, transposed frame.
-  func segmentation<S: BinaryFloatingPoint>(_ scores: [DenseArray<S>]) -> DenseArray<Int> {
+  func segmentation<S: BinaryFloatingPoint & Sendable>(_ scores: [DenseArray<S>]) -> DenseArray<Int> {
     let n = scores[0].count
     var seg = [Int](repeating: 0, count: n)
     if let order = labels.regionsClassOrder, labels.hasRegions {
@@ -48,14 +49,23 @@ struct Exporter {
         for v in 0..<n where scores[i].values[v] > 0.5 { seg[v] = label }
       }
     } else {
-      for v in 0..<n {
-        var best = 0
-        var bestValue = scores[0].values[v]
-        for c in 1..<scores.count where scores[c].values[v] > bestValue {
-          best = c
-          bestValue = scores[c].values[v]
+      // First maximum over classes (np.argmax), voxel ranges split over the cores; each worker
+      // writes only its own range.
+      let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 65536))
+      let allLabels = labels.allLabels
+      seg.withUnsafeMutableBufferPointer { out in
+        let target = SlidingWindow.SharedPointer(out.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+          for v in (w * n / workers)..<((w + 1) * n / workers) {
+            var best = 0
+            var bestValue = scores[0].values[v]
+            for c in 1..<scores.count where scores[c].values[v] > bestValue {
+              best = c
+              bestValue = scores[c].values[v]
+            }
+            target.pointer[v] = allLabels[best]
+          }
         }
-        seg[v] = labels.allLabels[best]
       }
     }
     return DenseArray(shape: scores[0].shape, values: seg)

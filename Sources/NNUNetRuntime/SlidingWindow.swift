@@ -1,3 +1,4 @@
+import Foundation
 import VolumeCore
 
 /// A network that maps one tile `[C, p0, p1, p2]` (C order) to logits `[K, p0, p1, p2]`.
@@ -139,24 +140,37 @@ enum SlidingWindow {
   /// over folds in fold order (`fp16(sum + next)`, then `fp16(sum / folds)`) and handed on. Only a
   /// window of `patch[0]` rows of accumulators is held per fold.
   ///
+  /// The per-class work (accumulating a tile's weighted logits, normalising a finished slab) runs
+  /// on `workers` threads, each owning a contiguous range of classes; every value is computed by
+  /// the same expression as on one thread, so results do not depend on `workers`.
+  ///
   /// Peak memory: `(folds · K + 1) · patch[0] · n1 · n2 · 2` bytes of accumulators (padded rows),
   /// plus the input and one slab.
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double, consume: (Slab) throws -> Void) throws {
+    stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    consume: (Slab) throws -> Void) throws {
     let channels = data.count
     let shape = data[0].shape
     let (padLower, padded) = padding(shape: shape, patch: patch)
     let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
     let gaussian = gaussian(patch: patch)
     let k = networks[0].outputChannelCount
+    let folds = networks.count
     let starts = (0..<3).map { tileStarts(size: padded[$0], patch: patch[$0], stepSize: stepSize) }
     // Row `base` of the padded array is window row 0; at the start of tile row i, base = x_i, so
     // tiles write window rows 0 ..< patch[0] and the finished rows x_i ..< x_(i+1) (a step is at
     // most one patch) are window rows 0 ..< step.
     let window = patch[0]
     let plane = padded[1] * padded[2]
-    var accumulators = [[[Float16]]](repeating: [[Float16]](repeating: [Float16](repeating: 0, count: window * plane), count: k), count: networks.count)
-    var weights = [Float16](repeating: 0, count: window * plane)
+    let windowCount = window * plane
+    // Accumulator of fold f, class c: window rows at `accumulators + (f * k + c) * windowCount`.
+    let accumulatorStorage = UnsafeMutablePointer<Float16>.allocate(capacity: folds * k * windowCount)
+    accumulatorStorage.initialize(repeating: 0, count: folds * k * windowCount)
+    defer { accumulatorStorage.deallocate() }
+    let accumulators = SharedPointer(accumulatorStorage)
+    var weights = [Float16](repeating: 0, count: windowCount)
+    let workers = max(1, min(requestedWorkers, k))
+    let classRanges = (0..<workers).map { w in (w * k / workers)..<((w + 1) * k / workers) }
     var base = 0
     let tileVoxels = patch.reduce(1, *)
     for (i, sx) in starts[0].enumerated() {
@@ -187,16 +201,25 @@ enum SlidingWindow {
                 }
               }
             }
-            for c in 0..<k {
-              var t = 0
-              let offset = c * tileVoxels
-              accumulators[f][c].withUnsafeMutableBufferPointer { acc in
-                for a in 0..<patch[0] {
-                  for b in 0..<patch[1] {
-                    let row = ((sx - base + a) * padded[1] + (sy + b)) * padded[2] + sz
-                    for z in 0..<patch[2] {
-                      acc[row + z] = Float16(Float(acc[row + z]) + p[offset + t] * Float(gaussian[t]))
-                      t += 1
+            let rowOffset = sx - base
+            p.withUnsafeBufferPointer { logitsBuffer in
+              gaussian.withUnsafeBufferPointer { gaussianBuffer in
+                let logits = SharedPointer(UnsafeMutablePointer(mutating: logitsBuffer.baseAddress!))
+                let g = SharedPointer(UnsafeMutablePointer(mutating: gaussianBuffer.baseAddress!))
+                // Each worker writes only the accumulators of its own classes.
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                  for c in classRanges[w] {
+                    let acc = accumulators.pointer + (f * k + c) * windowCount
+                    let offset = c * tileVoxels
+                    var t = 0
+                    for a in 0..<patch[0] {
+                      for b in 0..<patch[1] {
+                        let row = ((rowOffset + a) * padded[1] + (sy + b)) * padded[2] + sz
+                        for z in 0..<patch[2] {
+                          acc[row + z] = Float16(Float(acc[row + z]) + logits.pointer[offset + t] * Float(g.pointer[t]))
+                          t += 1
+                        }
+                      }
                     }
                   }
                 }
@@ -209,46 +232,77 @@ enum SlidingWindow {
       let next = i + 1 < starts[0].count ? starts[0][i + 1] : padded[0]
       let lo = max(sx, padLower[0]), hi = min(next, padLower[0] + shape[0])
       if hi > lo {
-        var slab = [DenseArray<Float16>]()
-        let folds = Float(networks.count)
-        for c in 0..<k {
-          var values = [Float16]()
-          values.reserveCapacity((hi - lo) * shape[1] * shape[2])
-          for x in lo..<hi {
-            for y in padLower[1]..<(padLower[1] + shape[1]) {
-              let row = ((x - base) * padded[1] + y) * padded[2]
-              for z in padLower[2]..<(padLower[2] + shape[2]) {
-                let w = Float(weights[row + z])
-                var sum = Float16(Float(accumulators[0][c][row + z]) / w)
-                for f in 1..<max(1, networks.count) {
-                  sum = Float16(Float(sum) + Float(Float16(Float(accumulators[f][c][row + z]) / w)))
+        let count = (hi - lo) * shape[1] * shape[2]
+        let results = SlabCollector(classes: k)
+        let windowBase = base
+        weights.withUnsafeBufferPointer { weightBuffer in
+          let weightRows = SharedPointer(UnsafeMutablePointer(mutating: weightBuffer.baseAddress!))
+          DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for c in classRanges[w] {
+              var values = [Float16]()
+              values.reserveCapacity(count)
+              var overflow = false
+              for x in lo..<hi {
+                for y in padLower[1]..<(padLower[1] + shape[1]) {
+                  let row = ((x - windowBase) * padded[1] + y) * padded[2]
+                  for z in padLower[2]..<(padLower[2] + shape[2]) {
+                    let wgt = Float(weightRows.pointer[row + z])
+                    var sum = Float16(Float(accumulators.pointer[c * windowCount + row + z]) / wgt)
+                    for f in 1..<max(1, folds) {
+                      sum = Float16(Float(sum) + Float(Float16(Float(accumulators.pointer[(f * k + c) * windowCount + row + z]) / wgt)))
+                    }
+                    if folds > 1 { sum = Float16(Float(sum) / Float(folds)) }
+                    if sum.isInfinite { overflow = true }
+                    values.append(sum)
+                  }
                 }
-                if networks.count > 1 { sum = Float16(Float(sum) / folds) }
-                guard !sum.isInfinite else {
-                  throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
-                }
-                values.append(sum)
               }
+              results.store(c, DenseArray(shape: [hi - lo, shape[1], shape[2]], values: values), overflow: overflow)
             }
           }
-          slab.append(DenseArray(shape: [hi - lo, shape[1], shape[2]], values: values))
         }
-        try consume(Slab(first: lo - padLower[0], count: hi - lo, logits: slab))
+        if let c = results.overflowingClass {
+          throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
+        }
+        try consume(Slab(first: lo - padLower[0], count: hi - lo, logits: results.arrays))
       }
       // Slide the window so that row `next` is window row 0.
       let shift = (next - base) * plane
       if shift > 0 && i + 1 < starts[0].count {
-        func slide(_ a: inout [Float16]) {
-          a.withUnsafeMutableBufferPointer { b in
-            let keep = b.count - shift
-            if keep > 0 { for n in 0..<keep { b[n] = b[n + shift] } }
-            for n in max(0, keep)..<b.count { b[n] = 0 }
-          }
+        func slide(_ b: UnsafeMutablePointer<Float16>) {
+          let keep = windowCount - shift
+          if keep > 0 { b.update(from: b + shift, count: keep) }
+          (b + max(0, keep)).update(repeating: 0, count: windowCount - max(0, keep))
         }
-        slide(&weights)
-        for f in accumulators.indices { for c in 0..<k { slide(&accumulators[f][c]) } }
+        weights.withUnsafeMutableBufferPointer { slide($0.baseAddress!) }
+        for n in 0..<(folds * k) { slide(accumulatorStorage + n * windowCount) }
         base = next
       }
+    }
+  }
+
+  /// A pointer handed to `concurrentPerform` workers; each worker reads shared data or writes only
+  /// its own classes' elements, and the memory outlives the `concurrentPerform` call.
+  struct SharedPointer<Element>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
+    init(_ pointer: UnsafeMutablePointer<Element>) { self.pointer = pointer }
+  }
+
+  /// The per-class slab arrays filled by several workers (each stores only its own classes).
+  final class SlabCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var arrays: [DenseArray<Float16>]
+    private(set) var overflowingClass: Int?
+
+    init(classes: Int) {
+      arrays = [DenseArray<Float16>](repeating: DenseArray(shape: [0, 0, 0], values: []), count: classes)
+    }
+
+    func store(_ c: Int, _ array: DenseArray<Float16>, overflow: Bool) {
+      lock.lock()
+      defer { lock.unlock() }
+      arrays[c] = array
+      if overflow, overflowingClass.map({ c < $0 }) ?? true { overflowingClass = c }
     }
   }
 

@@ -51,8 +51,10 @@ struct SlidingWindowStreamingTests {
     return sum
   }
 
-  @Test("equals full-volume accumulation, with several tile rows along axis 0 and 1 or 2 folds", arguments: [1, 2])
-  func matchesReference(folds: Int) throws {
+  @Test(
+    "equals full-volume accumulation, with several tile rows along axis 0, 1 or 2 folds, 1 to 3 worker threads",
+    arguments: [1, 2], [1, 2, 3])
+  func matchesReference(folds: Int, workers: Int) throws {
     let shape = [23, 9, 11]
     let values: [Float] = (0..<(23 * 9 * 11)).map { (n: Int) -> Float in Float((n * 37) % 101) / 10 }
     let data = DenseArray(shape: shape, values: values)
@@ -61,7 +63,7 @@ struct SlidingWindowStreamingTests {
     var slabs = [Int]()
     let shapePlane = shape[1] * shape[2]
     var collected = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
-    try SlidingWindow.predict([data], patch: patch, networks: networks, mirrorAxes: [], stepSize: 0.5) { slab in
+    try SlidingWindow.predict([data], patch: patch, networks: networks, mirrorAxes: [], stepSize: 0.5, workers: workers) { slab in
       slabs.append(slab.count)
       for c in 0..<3 { collected[c].replaceSubrange((slab.first * shapePlane)..<((slab.first + slab.count) * shapePlane), with: slab.logits[c].values) }
     }

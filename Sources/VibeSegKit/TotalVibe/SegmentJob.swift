@@ -135,7 +135,7 @@ public struct SegmentJob {
   }
 
   /// A uint8 label image on `labels.grid`, units and form codes copied from the input header.
-  static func labelImage(_ labels: Volume<UInt8>, like image: NiftiImage) -> NiftiImage {
+  public static func labelImage(_ labels: Volume<UInt8>, like image: NiftiImage) -> NiftiImage {
     var out = NiftiImage(labels)
     out.header.xyztUnits = image.header.xyztUnits
     out.header.sformCode = image.header.sformCode
