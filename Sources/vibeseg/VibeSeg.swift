@@ -19,6 +19,8 @@ struct VibeSegCommand: ParsableCommand {
       ModelInfo.self,
       Predict.self,
       Models.self,
+      Batch.self,
+      BatchReportCommand.self,
       Segment.self,
       Combine.self,
       Spine.self,

@@ -1,0 +1,682 @@
+import Foundation
+import NiftiIO
+import VibeSegKit
+import VolumeCore
+
+/// What `vibeseg batch` was asked to do.
+public struct BatchOptions: Sendable {
+  public var source: CaseSource
+  public var outputFolder: URL
+  /// `--task`: a kind registered in `CohortTasks`.
+  public var task: String
+  public var taskOptions = CohortTaskOptions()
+  /// `--shard I/N` (0-based I).
+  public var shardIndex = 0
+  public var shardCount = 1
+  /// `--retries`: attempts a case gets before it is quarantined (crashes and transient errors).
+  public var retries = 2
+  /// `--stats`: per-case statistics next to each label map.
+  public var statistics = false
+  /// `--preview`: a per-case QC picture.
+  public var preview = false
+  /// `--overwrite`: redo every case of the shard, failed and quarantined ones included.
+  public var overwrite = false
+  /// Recorded in the manifest and part of the fingerprint.
+  public var toolVersion: String
+
+  public init(source: CaseSource, outputFolder: URL, task: String, toolVersion: String) {
+    self.source = source
+    self.outputFolder = outputFolder
+    self.task = task
+    self.toolVersion = toolVersion
+  }
+}
+
+/// Progress of a run, reported as it happens (from the main and the writer thread).
+public enum BatchEvent: Sendable {
+  /// The plan: `total` cases in this shard, `toDo` to compute, the rest already settled.
+  case planned(total: Int, toDo: Int, alreadyDone: Int, alreadyFailed: Int, quarantined: Int)
+  /// A case ended in this run (`done`, `failed`, `quarantined`, or `pending` when a transient
+  /// error will be retried by a later run).
+  case finished(id: String, status: CaseStatus, error: String?, seconds: Double)
+  case warning(String)
+}
+
+/// Test hooks of a run; the binary honours them only through `VIBESEG_TEST_CRASH_POINT`.
+public struct BatchHooks: Sendable {
+  /// Called at named points with the case id: `running-marked` (row says running, before
+  /// compute), `computed` (before handing to the writer), `output-staged` (an output complete
+  /// under its staging name, before the rename), `output-renamed` (after one rename, before the
+  /// manifest records the case), `manifest-update` (inside the manifest transaction, before commit).
+  public var crashPoint: @Sendable (_ point: String, _ caseID: String) -> Void = { _, _ in }
+  public var events: @Sendable (BatchEvent) -> Void = { _ in }
+  public init() {}
+}
+
+/// How a run ended.
+public struct BatchSummary: Sendable {
+  /// Cases of this shard.
+  public var total = 0
+  /// Cases computed (attempted) by this run.
+  public var processed = 0
+  /// Cases that ended `done` in this run, and those skipped as already done.
+  public var succeeded = 0
+  public var alreadyDone = 0
+  /// Every case of the shard now `failed` / `quarantined`, with its error (this run or earlier).
+  public var failed: [(id: String, error: String)] = []
+  public var quarantined: [(id: String, error: String)] = []
+  /// Cases left `pending` (interrupted, or a transient error to retry).
+  public var remaining = 0
+  /// The signal that stopped the run, if any.
+  public var interruptedBy: Int32?
+  public var manifest: URL?
+
+  /// True when every case of the shard is done.
+  public var allSucceeded: Bool { failed.isEmpty && quarantined.isEmpty && remaining == 0 && interruptedBy == nil }
+}
+
+/// A cohort run (`vibeseg batch`): finds the cases, takes this shard's, skips those already done
+/// with the current fingerprint, computes the rest with the model loaded once, and records every
+/// step in the shard's `Manifest`.
+///
+/// Per case: the manifest row is set to `running` (attempts + 1) before any work; outputs are
+/// written under staging names in their destination folder (`.batch-partial-<pid>.<name>`, each
+/// written through NiftiIO's `AtomicFile`: temporary file, fsync, rename), hashed, renamed into
+/// place, the folders fsynced, and only then is the row set to `done` with every output's path and
+/// SHA-256. A crash anywhere leaves final names either absent, or complete but unrecorded (redone),
+/// or complete and recorded. Stale staging files of this shard's cases are removed at start.
+///
+/// Resume (`done` is trusted only if all hold): the recorded fingerprint (tool version, task, model
+/// sha256, output flags) equals the current one; the inputs' SHA-256 equals the recorded one (the
+/// recorded hash is reused when every input's size, mtime, inode and device are unchanged);
+/// every recorded output exists and re-hashes equal. A row still `running` counts one failed
+/// attempt (`crash`); at `retries` attempts the case is `quarantined`. A `failed` input error is
+/// final for those input bytes and that fingerprint; `--overwrite` redoes everything. A case
+/// `done` in another shard count's manifest in the same folder (re-sharded run) is adopted after
+/// the same checks.
+///
+/// Pipeline: a prefetch thread reads case i+1 while case i computes on the calling thread and a
+/// writer thread writes case i-1: at most three cases in memory.
+///
+/// Signals: `interrupt(signal:)` (called by the CLI from its signal handler queue) stops taking
+/// cases, lets an output commit in progress finish, resets the case being computed to `pending`
+/// without counting the attempt, and returns; the caller then ends the process (130 / 143).
+public final class BatchRun: @unchecked Sendable {
+  public let options: BatchOptions
+  public let hooks: BatchHooks
+  private let lock = NSLock()
+  private var stopping = false
+  private var computing: ManifestRecord?
+  /// Commits handed to the writer and not finished.
+  private var inFlight = 0
+  private var summary = BatchSummary()
+  private var manifest: Manifest?
+  private let writerQueue = DispatchQueue(label: "vibeseg.batch.writer")
+  private let writeSlot = DispatchSemaphore(value: 1)
+  private let readerQueue = DispatchQueue(label: "vibeseg.batch.reader")
+
+  public init(options: BatchOptions, hooks: BatchHooks = BatchHooks()) {
+    self.options = options
+    self.hooks = hooks
+  }
+
+  /// Runs the shard to the end. Per-case failures are in the summary and the manifest.
+  ///
+  /// - Throws: `BatchError` (cases not found, output folder unusable, manifest unusable, bad
+  ///   shard), the task's errors when it cannot start (`PlansError`, `ModelZooError`, ...).
+  public func run() throws -> BatchSummary {
+    guard options.shardCount >= 1, (0..<options.shardCount).contains(options.shardIndex) else {
+      throw BatchError(.invalidArgument, "--shard \(options.shardIndex)/\(options.shardCount): need 0 <= I < N")
+    }
+    let task = try CohortTasks.make(options.task, options: options.taskOptions)
+    return try run(task)
+  }
+
+  private func run<T: CohortTask>(_ task: T) throws -> BatchSummary {
+    let all = try CaseDiscovery.cases(from: options.source, segmentations: T.readsSegmentations)
+    let cases = CaseDiscovery.shard(all, index: options.shardIndex, count: options.shardCount)
+    let layout = OutputLayout(root: options.outputFolder, modelLabel: task.modelLabel)
+    let roles = plannedRoles(producesLabelMap: task.modelLabel != nil)
+    try checkOutputNames(cases, layout: layout, roles: roles)
+    if options.preview && T.readsSegmentations, let item = cases.first(where: { $0.inputs.count < 2 }) {
+      throw BatchError(
+        .invalidArgument, "--preview with --task stats needs an image to draw on: give it as channel_1 in a CSV list",
+        path: item.inputs[0].path)
+    }
+    let metaFolder = Manifest.folder(in: options.outputFolder)
+    do {
+      try FileManager.default.createDirectory(at: metaFolder, withIntermediateDirectories: true)
+    } catch {
+      throw BatchError(
+        .cannotCreateOutput, "cannot create the output folder: \(error.localizedDescription)", path: metaFolder.path)
+    }
+    let manifestURL = metaFolder.appendingPathComponent(
+      Manifest.fileName(shard: options.shardIndex, of: options.shardCount))
+    let manifest = try Manifest(url: manifestURL)
+    lock.withLock {
+      self.manifest = manifest
+      summary.manifest = manifestURL
+      summary.total = cases.count
+    }
+    try manifest.addPending(cases)
+    var records = try manifest.records()
+    removeStaleFiles(cases, layout: layout, roles: roles, records: records)
+
+    var fingerprintValues = task.fingerprint
+    fingerprintValues["tool_version"] = options.toolVersion
+    fingerprintValues["task"] = T.kind
+    fingerprintValues["stats"] = "\(options.statistics)"
+    fingerprintValues["preview"] = "\(options.preview)"
+    let fingerprint = ManifestRecord.json(fingerprintValues)
+    let context = RunContext(
+      fingerprint: fingerprint, modelSHA256: task.fingerprint["model_sha256"], layout: layout,
+      host: ProcessInfo.processInfo.hostName)
+
+    // Plan.
+    let others = otherManifestRecords(excluding: manifestURL)
+    var todo = [(CohortCase, ManifestRecord)]()
+    var alreadyDone = 0
+    var alreadyFailed = 0
+    var quarantined = 0
+    for item in cases {
+      var record = records[item.id] ?? ManifestRecord(caseID: item.id, inputs: item.inputs)
+      record.inputs = ManifestRecord.json(item.inputs.map(\.path))
+      let verdict = try plan(item, record: &record, context: context, others: others)
+      records[item.id] = record
+      switch verdict {
+      case .skipDone: alreadyDone += 1
+      case .skipFailed: alreadyFailed += 1
+      case .skipQuarantined: quarantined += 1
+      case .run: todo.append((item, record))
+      }
+    }
+    lock.withLock { summary.alreadyDone = alreadyDone }
+    hooks.events(
+      .planned(
+        total: cases.count, toDo: todo.count, alreadyDone: alreadyDone, alreadyFailed: alreadyFailed,
+        quarantined: quarantined))
+
+    if !todo.isEmpty {
+      try task.prepare()
+      runLoop(task, todo, context: context)
+    }
+    writerQueue.sync {}
+    return try finalSummary(cases, manifest: manifest)
+  }
+
+  /// Stops the run: no new case starts, the commit in flight finishes, the case being computed
+  /// goes back to `pending` (attempt not counted). Returns the summary so far; afterwards the
+  /// caller must end the process (`run()` does not return once interrupted mid-case).
+  public func interrupt(signal: Int32) -> BatchSummary {
+    let current: ManifestRecord? = lock.withLock {
+      stopping = true
+      summary.interruptedBy = signal
+      return computing
+    }
+    while lock.withLock({ inFlight }) > 0 { writerQueue.sync {} }
+    if let current, let manifest = lock.withLock({ self.manifest }) {
+      var record = current
+      record.status = .pending
+      record.attempts = max(0, record.attempts - 1)
+      record.error = "interrupted by signal \(signal) (not counted as an attempt)"
+      record.errorKind = nil
+      try? manifest.save(record)
+    }
+    return lock.withLock {
+      var s = summary
+      s.remaining = s.total - s.alreadyDone - s.succeeded - s.failed.count - s.quarantined.count
+      return s
+    }
+  }
+
+  // MARK: - Planning
+
+  struct RunContext {
+    var fingerprint: String
+    var modelSHA256: String?
+    var layout: OutputLayout
+    var host: String
+  }
+
+  enum Verdict { case run, skipDone, skipFailed, skipQuarantined }
+
+  func plannedRoles(producesLabelMap: Bool) -> [OutputRole] {
+    var roles = [OutputRole]()
+    if producesLabelMap { roles.append(.labelMap) }
+    if options.statistics || !producesLabelMap { roles += [.statisticsCSV, .statisticsJSON] }
+    if options.preview { roles.append(.preview) }
+    return roles
+  }
+
+  func checkOutputNames(_ cases: [CohortCase], layout: OutputLayout, roles: [OutputRole]) throws {
+    var owner = [String: String]()
+    for item in cases {
+      for role in roles {
+        let path = layout.relativePath(role, for: item)
+        if let other = owner[path], other != item.id {
+          throw BatchError(
+            .invalidArgument,
+            "cases '\(other)' and '\(item.id)' would both write \(path) (BIDS names drop the input's suffix, as upstream does); select one with --pattern",
+            path: item.inputs[0].path)
+        }
+        owner[path] = item.id
+      }
+    }
+  }
+
+  /// The inputs' combined SHA-256 and stat key, reusing `record`'s hash when the stat key matches.
+  func inputIdentity(_ item: CohortCase, record: ManifestRecord) -> (sha256: String, stat: String)? {
+    let keys = item.inputs.map(FileHash.statKey)
+    guard keys.allSatisfy({ $0 != nil }) else { return nil }
+    let stat = keys.map { $0! }.joined(separator: "|")
+    if stat == record.inputStat, let sha = record.inputSHA256 { return (sha, stat) }
+    guard let hashes = try? item.inputs.map(FileHash.sha256(of:)) else { return nil }
+    return (combinedHash(hashes), stat)
+  }
+
+  func combinedHash(_ hashes: [String]) -> String {
+    hashes.count == 1 ? hashes[0] : FileHash.sha256(hashes.joined(separator: "\n"))
+  }
+
+  func outputsVerified(_ record: ManifestRecord) -> Bool {
+    let outputs = record.recordedOutputs
+    guard !outputs.isEmpty else { return false }
+    return outputs.allSatisfy { output in
+      let url = options.outputFolder.appendingPathComponent(output.path)
+      return (try? FileHash.sha256(of: url)) == output.sha256
+    }
+  }
+
+  private func plan(
+    _ item: CohortCase, record: inout ManifestRecord, context: RunContext, others: [String: ManifestRecord]
+  )
+    throws -> Verdict
+  {
+    if options.overwrite {
+      record.attempts = 0
+      return .run
+    }
+    func sameIdentity(_ r: ManifestRecord) -> Bool {
+      guard r.fingerprint == context.fingerprint, let identity = inputIdentity(item, record: r) else { return false }
+      return identity.sha256 == r.inputSHA256
+    }
+    switch record.status {
+    case .running:
+      // The process died while this case ran: that was one attempt.
+      record.error = "the process ended while this case was running (killed, out of memory or crashed)"
+      record.errorKind = "crash"
+      if record.attempts >= options.retries {
+        record.status = .quarantined
+        record.error = "quarantined after \(record.attempts) attempts: \(record.error!)"
+        try manifest!.save(record)
+        return .skipQuarantined
+      }
+      record.status = .pending
+      try manifest!.save(record)
+      return .run
+    case .done:
+      if sameIdentity(record) && outputsVerified(record) { return .skipDone }
+      record.attempts = 0
+      return .run
+    case .failed:
+      guard sameIdentity(record) else {
+        record.attempts = 0
+        return .run
+      }
+      if record.errorKind == "input" { return .skipFailed }
+      if record.attempts >= options.retries {
+        record.status = .quarantined
+        record.error = "quarantined after \(record.attempts) attempts: \(record.error ?? "")"
+        try manifest!.save(record)
+        return .skipQuarantined
+      }
+      return .run
+    case .quarantined:
+      if sameIdentity(record) { return .skipQuarantined }
+      record.attempts = 0
+      return .run
+    case .pending:
+      if let other = others[item.id], other.status == .done, sameIdentity(other), outputsVerified(other) {
+        var adopted = other
+        adopted.inputs = record.inputs
+        adopted.attempts = max(other.attempts, record.attempts)
+        record = adopted
+        try manifest!.save(record)
+        return .skipDone
+      }
+      return .run
+    }
+  }
+
+  /// Done records of the other manifests in the folder (newest per case).
+  func otherManifestRecords(excluding mine: URL) -> [String: ManifestRecord] {
+    var result = [String: ManifestRecord]()
+    for url in Manifest.all(in: options.outputFolder) where url.lastPathComponent != mine.lastPathComponent {
+      guard let records = try? Manifest(url: url, create: false).records() else { continue }
+      for (id, r) in records where r.status == .done && (result[id].map { $0.updatedAt < r.updatedAt } ?? true) {
+        result[id] = r
+      }
+    }
+    return result
+  }
+
+  /// Deletes staging files (`.batch-partial-*`) and NiftiIO temporaries (`.<name>.tmp-*`) of this
+  /// shard's outputs only: other shards writing into the same folder are left alone.
+  func removeStaleFiles(
+    _ cases: [CohortCase], layout: OutputLayout, roles: [OutputRole], records: [String: ManifestRecord]
+  ) {
+    var namesByFolder = [String: Set<String>]()
+    for item in cases {
+      var paths = roles.map { layout.relativePath($0, for: item) }
+      paths += records[item.id]?.recordedOutputs.map(\.path) ?? []
+      for path in paths {
+        let url = options.outputFolder.appendingPathComponent(path)
+        namesByFolder[url.deletingLastPathComponent().path, default: []].insert(url.lastPathComponent)
+      }
+    }
+    let fm = FileManager.default
+    for (folder, names) in namesByFolder {
+      guard let entries = try? fm.contentsOfDirectory(atPath: folder) else { continue }
+      for entry in entries where entry.hasPrefix(".") {
+        if let name = Self.finalName(ofTemporary: entry), names.contains(name) {
+          try? fm.removeItem(atPath: folder + "/" + entry)
+        }
+      }
+    }
+  }
+
+  /// The final file name a temporary file stands for: `.batch-partial-<pid>.<name>` (staging),
+  /// `..batch-partial-<pid>.<name>.tmp-<pid>-<n>` (NiftiIO's temporary of a staging file) and
+  /// `.<name>.tmp-<pid>-<n>` (NiftiIO's temporary of a final name); nil for other files.
+  static func finalName(ofTemporary entry: String) -> String? {
+    var name = Substring(entry)
+    if name.hasPrefix("..batch-partial-") || !name.hasPrefix(".batch-partial-") {
+      guard let tmp = name.range(of: ".tmp-", options: .backwards) else { return nil }
+      name = name[..<tmp.lowerBound].dropFirst()
+      if !name.hasPrefix(".batch-partial-") { return name.isEmpty ? nil : String(name) }
+    }
+    let rest = name.dropFirst(".batch-partial-".count)
+    guard let dot = rest.firstIndex(of: "."), rest[..<dot].allSatisfy(\.isNumber), !rest[..<dot].isEmpty else {
+      return nil
+    }
+    let final = rest[rest.index(after: dot)...]
+    return final.isEmpty ? nil : String(final)
+  }
+
+  // MARK: - The pipeline
+
+  /// A case read by the prefetch thread.
+  struct Prefetched<L: Sendable>: Sendable {
+    var loaded: Result<L, any Error>
+    var identity: (sha256: String, stat: String)?
+    var seconds: Double
+  }
+
+  private func prefetch<T: CohortTask>(_ task: T, _ item: CohortCase, _ record: ManifestRecord) -> Pending<
+    Prefetched<T.Loaded>
+  > {
+    let pending = Pending<Prefetched<T.Loaded>>()
+    readerQueue.async { [self] in
+      let start = Date()
+      let identity = inputIdentity(item, record: record)
+      let loaded = Result { try task.load(item) }
+      pending.fulfill(Prefetched(loaded: loaded, identity: identity, seconds: Date().timeIntervalSince(start)))
+    }
+    return pending
+  }
+
+  private func runLoop<T: CohortTask>(_ task: T, _ todo: [(CohortCase, ManifestRecord)], context: RunContext) {
+    var next = prefetch(task, todo[0].0, todo[0].1)
+    for (index, (item, planned)) in todo.enumerated() {
+      let fetched = next.wait()
+      if index + 1 < todo.count { next = prefetch(task, todo[index + 1].0, todo[index + 1].1) }
+      var record = planned
+      var prefetched = fetched
+      while true {
+        guard let running = startCase(item, &record, prefetched, context: context) else { parkForInterrupt() }
+        record = running
+        hooks.crashPoint("running-marked", item.id)
+        let computeStart = Date()
+        let products: CaseProducts
+        do {
+          products = try task.run(item, try prefetched.loaded.get())
+        } catch {
+          if retryable(error, record) {
+            prefetched = Prefetched(loaded: Result { try task.load(item) }, identity: prefetched.identity, seconds: 0)
+            continue
+          }
+          finishFailed(record, error: error, seconds: Date().timeIntervalSince(computeStart))
+          break
+        }
+        record.secondsCompute = Date().timeIntervalSince(computeStart)
+        hooks.crashPoint("computed", item.id)
+        writeSlot.wait()
+        let proceed = lock.withLock { () -> Bool in
+          if stopping { return false }
+          computing = nil
+          inFlight += 1
+          return true
+        }
+        guard proceed else { parkForInterrupt() }
+        let committed = record
+        writerQueue.async { [self] in
+          commit(item, committed, products, context: context)
+          lock.withLock { inFlight -= 1 }
+          writeSlot.signal()
+        }
+        break
+      }
+    }
+  }
+
+  /// Marks the case running (attempt + 1); nil when the run is stopping.
+  private func startCase<L>(
+    _ item: CohortCase, _ record: inout ManifestRecord, _ fetched: Prefetched<L>, context: RunContext
+  )
+    -> ManifestRecord?
+  {
+    var running = record
+    running.status = .running
+    running.attempts += 1
+    running.error = nil
+    running.errorKind = nil
+    running.fingerprint = context.fingerprint
+    running.modelSHA256 = context.modelSHA256
+    running.toolVersion = options.toolVersion
+    running.inputSHA256 = fetched.identity?.sha256
+    running.inputStat = fetched.identity?.stat
+    running.outputs = nil
+    running.startedAt = Date().timeIntervalSince1970
+    running.finishedAt = nil
+    running.secondsRead = fetched.seconds
+    running.secondsCompute = nil
+    running.secondsWrite = nil
+    running.host = context.host
+    running.pid = Int(getpid())
+    let started: Bool = lock.withLock {
+      if stopping { return false }
+      computing = running
+      summary.processed += 1
+      return true
+    }
+    guard started else { return nil }
+    do {
+      try manifest!.save(running)
+    } catch {
+      hooks.events(.warning("\(error)"))
+    }
+    return running
+  }
+
+  private func retryable(_ error: any Error, _ record: ManifestRecord) -> Bool {
+    !CohortTasks.isInputError(error) && record.attempts < options.retries && !lock.withLock { stopping }
+  }
+
+  /// Records a failure: input errors are final (`failed`); other errors are `failed` (retried by a
+  /// later run) until the attempts reach `retries`, then `quarantined`.
+  private func finishFailed(_ record: ManifestRecord, error: any Error, seconds: Double) {
+    var record = record
+    let inputError = CohortTasks.isInputError(error)
+    record.errorKind = inputError ? "input" : "transient"
+    record.error = "\(error)"
+    record.status = !inputError && record.attempts >= options.retries ? .quarantined : .failed
+    record.finishedAt = Date().timeIntervalSince1970
+    try? manifest!.save(record)
+    lock.withLock {
+      if computing?.caseID == record.caseID { computing = nil }
+      if record.status == .quarantined {
+        summary.quarantined.append((record.caseID, record.error!))
+      } else {
+        summary.failed.append((record.caseID, record.error!))
+      }
+    }
+    hooks.events(.finished(id: record.caseID, status: record.status, error: record.error, seconds: seconds))
+  }
+
+  /// Blocks the calling thread for good: `interrupt(signal:)` owns the end of the process.
+  private func parkForInterrupt() -> Never {
+    while true { sleep(3600) }
+  }
+
+  // MARK: - Writing
+
+  /// Stages every output, hashes it, renames it into place, then records the case as done.
+  private func commit(_ item: CohortCase, _ record: ManifestRecord, _ products: CaseProducts, context: RunContext) {
+    let start = Date()
+    var staged = [(role: OutputRole, staging: URL, final: URL, sha256: String, bytes: Int)]()
+    do {
+      for (role, write) in try producers(item, products, context: context) {
+        let final = context.layout.url(role, for: item)
+        let folder = final.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let staging = folder.appendingPathComponent(".batch-partial-\(getpid()).\(final.lastPathComponent)")
+        try write(staging)
+        hooks.crashPoint("output-staged", item.id)
+        let bytes = (try FileManager.default.attributesOfItem(atPath: staging.path)[.size] as? NSNumber)?.intValue ?? 0
+        staged.append((role, staging, final, try FileHash.sha256(of: staging), bytes))
+      }
+      var folders = Set<String>()
+      for output in staged {
+        guard rename(output.staging.path, output.final.path) == 0 else {
+          throw BatchError(
+            .cannotCreateOutput, "cannot move the finished file into place: \(String(cString: strerror(errno)))",
+            path: output.final.path)
+        }
+        folders.insert(output.final.deletingLastPathComponent().path)
+        hooks.crashPoint("output-renamed", item.id)
+      }
+      for folder in folders {
+        let fd = open(folder, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+          fsync(fd)
+          close(fd)
+        }
+      }
+    } catch {
+      for output in staged { unlink(output.staging.path) }
+      finishFailed(record, error: error, seconds: Date().timeIntervalSince(start))
+      return
+    }
+    var done = record
+    done.status = .done
+    done.outputs = ManifestRecord.json(
+      staged.map {
+        RecordedOutput(
+          role: $0.role.name, path: context.layout.relativePath($0.role, for: item), sha256: $0.sha256, bytes: $0.bytes)
+      })
+    done.warnings = products.warnings.isEmpty ? nil : products.warnings.joined(separator: "\n")
+    done.secondsWrite = Date().timeIntervalSince(start)
+    done.finishedAt = Date().timeIntervalSince1970
+    do {
+      try manifest!.save(done) { hooks.crashPoint("manifest-update", item.id) }
+    } catch {
+      hooks.events(.warning("\(error)"))
+      return
+    }
+    lock.withLock { summary.succeeded += 1 }
+    let total = (done.secondsRead ?? 0) + (done.secondsCompute ?? 0) + (done.secondsWrite ?? 0)
+    for warning in products.warnings { hooks.events(.warning("\(item.id): \(warning)")) }
+    hooks.events(.finished(id: item.id, status: .done, error: nil, seconds: total))
+  }
+
+  /// The files to write for a case, in order: label map, statistics, preview, extras.
+  private func producers(_ item: CohortCase, _ products: CaseProducts, context: RunContext) throws
+    -> [(OutputRole, (URL) throws -> Void)]
+  {
+    var result = [(OutputRole, (URL) throws -> Void)]()
+    var writeOptions = NiftiWriteOptions()
+    writeOptions.threads = options.taskOptions.writeThreads
+    if let labelMap = products.labelMap {
+      result.append((.labelMap, { try labelMap.write(to: $0, options: writeOptions) }))
+    }
+    var statistics = products.statistics
+    if statistics == nil && options.statistics, let labels = products.labels {
+      let images = products.background.map { [(name: "image", values: $0.scaledVolume(as: Double.self))] } ?? []
+      var statisticsOptions = StatisticsOptions()
+      if let names = products.labelNames { statisticsOptions.registry = StatisticsLabelRegistry(names: names) }
+      statistics = try SegmentationStatistics.compute(
+        labels: labels, images: images, options: statisticsOptions,
+        source: context.layout.relativePath(.labelMap, for: item))
+    }
+    if let statistics {
+      result.append((.statisticsCSV, { try ReportFile.write(statistics.csv, to: $0) }))
+      result.append((.statisticsJSON, { try ReportFile.write(try ReportFile.json(statistics), to: $0) }))
+    }
+    if options.preview {
+      guard let segmentation = products.labelMap ?? products.previewSegmentation, let image = products.background else {
+        throw BatchError(.invalidArgument, "--preview: this task gave no image to draw on", path: item.inputs[0].path)
+      }
+      var previewOptions = PreviewOptions()
+      if let names = products.labelNames { previewOptions.labelNames = names }
+      let preview = try Preview(
+        segmentation: segmentation, image: image, options: previewOptions,
+        segmentationPath: context.layout.relativePath(.labelMap, for: item),
+        imagePath: item.inputs.last?.path)
+      result.append((.preview, { try preview.writePNG(to: $0) }))
+    }
+    for extra in products.extras { result.append((extra.role, extra.write)) }
+    return result
+  }
+
+  // MARK: - Summary
+
+  private func finalSummary(_ cases: [CohortCase], manifest: Manifest) throws -> BatchSummary {
+    let records = try manifest.records()
+    var s = lock.withLock { summary }
+    s.failed = []
+    s.quarantined = []
+    s.remaining = 0
+    for item in cases {
+      guard let r = records[item.id] else { continue }
+      switch r.status {
+      case .failed: s.failed.append((item.id, r.error ?? "failed"))
+      case .quarantined: s.quarantined.append((item.id, r.error ?? "quarantined"))
+      case .pending, .running: s.remaining += 1
+      case .done: break
+      }
+    }
+    return s
+  }
+}
+
+extension CohortTask {
+  /// Whether the task's inputs are label maps (`stats`): BIDS discovery then keeps `*_msk` files.
+  public static var readsSegmentations: Bool { kind == StatsTask.kind }
+}
+
+/// A value produced on another thread, waited for once.
+final class Pending<T>: @unchecked Sendable {
+  private var value: T?
+  private let semaphore = DispatchSemaphore(value: 0)
+
+  func fulfill(_ value: T) {
+    self.value = value
+    semaphore.signal()
+  }
+
+  func wait() -> T {
+    semaphore.wait()
+    semaphore.signal()
+    return value!
+  }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import NNUNetRuntime
+import NiftiIO
+import VibeSegKit
+import VolumeCore
+
+/// One kind of per-case work in a cohort run (`vibeseg batch --task KIND`).
+///
+/// The runner (`BatchRun`) owns everything around the work: finding cases, sharding, the
+/// manifest, resume, retries, signals, atomic output commits, `--stats` and `--preview`. A task
+/// only says what identifies its results, loads its model once, reads a case and computes it.
+///
+/// Life cycle, per run:
+/// 1. `init` (by the registry's factory) checks options and reads cheap facts (no model weights);
+///    `fingerprint` must be known after it, since resume compares it before any loading.
+/// 2. `prepare()` once, on the main thread, only if at least one case needs work: load weights.
+/// 3. Per case: `load(_:)` on a background prefetch thread (reads and decodes the inputs of the
+///    next case while the current one computes), then `run(_:_:)` on the main thread. `load` may
+///    run concurrently with `run` of the previous case: it must not touch what `prepare` built.
+/// 4. The runner writes what `run` returns on a writer thread (staging name, fsync, rename) while
+///    the next case computes, then records the output hashes in the manifest.
+///
+/// Errors thrown by `load` or `run` fail that case only (recorded with their message). Errors
+/// whose type says the input is bad (`NiftiError` other than I/O, `PlansError`, `StatisticsError`,
+/// `PreviewError` other than I/O, `SegmentationError` `.invalidInput`/`.gridMismatch`) are final
+/// for that input; anything else is retried up to `--retries` attempts.
+///
+/// ## Adding a task (segment, combine, spine)
+///
+/// ```swift
+/// final class SegmentTask: CohortTask, @unchecked Sendable {
+///   static let kind = "segment"
+///   let fingerprint: [String: String]          // model sha256, options that change outputs
+///   let modelLabel: String? = "TotalVibeSegmentator"
+///   var pipeline: SegmentationPipeline?       // built in prepare()
+///   init(_ options: CohortTaskOptions) throws {
+///     let folder = ... resolve options.model (an id or a folder) ...
+///     let files = [folder.appendingPathComponent("plans.json"), ...]      // every file the model reads
+///     fingerprint = ["model_sha256": try ModelFingerprint.sha256(of: files, relativeTo: folder),
+///                    "fill_holes": "\(options...)"]                       // every output-affecting option
+///   }
+///   func prepare() throws { pipeline = try SegmentationPipeline(...) }     // load weights once
+///   func load(_ item: CohortCase) throws -> [NiftiImage] { try item.inputs.map { try NiftiImage(contentsOf: $0) } }
+///   func run(_ item: CohortCase, _ images: [NiftiImage]) throws -> CaseProducts {
+///     let result = try pipeline!.segment(images)
+///     return CaseProducts(labelMap: result.image, labels: result.labels, background: images[0])
+///   }
+/// }
+/// // and one line in CohortTasks.registry:  SegmentTask.kind: { try SegmentTask($0) },
+/// ```
+/// Remove the kind from `CohortTasks.pending` at the same time. Options the task needs beyond
+/// `CohortTaskOptions` go there (and into `vibeseg batch`'s flags). Outputs other than the label
+/// map, statistics and preview go into `CaseProducts.extras` with an `OutputRole.extra` name;
+/// the runner stages, hashes, commits and records them like the rest.
+public protocol CohortTask: AnyObject, Sendable {
+  /// What `load` hands to `run`.
+  associatedtype Loaded: Sendable
+  /// The `--task` name.
+  static var kind: String { get }
+  /// Everything besides the inputs that changes this task's outputs: model sha256, settings.
+  /// The runner adds the tool version, the task kind and its own output flags. A case is redone
+  /// when any value differs from the one recorded with its outputs. Leave out what does not
+  /// change the bytes written (thread counts).
+  var fingerprint: [String: String] { get }
+  /// The BIDS `seg-` value of the label maps this task writes (letters and digits); nil for a
+  /// task that writes no label map.
+  var modelLabel: String? { get }
+  /// Loads what is shared by all cases (model weights). Called at most once, before the first `run`.
+  func prepare() throws
+  /// Reads one case's inputs (background thread).
+  func load(_ item: CohortCase) throws -> Loaded
+  /// Computes one case (main thread).
+  func run(_ item: CohortCase, _ loaded: Loaded) throws -> CaseProducts
+}
+
+/// What one case produced, still in memory: written by the runner.
+public struct CaseProducts: @unchecked Sendable {
+  /// The label map to write (`OutputRole.labelMap`), headers already set.
+  public var labelMap: NiftiImage?
+  /// The same labels as integers, for `--stats` (and the image behind `--preview`).
+  public var labels: Volume<UInt16>?
+  /// The image `--preview` draws the labels over, and `--stats` measures intensities of (as
+  /// `image`); nil gives no intensity columns and refuses `--preview` for the case.
+  public var background: NiftiImage?
+  /// A label map that is not an output but is drawn by `--preview` when `labelMap` is nil (the
+  /// `stats` task's input).
+  public var previewSegmentation: NiftiImage?
+  /// Names of the label values (the model's `dataset.json`) for `--stats` and `--preview`; nil
+  /// uses TotalVibeSegmentator's table.
+  public var labelNames: [Int: String]?
+  /// Statistics the task computed itself (the `stats` task); written as `statisticsCSV/JSON`.
+  public var statistics: StatisticsReport?
+  /// Further files: role and a function writing the file at a given URL (the runner gives a
+  /// staging name in the destination folder and renames it afterwards).
+  public var extras: [(role: OutputRole, write: (URL) throws -> Void)]
+  /// Shown to the user and kept in the manifest.
+  public var warnings: [String]
+
+  public init(
+    labelMap: NiftiImage? = nil, labels: Volume<UInt16>? = nil, background: NiftiImage? = nil,
+    previewSegmentation: NiftiImage? = nil, labelNames: [Int: String]? = nil, statistics: StatisticsReport? = nil,
+    extras: [(role: OutputRole, write: (URL) throws -> Void)] = [],
+    warnings: [String] = []
+  ) {
+    self.labelMap = labelMap
+    self.labels = labels
+    self.background = background
+    self.previewSegmentation = previewSegmentation
+    self.labelNames = labelNames
+    self.statistics = statistics
+    self.extras = extras
+    self.warnings = warnings
+  }
+}
+
+/// The command line's settings that tasks may read.
+public struct CohortTaskOptions: Sendable {
+  /// `--model`: a model folder, or a model id (digits) resolved by `modelResolver`.
+  public var model: String?
+  /// Turns a model id into its installed model folder (the CLI passes the model zoo's lookup);
+  /// nil: ids are refused with `ModelZooError.unknownModel`.
+  public var modelResolver: (@Sendable (Int) throws -> URL?)?
+  public var folds: [String]?
+  public var checkpoint: String = "final"
+  public var stepSize: Double = 0.5
+  public var mirroring: Bool = true
+  /// Network threads (does not change outputs).
+  public var threads: Int = 2
+  /// Thread count for gzip compression of outputs (does not change bytes).
+  public var writeThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  public init() {}
+}
+
+/// The tasks `vibeseg batch --task` knows.
+public enum CohortTasks {
+  /// Factories by kind.
+  nonisolated(unsafe) public static var registry: [String: (CohortTaskOptions) throws -> any CohortTask] = [
+    PredictTask.kind: { try PredictTask($0) },
+    StatsTask.kind: { try StatsTask($0) },
+  ]
+
+  /// Kinds that are announced but not registered yet (refused with a clear message).
+  nonisolated(unsafe) public static var pending: Set<String> = ["segment", "combine", "spine"]
+
+  /// All names `--task` accepts or announces.
+  public static var kinds: [String] { (Array(registry.keys) + Array(pending)).sorted() }
+
+  /// Makes the task, or throws `BatchError.invalidArgument` for an unknown or not yet available kind.
+  public static func make(_ kind: String, options: CohortTaskOptions) throws -> any CohortTask {
+    if let factory = registry[kind] { return try factory(options) }
+    if pending.contains(kind) {
+      throw BatchError(
+        .invalidArgument,
+        "--task \(kind) is not available in batch runs yet (the TotalVibeSegmentator pipeline is not registered with Cohort); use --task predict with an nnU-Net model folder meanwhile"
+      )
+    }
+    throw BatchError(.invalidArgument, "unknown --task '\(kind)'; known: \(kinds.joined(separator: ", "))")
+  }
+
+  /// Whether the error says the input itself is unusable (retrying the same bytes cannot help).
+  public static func isInputError(_ error: any Error) -> Bool {
+    switch error {
+    case let e as NiftiError: return e.code != .ioFailure && e.code != .cannotCreateOutput
+    case let e as StatisticsError: return e.code != .cannotCreateOutput
+    case let e as PreviewError: return e.code != .ioFailure && e.code != .cannotCreateOutput
+    case let e as SegmentationError: return e.code == .invalidInput || e.code == .gridMismatch
+    case let e as BatchError: return e.code == .invalidArgument
+    case is PlansError: return true
+    default: return String(describing: type(of: error)) == "OrientationError"
+    }
+  }
+}

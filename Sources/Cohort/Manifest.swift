@@ -1,0 +1,228 @@
+import Foundation
+import GRDB
+
+/// A case's state in the manifest.
+public enum CaseStatus: String, Sendable, Codable, CaseIterable {
+  /// Known, not started (or abandoned cleanly by SIGINT/SIGTERM).
+  case pending
+  /// Started and not finished: after a crash (`kill -9`, OOM, power loss) the row stays so, and
+  /// the next run counts that as one failed attempt.
+  case running
+  /// Outputs committed; their hashes are recorded.
+  case done
+  /// The case failed; `error` says why. Input errors are final for those input bytes; other errors
+  /// were retried up to `--retries` attempts.
+  case failed
+  /// The case crashed the process (or failed transiently) `--retries` times: not retried again
+  /// unless `--overwrite`.
+  case quarantined
+}
+
+/// One output file of a case as recorded after its commit.
+public struct RecordedOutput: Sendable, Codable, Equatable {
+  /// `OutputRole.name`.
+  public var role: String
+  /// Relative to the output folder.
+  public var path: String
+  public var sha256: String
+  public var bytes: Int
+}
+
+/// One row of the manifest (`cases` table): everything known about a case of this shard.
+public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+  public static let databaseTableName = "cases"
+
+  public var caseID: String
+  /// JSON array of the input paths, channel order.
+  public var inputs: String
+  /// `FileHash.statKey` of each input joined by `|`, when `inputSHA256` was computed.
+  public var inputStat: String?
+  /// SHA-256 over the inputs' SHA-256s (hex, one per line); for one input, that file's SHA-256.
+  public var inputSHA256: String?
+  /// Canonical JSON (sorted keys) of the fingerprint the outputs were made with: tool version,
+  /// task, model sha256, output-affecting flags.
+  public var fingerprint: String?
+  public var modelSHA256: String?
+  public var toolVersion: String?
+  public var status: CaseStatus
+  public var attempts: Int
+  public var error: String?
+  /// `input` (final for these inputs), `transient` (retried), `crash` (process died while running).
+  public var errorKind: String?
+  /// JSON array of `RecordedOutput`.
+  public var outputs: String?
+  public var warnings: String?
+  /// Unix times (seconds) and durations of the last attempt.
+  public var startedAt: Double?
+  public var finishedAt: Double?
+  public var secondsRead: Double?
+  public var secondsCompute: Double?
+  public var secondsWrite: Double?
+  public var host: String?
+  public var pid: Int?
+  public var updatedAt: Double
+
+  enum CodingKeys: String, CodingKey {
+    case caseID = "case_id"
+    case inputs
+    case inputStat = "input_stat"
+    case inputSHA256 = "input_sha256"
+    case fingerprint
+    case modelSHA256 = "model_sha256"
+    case toolVersion = "tool_version"
+    case status, attempts, error
+    case errorKind = "error_kind"
+    case outputs, warnings
+    case startedAt = "started_at"
+    case finishedAt = "finished_at"
+    case secondsRead = "seconds_read"
+    case secondsCompute = "seconds_compute"
+    case secondsWrite = "seconds_write"
+    case host, pid
+    case updatedAt = "updated_at"
+  }
+
+  public init(caseID: String, inputs: [URL]) {
+    self.caseID = caseID
+    self.inputs = Self.json(inputs.map(\.path))
+    status = .pending
+    attempts = 0
+    updatedAt = Date().timeIntervalSince1970
+  }
+
+  /// The recorded outputs (empty when none or unreadable).
+  public var recordedOutputs: [RecordedOutput] {
+    guard let outputs, let data = outputs.data(using: .utf8) else { return [] }
+    return (try? JSONDecoder().decode([RecordedOutput].self, from: data)) ?? []
+  }
+
+  static func json<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+  }
+}
+
+/// The manifest of one shard of a cohort run: an SQLite database (GRDB) at
+/// `OUT_DIR/.vibeseg/manifest-shard-I-of-N.sqlite`, one row per case.
+///
+/// Durability: rollback journal with `synchronous = FULL`: every update is one transaction that
+/// is on disk when `update` returns; a `kill -9` at any moment leaves either the old or the new row
+/// (SQLite rolls a hot journal back on the next open), never a torn database. One writer per file
+/// (one process per shard); readers (`batch-report`) wait up to 10 s for a lock.
+public final class Manifest: Sendable {
+  public let url: URL
+  let queue: DatabaseQueue
+
+  /// `OUT_DIR/.vibeseg`.
+  public static func folder(in outputFolder: URL) -> URL { outputFolder.appendingPathComponent(".vibeseg") }
+
+  /// The file name of shard `index` of `count`: `manifest-shard-<index>-of-<count>.sqlite`.
+  public static func fileName(shard index: Int, of count: Int) -> String {
+    "manifest-shard-\(index)-of-\(count).sqlite"
+  }
+
+  /// Every manifest file in `OUT_DIR/.vibeseg`, sorted by name.
+  public static func all(in outputFolder: URL) -> [URL] {
+    let folder = Self.folder(in: outputFolder)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.filter { $0.hasPrefix("manifest-") && $0.hasSuffix(".sqlite") }.sorted()
+      .map { folder.appendingPathComponent($0) }
+  }
+
+  /// Opens (creating when `create`) the manifest at `url`.
+  ///
+  /// - Throws: `BatchError.manifestFailure` (not a database, locked, schema from a newer version).
+  public init(url: URL, create: Bool = true) throws {
+    self.url = url
+    if !create && !FileManager.default.fileExists(atPath: url.path) {
+      throw BatchError(.missingInput, "no manifest here", path: url.path)
+    }
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    configuration.label = "vibeseg-manifest"
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA journal_mode = DELETE")
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    do {
+      queue = try DatabaseQueue(path: url.path, configuration: configuration)
+      var migrator = DatabaseMigrator()
+      migrator.registerMigration("v1") { db in
+        try db.create(table: "cases") { t in
+          t.primaryKey("case_id", .text)
+          t.column("inputs", .text).notNull()
+          t.column("input_stat", .text)
+          t.column("input_sha256", .text)
+          t.column("fingerprint", .text)
+          t.column("model_sha256", .text)
+          t.column("tool_version", .text)
+          t.column("status", .text).notNull()
+          t.column("attempts", .integer).notNull()
+          t.column("error", .text)
+          t.column("error_kind", .text)
+          t.column("outputs", .text)
+          t.column("warnings", .text)
+          t.column("started_at", .double)
+          t.column("finished_at", .double)
+          t.column("seconds_read", .double)
+          t.column("seconds_compute", .double)
+          t.column("seconds_write", .double)
+          t.column("host", .text)
+          t.column("pid", .integer)
+          t.column("updated_at", .double).notNull()
+        }
+      }
+      try migrator.migrate(queue)
+    } catch let error as BatchError {
+      throw error
+    } catch {
+      throw BatchError(
+        .manifestFailure, "cannot open the manifest database: \(error)", path: url.path,
+        underlying: error)
+    }
+  }
+
+  /// All rows, by case id.
+  public func records() throws -> [String: ManifestRecord] {
+    try guarded { try queue.read { db in try ManifestRecord.fetchAll(db) } }
+      .reduce(into: [:]) { $0[$1.caseID] = $1 }
+  }
+
+  public func record(_ caseID: String) throws -> ManifestRecord? {
+    try guarded { try queue.read { db in try ManifestRecord.fetchOne(db, key: caseID) } }
+  }
+
+  /// Inserts `pending` rows for the cases that have none (one transaction).
+  public func addPending(_ cases: [CohortCase]) throws {
+    try guarded {
+      try queue.write { db in
+        for item in cases where try ManifestRecord.fetchOne(db, key: item.id) == nil {
+          try ManifestRecord(caseID: item.id, inputs: item.inputs).insert(db)
+        }
+      }
+    }
+  }
+
+  /// Writes `record` (insert or replace) in one durable transaction. `beforeCommit` runs inside
+  /// the transaction after the row is written (a test hook for crashes during manifest updates).
+  public func save(_ record: ManifestRecord, beforeCommit: () -> Void = {}) throws {
+    var record = record
+    record.updatedAt = Date().timeIntervalSince1970
+    try guarded {
+      try queue.write { db in
+        try record.save(db)
+        beforeCommit()
+      }
+    }
+  }
+
+  private func guarded<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch {
+      throw BatchError(
+        .manifestFailure, "manifest database error: \(error)", path: url.path, underlying: error)
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import ModelZoo
+import NNUNetRuntime
+import NiftiIO
+import VolumeCore
+
+/// `--task predict`: an nnU-Net v2 model folder on every case, as `vibeseg predict` does for one
+/// (`PredictionJob`): same per-case steps, same header fields copied from channel 0, so a batch
+/// output is byte-identical to `vibeseg predict` on that case.
+///
+/// The model folder and its folds are opened in `init` (cheap: JSON and file names); the weights
+/// are loaded once in `prepare()` (`LoadedModel`).
+public final class PredictTask: CohortTask, @unchecked Sendable {
+  public static let kind = "predict"
+  public let bundle: ModelBundle
+  public let fingerprint: [String: String]
+  public let modelLabel: String?
+  /// Label names from `dataset.json` (plain labels; region entries are not named).
+  public let labelNames: [Int: String]
+  let options: CohortTaskOptions
+  var model: LoadedModel?
+
+  /// Opens the model folder named by `options.model`. A folder without `plans.json` that holds
+  /// exactly one `<Trainer>__<Plans>__<configuration>` folder is entered.
+  ///
+  /// - Throws: `BatchError.invalidArgument` without `--model`, `ModelZooError.unknownModel` for a
+  ///   name that is not a folder (model ids are resolved once the model zoo installs them),
+  ///   `PlansError` for an unusable folder.
+  public init(_ options: CohortTaskOptions) throws {
+    guard let name = options.model else {
+      throw BatchError(.invalidArgument, "--task predict needs --model FOLDER (an nnU-Net v2 model folder)")
+    }
+    let folder = try Self.resolveFolder(name, resolver: options.modelResolver)
+    guard let checkpoint = CheckpointName(rawValue: "checkpoint_\(options.checkpoint).pth") else {
+      throw BatchError(.invalidArgument, "--checkpoint must be final or best, not '\(options.checkpoint)'")
+    }
+    bundle = try ModelBundle(directory: folder, folds: options.folds, checkpoint: checkpoint)
+    self.options = options
+    var files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) }
+    files += bundle.folds.map(\.url)
+    let model = try ModelFingerprint.sha256(of: files, relativeTo: folder)
+    fingerprint = [
+      "model_sha256": model,
+      "folds": bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ","),
+      "step_size": "\(options.stepSize)",
+      "mirroring": "\(options.mirroring)",
+    ]
+    let datasetName = folder.deletingLastPathComponent().lastPathComponent
+    modelLabel = OutputLayout.bidsLabel(datasetName)
+    var names = [Int: String]()
+    for (name, value) in bundle.dataset.labels {
+      if case .label(let id) = value, id != 0 { names[id] = name }
+    }
+    labelNames = names
+  }
+
+  static func resolveFolder(_ name: String, resolver: (@Sendable (Int) throws -> URL?)?) throws -> URL {
+    let fm = FileManager.default
+    var isDirectory: ObjCBool = false
+    if let id = Int(name), !fm.fileExists(atPath: name) {
+      guard let resolver else {
+        throw ModelZooError(
+          .unknownModel, "model ids are not resolved in batch runs yet; pass the model folder", path: name)
+      }
+      guard let folder = try resolver(id) else {
+        throw ModelZooError(.unknownModel, "model \(id) is not installed (vibeseg models install \(id))", path: name)
+      }
+      return folder
+    }
+    let url = URL(fileURLWithPath: name)
+    guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw ModelZooError(
+        .unknownModel,
+        "no model folder here; pass an nnU-Net v2 model folder (<Trainer>__<Plans>__<configuration>) to --model",
+        path: name)
+    }
+    if fm.fileExists(atPath: url.appendingPathComponent("plans.json").path) { return url }
+    let inner = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).filter {
+      $0.components(separatedBy: "__").count == 3
+    }
+    return inner.count == 1 ? url.appendingPathComponent(inner[0]) : url
+  }
+
+  public func prepare() throws {
+    if model == nil { model = try LoadedModel(bundle: bundle, threads: options.threads) }
+  }
+
+  /// Reads the channel files; the float conversion happens here too, off the main thread.
+  public func load(_ item: CohortCase) throws -> PredictInput {
+    var warnings = [String]()
+    let images = try item.inputs.map { try NiftiImage(contentsOf: $0) }
+    for (url, image) in zip(item.inputs, images) {
+      warnings += image.warnings.map { "\(url.path): \($0)" }
+      guard image.volume.channelCount == 1 else {
+        throw NiftiError(
+          .unsupported, "\(image.volume.channelCount) volumes in one file; give each channel as its own 3-D file",
+          path: url.path, field: "dim[4]")
+      }
+    }
+    let channels = images.map { $0.scaledVolume(as: Float.self) }
+    try Predictor.checkChannels(channels, names: item.inputs.map(\.path), expected: bundle.dataset.channelNames.count)
+    return PredictInput(first: images[0], channels: channels, warnings: warnings)
+  }
+
+  public func run(_ item: CohortCase, _ input: PredictInput) throws -> CaseProducts {
+    try prepare()
+    var prediction = PredictionOptions()
+    prediction.stepSize = options.stepSize
+    prediction.mirroring = options.mirroring
+    let result = try model!.predictor(options: prediction).predict(input.channels)
+    var labels = NiftiImage.labelMap(result.labels)
+    labels.header.xyztUnits = input.first.header.xyztUnits
+    labels.header.sformCode = input.first.header.sformCode
+    labels.header.qformCode = input.first.header.qformCode
+    return CaseProducts(
+      labelMap: labels, labels: result.labels, background: input.first, labelNames: labelNames, warnings: input.warnings
+    )
+  }
+}
+
+/// A case read for `PredictTask`.
+public struct PredictInput: @unchecked Sendable {
+  public var first: NiftiImage
+  public var channels: [Volume<Float>]
+  public var warnings: [String]
+}
+
+/// The identity of a model's files.
+public enum ModelFingerprint {
+  /// SHA-256 over `relative path NUL sha256(file) LF` for each file in the given order: changes
+  /// when any weight, plans or dataset byte changes, or a different fold set is used.
+  public static func sha256(of files: [URL], relativeTo folder: URL) throws -> String {
+    var lines = ""
+    for file in files {
+      let relative =
+        file.path.hasPrefix(folder.path + "/") ? String(file.path.dropFirst(folder.path.count + 1)) : file.path
+      lines += relative + "\u{0}" + (try FileHash.sha256(of: file)) + "\n"
+    }
+    return FileHash.sha256(lines)
+  }
+}

@@ -1,0 +1,249 @@
+import ArgumentParser
+import Cohort
+import Dispatch
+import Foundation
+
+/// Signal sources of a running batch (kept alive for the process's lifetime).
+nonisolated(unsafe) private var batchSignalSources: [any DispatchSourceSignal] = []
+
+extension VibeSegCommand {
+  struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run a task over a cohort: crash-safe, resumable, shardable (Slurm arrays).",
+      discussion: """
+        Cases come from INPUT: a folder (files matching --pattern, default *.nii.gz and *.nii; nnU-Net \
+        channel names case_0000, case_0001 are grouped into one case), a CSV list (header: id, channel_0, \
+        channel_1, ...; relative paths from the CSV's folder), or a BIDS tree with --bids (outputs named \
+        like upstream's derivatives: <entities>_seg-<model>_msk.nii.gz, in the input's sub-folder). \
+        Outputs go to OUT_DIR (<id>.nii.gz; --stats adds <id>.stats.csv/.json, --preview <id>.preview.png), \
+        the manifest to OUT_DIR/.vibeseg/manifest-shard-I-of-N.sqlite (SQLite: per case input sha256, \
+        model sha256, tool version, flags, status, attempts, error, timings, output sha256s). \
+        A rerun skips cases whose outputs exist, re-hash equal and match the current model, version, \
+        flags and inputs; others are redone. A case running when the process died counts one attempt; \
+        after --retries attempts it is quarantined (redone only with --overwrite). \
+        --shard I/N (0-based) takes the cases whose id's FNV-1a 64-bit hash mod N is I: \
+        `sbatch --array=0-99` with `--shard $SLURM_ARRAY_TASK_ID/100`. SIGINT/SIGTERM: no new case \
+        starts, a commit in progress finishes, the case being computed is left pending; exit 130/143. \
+        Exit codes: 0 all cases done, 2 some failed or quarantined (listed on stderr and in the manifest), \
+        64 usage, 66 input missing, 69 model unavailable, 73 cannot create output, 74 manifest I/O.
+        """)
+
+    @Argument(help: "Input folder, CSV case list, or BIDS root (with --bids).")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output folder (created if missing).")
+    var output: String
+
+    @Option(help: "Task: \(CohortTasks.kinds.joined(separator: ", ")).")
+    var task: String = "predict"
+
+    @Option(help: "Model: an nnU-Net v2 model folder (predict).")
+    var model: String?
+
+    @Option(help: "Shell glob for input file names (default *.nii.gz and *.nii).")
+    var pattern: String?
+
+    @Flag(help: "INPUT is a BIDS tree; outputs are named like upstream's derivatives.")
+    var bids = false
+
+    @Option(help: "This shard I/N of the case list (0 <= I < N).")
+    var shard: String = "0/1"
+
+    @Option(help: "Attempts per case before it is quarantined (crashes, transient errors).")
+    var retries: Int = 2
+
+    @Flag(help: "Also write per-case statistics next to each label map.")
+    var stats = false
+
+    @Flag(help: "Also write a per-case QC preview PNG.")
+    var preview = false
+
+    @Flag(help: "Redo every case, including done, failed and quarantined ones.")
+    var overwrite = false
+
+    @Option(help: "Threads for the network.")
+    var threads: Int = 2
+
+    @Option(parsing: .upToNextOption, help: "Folds (default: every fold_N found).")
+    var folds: [String] = []
+
+    @Option(help: "Checkpoint: final or best.")
+    var checkpoint: CheckpointChoice = .final
+
+    @Option(help: "Sliding-window step as a fraction of the patch.")
+    var stepSize: Double = 0.5
+
+    @Flag(inversion: .prefixedNo, help: "Test-time mirroring (default on when the checkpoint allows it).")
+    var tta = true
+
+    func parsedShard() throws -> (Int, Int) {
+      let parts = shard.split(separator: "/")
+      guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
+        throw ValidationError("--shard expects I/N with 0 <= I < N (e.g. 3/10), got '\(shard)'")
+      }
+      return (i, n)
+    }
+
+    func validate() throws {
+      _ = try parsedShard()
+      guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+      guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
+      if bids && input.lowercased().hasSuffix(".csv") { throw ValidationError("--bids needs a folder, not a CSV list") }
+      if pattern != nil && input.lowercased().hasSuffix(".csv") {
+        throw ValidationError("--pattern applies to folders, not a CSV list")
+      }
+    }
+
+    func run() throws {
+      let (index, count) = try parsedShard()
+      let inputURL = URL(fileURLWithPath: input)
+      let source: CaseSource =
+        bids
+        ? .bids(inputURL, pattern: pattern)
+        : input.lowercased().hasSuffix(".csv") ? .list(inputURL) : .folder(inputURL, pattern: pattern)
+      var options = BatchOptions(
+        source: source, outputFolder: URL(fileURLWithPath: output), task: task,
+        toolVersion: VibeSegCommand.configuration.version)
+      options.shardIndex = index
+      options.shardCount = count
+      options.retries = retries
+      options.statistics = stats
+      options.preview = preview
+      options.overwrite = overwrite
+      options.taskOptions.model = model
+      options.taskOptions.folds = folds.isEmpty ? nil : folds
+      options.taskOptions.checkpoint = checkpoint.rawValue
+      options.taskOptions.stepSize = stepSize
+      options.taskOptions.mirroring = tta
+      options.taskOptions.threads = threads
+      let progress = BatchProgress(terminal: isatty(STDERR_FILENO) != 0)
+      var hooks = BatchHooks()
+      hooks.events = { progress.handle($0) }
+      if let spec = ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_POINT"] {
+        hooks.crashPoint = CrashPoint(spec).reach
+      }
+      let runner = BatchRun(options: options, hooks: hooks)
+      for (number, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "vibeseg.signals"))
+        source.setEventHandler {
+          let summary = runner.interrupt(signal: number)
+          progress.finish(summary)
+          printError(
+            "vibeseg: batch interrupted by \(number == SIGINT ? "SIGINT" : "SIGTERM"); rerun the same command to resume"
+          )
+          fflush(nil)
+          _exit(code)
+        }
+        source.resume()
+        batchSignalSources.append(source)
+      }
+      try reportingErrors {
+        let summary = try runner.run()
+        progress.finish(summary)
+        for failure in summary.failed { printError("vibeseg: error: case \(failure.id) failed: \(failure.error)") }
+        for failure in summary.quarantined {
+          printError("vibeseg: error: case \(failure.id) quarantined: \(failure.error)")
+        }
+        if !summary.allSucceeded { throw ExitCode(2) }
+      }
+    }
+  }
+}
+
+/// Progress: a rewritten status line on a terminal, one plain line per case otherwise.
+final class BatchProgress: @unchecked Sendable {
+  let terminal: Bool
+  let lock = NSLock()
+  var toDo = 0
+  var finished = 0
+  var failed = 0
+  var started = Date()
+  var lastLine = Date.distantPast
+
+  init(terminal: Bool) { self.terminal = terminal }
+
+  func handle(_ event: BatchEvent) {
+    lock.lock()
+    defer { lock.unlock() }
+    switch event {
+    case .planned(let total, let toDo, let done, let failed, let quarantined):
+      self.toDo = toDo
+      started = Date()
+      printError(
+        "vibeseg: batch: \(total) cases in this shard: \(toDo) to run, \(done) already done, \(failed) failed before, \(quarantined) quarantined"
+      )
+    case .finished(let id, let status, let error, let seconds):
+      finished += 1
+      if status != .done { self.failed += 1 }
+      let elapsed = Date().timeIntervalSince(started)
+      let rate = elapsed > 0 ? Double(finished) / elapsed * 3600 : 0
+      let remaining = max(0, toDo - finished)
+      let eta = finished > 0 ? elapsed / Double(finished) * Double(remaining) : 0
+      if terminal {
+        if status != .done {
+          FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+          printError("vibeseg: \(id) \(status.rawValue): \(error ?? "")")
+        }
+        let line = String(
+          format: "\r\u{1B}[Kdone %d | failed %d | remaining %d | %.0f cases/h | ETA %@", finished - self.failed,
+          self.failed,
+          remaining, rate, Self.duration(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+      } else {
+        var line = String(
+          format: "vibeseg: batch: [%d/%d] %@ %@ in %.2f s", finished, toDo, id, status.rawValue, seconds)
+        if let error { line += ": " + error }
+        printError(line)
+      }
+    case .warning(let text):
+      if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      printError("vibeseg: warning: \(text)")
+    }
+  }
+
+  func finish(_ summary: BatchSummary) {
+    lock.lock()
+    defer { lock.unlock() }
+    if terminal && finished > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    let line =
+      "processed \(summary.processed), done \(summary.succeeded + summary.alreadyDone) (\(summary.alreadyDone) already), "
+      + "failed \(summary.failed.count), quarantined \(summary.quarantined.count), remaining \(summary.remaining), "
+      + "total \(summary.total); manifest \(summary.manifest?.path ?? "-")"
+    print(line)
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+  }
+}
+
+/// `VIBESEG_TEST_CRASH_POINT=NAME[:COUNT][@CASE]`: the process kills itself with SIGKILL the
+/// COUNT-th time (default 1st) it reaches the named point (for CASE only, when given). A test hook
+/// for crash-consistency tests; points are listed in `BatchHooks.crashPoint`.
+final class CrashPoint: @unchecked Sendable {
+  let name: String
+  let count: Int
+  let caseID: String?
+  let lock = NSLock()
+  var seen = 0
+
+  init(_ spec: String) {
+    let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
+    caseID = parts.count == 2 ? parts[1] : nil
+    let point = parts[0].split(separator: ":").map(String.init)
+    name = point[0]
+    count = point.count > 1 ? Int(point[1]) ?? 1 : 1
+  }
+
+  func reach(_ point: String, _ id: String) {
+    guard point == name, caseID == nil || caseID == id else { return }
+    let hit: Bool = lock.withLock {
+      seen += 1
+      return seen == count
+    }
+    if hit { kill(getpid(), SIGKILL) }
+  }
+}
