@@ -83,7 +83,7 @@ let package = Package(
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
-    .testTarget(name: "CohortTests", dependencies: ["Cohort", "VibeSegKit", "NiftiIO", "_TestSupport"]),
+    .testTarget(name: "CohortTests", dependencies: ["Cohort", "VibeSegKit", "ModelZoo", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
   ]
 )

@@ -21,9 +21,9 @@ import VolumeCore
 ///    the next case computes, then records the output hashes in the manifest.
 ///
 /// Errors thrown by `load` or `run` fail that case only (recorded with their message). Errors
-/// whose type says the input is bad (`NiftiError` other than I/O, `PlansError`, `StatisticsError`,
-/// `PreviewError` other than I/O, `SegmentationError` `.invalidInput`/`.gridMismatch`) are final
-/// for that input; anything else is retried up to `--retries` attempts.
+/// whose type says the input is bad (`NiftiError` other than I/O, `PlansError`, `VibeSegKitError`
+/// about the input: missing, not a label map, wrong grid ...) are final for that input; anything
+/// else is retried up to `--retries` attempts.
 ///
 /// ## Adding a task (segment, combine, spine)
 ///
@@ -138,10 +138,12 @@ public enum CohortTasks {
   nonisolated(unsafe) public static var registry: [String: (CohortTaskOptions) throws -> any CohortTask] = [
     PredictTask.kind: { try PredictTask($0) },
     StatsTask.kind: { try StatsTask($0) },
+    SegmentTask.kind: { try SegmentTask($0) },
+    SpineTask.kind: { try SpineTask($0) },
   ]
 
   /// Kinds that are announced but not registered yet (refused with a clear message).
-  nonisolated(unsafe) public static var pending: Set<String> = ["segment", "combine", "spine"]
+  nonisolated(unsafe) public static var pending: Set<String> = ["combine"]
 
   /// All names `--task` accepts or announces.
   public static var kinds: [String] { (Array(registry.keys) + Array(pending)).sorted() }
@@ -152,7 +154,7 @@ public enum CohortTasks {
     if pending.contains(kind) {
       throw BatchError(
         .invalidArgument,
-        "--task \(kind) is not available in batch runs yet (the TotalVibeSegmentator pipeline is not registered with Cohort); use --task predict with an nnU-Net model folder meanwhile"
+        "--task \(kind) is not available in batch runs yet; run `vibeseg combine` per subject (or --task segment per contrast)"
       )
     }
     throw BatchError(.invalidArgument, "unknown --task '\(kind)'; known: \(kinds.joined(separator: ", "))")
@@ -162,9 +164,9 @@ public enum CohortTasks {
   public static func isInputError(_ error: any Error) -> Bool {
     switch error {
     case let e as NiftiError: return e.code != .ioFailure && e.code != .cannotCreateOutput
-    case let e as StatisticsError: return e.code != .cannotCreateOutput
-    case let e as PreviewError: return e.code != .ioFailure && e.code != .cannotCreateOutput
-    case let e as SegmentationError: return e.code == .invalidInput || e.code == .gridMismatch
+    case let e as VibeSegKitError:
+      return [.missingInput, .invalidInput, .notALabelMap, .gridMismatch, .unsupportedImage, .invalidLabelFile, .unknownLabel]
+        .contains(e.code)
     case let e as BatchError: return e.code == .invalidArgument
     case is PlansError: return true
     default: return String(describing: type(of: error)) == "OrientationError"

@@ -1,4 +1,5 @@
 import Foundation
+import ModelZoo
 import Testing
 import _TestSupport
 
@@ -106,11 +107,14 @@ struct CaseDiscoveryTests {
     #expect(CaseDiscovery.fnv1a64("a") == 0xaf63_dc4c_8601_ec8c)
   }
 
-  @Test("segment, combine and spine are refused with a clear message until registered; unknown tasks too")
+  @Test("combine is refused with a clear message until registered; unknown tasks too; model ids need a resolver")
   func pendingTasks() {
-    for kind in ["segment", "combine", "spine"] {
-      let error = #expect(throws: BatchError.self) { try CohortTasks.make(kind, options: CohortTaskOptions()) }
-      #expect(error?.code == .invalidArgument && error?.message.contains("not available") == true)
+    let error = #expect(throws: BatchError.self) { try CohortTasks.make("combine", options: CohortTaskOptions()) }
+    #expect(error?.code == .invalidArgument && error?.message.contains("not available") == true)
+    #expect(CohortTasks.kinds == ["combine", "predict", "segment", "spine", "stats"])
+    // segment and spine default to the model ids 100 and 511, which only the model zoo resolves.
+    for kind in ["segment", "spine"] {
+      #expect(throws: ModelZooError.self) { try CohortTasks.make(kind, options: CohortTaskOptions()) }
     }
     let unknown = #expect(throws: BatchError.self) { try CohortTasks.make("nonsense", options: CohortTaskOptions()) }
     #expect(unknown?.message.contains("predict") == true)

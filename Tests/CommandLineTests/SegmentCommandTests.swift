@@ -134,4 +134,41 @@ struct SegmentCommandTests {
     let validation = sidecar?["validation"] as? [String: Any]
     #expect(Set(validation?.keys.map { $0 } ?? []) == ["water", "inphase", "combined"])
   }
+
+  @Test("batch --task segment loads the cascade once and writes what segment writes for each case")
+  func batchSegment() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let input = dir.appendingPathComponent("in")
+    try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+    for name in ["case_asr", "case_ilp_scaled"] {
+      try FileManager.default.copyItem(
+        at: Fixtures.committed("segment/\(name)/image.nii.gz"), to: input.appendingPathComponent("\(name).nii.gz"))
+    }
+    let weights = dir.appendingPathComponent("weights/Dataset978_roi")
+    try FileManager.default.createDirectory(at: weights, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: Self.roi, to: weights.appendingPathComponent(Self.roi.lastPathComponent))
+    var env = Self.isolated(dir)
+    env["TOTALVIBE_WEIGHTS_PATH"] = dir.appendingPathComponent("weights").path
+    let out = dir.appendingPathComponent("out")
+    let r = try VibeSegBinary.run(
+      ["batch", input.path, "-o", out.path, "--task", "segment", "--model", Self.main.path, "--stats"], environment: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    for name in ["case_asr", "case_ilp_scaled"] {
+      let single = dir.appendingPathComponent("\(name)-single.nii.gz")
+      let s = try VibeSegBinary.run(
+        ["segment", input.appendingPathComponent("\(name).nii.gz").path, "-o", single.path, "--model", Self.main.path,
+         "--roi-model", Self.roi.path], environment: Self.isolated(dir))
+      #expect(s.status == 0, "\(s.stderr)")
+      let batch = try NiftiImage(contentsOf: out.appendingPathComponent("\(name).nii.gz"))
+      let one = try NiftiImage(contentsOf: single)
+      #expect(batch.grid == one.grid, "\(name)")
+      #expect(batch.volume.converted(to: UInt8.self).voxels == one.volume.converted(to: UInt8.self).voxels, "\(name)")
+      #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(name).stats.csv").path))
+    }
+    // A second run finds everything done.
+    let again = try VibeSegBinary.run(
+      ["batch", input.path, "-o", out.path, "--task", "segment", "--model", Self.main.path, "--stats"], environment: env)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stderr.contains("processed 0") || again.stdout.contains("processed 0"), "\(again.stderr)")
+  }
 }

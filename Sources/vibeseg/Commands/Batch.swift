@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cohort
+import ModelZoo
 import Dispatch
 import Foundation
 
@@ -37,7 +38,7 @@ extension VibeSegCommand {
     @Option(help: "Task: \(CohortTasks.kinds.joined(separator: ", ")).")
     var task: String = "predict"
 
-    @Option(help: "Model: an nnU-Net v2 model folder (predict).")
+    @Option(help: "Model: an nnU-Net v2 model folder (predict); a model id or folder (segment: default 100, spine: 511).")
     var model: String?
 
     @Option(help: "Shell glob for input file names (default *.nii.gz and *.nii).")
@@ -117,6 +118,10 @@ extension VibeSegCommand {
       options.taskOptions.stepSize = stepSize
       options.taskOptions.mirroring = tta
       options.taskOptions.threads = threads
+      let zoo = try ModelZoo.fromEnvironment()
+      // Model ids: the installed model, else downloaded once (under the zoo's install lock, so the
+      // jobs of a Slurm array do not download it twice).
+      options.taskOptions.modelResolver = { id in try zoo.install(id: id, progress: ProgressReporter().report) }
       let progress = BatchProgress(terminal: isatty(STDERR_FILENO) != 0)
       var hooks = BatchHooks()
       hooks.events = { progress.handle($0) }
