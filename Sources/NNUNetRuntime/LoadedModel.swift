@@ -91,6 +91,9 @@ extension UNet: TileNetwork {
   public func logits(forTile tile: [Float], shape: [Int]) throws -> [Float] {
     try forward(input: tile, shape: shape)
   }
+  public func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws {
+    try forward(input: tile, shape: shape, into: &output)
+  }
 }
 
 extension NetworkArchitecture {

@@ -6,6 +6,16 @@ public protocol TileNetwork {
   var inputChannelCount: Int { get }
   var outputChannelCount: Int { get }
   func logits(forTile tile: [Float], shape: [Int]) throws -> [Float]
+  /// `logits(forTile:shape:)` written into `output` (resized only when its count differs), so a
+  /// caller looping over tiles reuses one K-class array instead of allocating and zeroing one
+  /// per tile.
+  func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws
+}
+
+extension TileNetwork {
+  public func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws {
+    output = try logits(forTile: tile, shape: shape)
+  }
 }
 
 /// nnU-Net's sliding-window prediction (nnunet-inference.md 6.1–6.5), with its float16
@@ -99,7 +109,16 @@ enum SlidingWindow {
   /// `pred += flip(net(flip(x)))`, finally `pred /= (combinations + 1)`, all in float32. The
   /// flipped outputs are added in place (no extra copy of the K-class tile).
   static func mirroredLogits(_ network: TileNetwork, tile: [Float], channels: Int, shape: [Int], mirrorAxes: [Int]) throws -> [Float] {
-    var pred = try network.logits(forTile: tile, shape: [channels] + shape)
+    var pred = [Float]()
+    try mirroredLogits(network, tile: tile, channels: channels, shape: shape, mirrorAxes: mirrorAxes, into: &pred)
+    return pred
+  }
+
+  /// `mirroredLogits` into `pred`, reused across tiles.
+  static func mirroredLogits(
+    _ network: TileNetwork, tile: [Float], channels: Int, shape: [Int], mirrorAxes: [Int], into pred: inout [Float]
+  ) throws {
+    try network.logits(forTile: tile, shape: [channels] + shape, into: &pred)
     let combinations = mirrorAxes.isEmpty ? [] : mirrorCombinations(mirrorAxes)
     let k = network.outputChannelCount
     for axes in combinations {
@@ -110,7 +129,6 @@ enum SlidingWindow {
       let divisor = Float(combinations.count + 1)
       for n in pred.indices { pred[n] /= divisor }
     }
-    return pred
   }
 
   /// `target += flip(source, axes)` for `[C, p0, p1, p2]` C-order tiles.
@@ -173,6 +191,7 @@ enum SlidingWindow {
     let classRanges = (0..<workers).map { w in (w * k / workers)..<((w + 1) * k / workers) }
     var base = 0
     let tileVoxels = patch.reduce(1, *)
+    var p = [Float]()  // one tile's K-class logits, reused for every tile
     for (i, sx) in starts[0].enumerated() {
       for (f, network) in networks.enumerated() {
         for sy in starts[1] {
@@ -188,7 +207,7 @@ enum SlidingWindow {
                 }
               }
             }
-            let p = try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes)
+            try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes, into: &p)
             if f == 0 {
               var t = 0
               for a in 0..<patch[0] {
@@ -210,15 +229,15 @@ enum SlidingWindow {
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                   for c in classRanges[w] {
                     let acc = accumulators.pointer + (f * k + c) * windowCount
-                    let offset = c * tileVoxels
+                    let classLogits = logits.pointer + c * tileVoxels
+                    let p2 = patch[2]
                     var t = 0
                     for a in 0..<patch[0] {
                       for b in 0..<patch[1] {
-                        let row = ((rowOffset + a) * padded[1] + (sy + b)) * padded[2] + sz
-                        for z in 0..<patch[2] {
-                          acc[row + z] = Float16(Float(acc[row + z]) + logits.pointer[offset + t] * Float(g.pointer[t]))
-                          t += 1
-                        }
+                        let target = acc + ((rowOffset + a) * padded[1] + (sy + b)) * padded[2] + sz
+                        let source = classLogits + t, weight = g.pointer + t
+                        for z in 0..<p2 { target[z] = Float16(Float(target[z]) + source[z] * Float(weight[z])) }
+                        t += p2
                       }
                     }
                   }
@@ -228,6 +247,9 @@ enum SlidingWindow {
           }
         }
       }
+      // The tile logits are not needed while the finished rows are normalised: free them so that
+      // they and the slab never coexist (one allocation per tile row, not per tile).
+      p = []
       // Rows sx ..< next are final.
       let next = i + 1 < starts[0].count ? starts[0][i + 1] : padded[0]
       let lo = max(sx, padLower[0]), hi = min(next, padLower[0] + shape[0])
@@ -239,24 +261,32 @@ enum SlidingWindow {
           let weightRows = SharedPointer(UnsafeMutablePointer(mutating: weightBuffer.baseAddress!))
           DispatchQueue.concurrentPerform(iterations: workers) { w in
             for c in classRanges[w] {
-              var values = [Float16]()
-              values.reserveCapacity(count)
-              var overflow = false
-              for x in lo..<hi {
-                for y in padLower[1]..<(padLower[1] + shape[1]) {
-                  let row = ((x - windowBase) * padded[1] + y) * padded[2]
-                  for z in padLower[2]..<(padLower[2] + shape[2]) {
-                    let wgt = Float(weightRows.pointer[row + z])
-                    var sum = Float16(Float(accumulators.pointer[c * windowCount + row + z]) / wgt)
+              // Row by row along the last axis, with the same per-element expressions (and fold
+              // order) as nnU-Net's whole-volume arithmetic; contiguous loops that vectorise.
+              let n2 = shape[2], z0 = padLower[2]
+              let values = [Float16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                var n = 0
+                for x in lo..<hi {
+                  for y in padLower[1]..<(padLower[1] + shape[1]) {
+                    let row = ((x - windowBase) * padded[1] + y) * padded[2] + z0
+                    let wgt = weightRows.pointer + row
+                    let out = buffer.baseAddress! + n
+                    let first = accumulators.pointer + c * windowCount + row
+                    for z in 0..<n2 { out[z] = Float16(Float(first[z]) / Float(wgt[z])) }
                     for f in 1..<max(1, folds) {
-                      sum = Float16(Float(sum) + Float(Float16(Float(accumulators.pointer[(f * k + c) * windowCount + row + z]) / wgt)))
+                      let acc = accumulators.pointer + (f * k + c) * windowCount + row
+                      for z in 0..<n2 { out[z] = Float16(Float(out[z]) + Float(Float16(Float(acc[z]) / Float(wgt[z])))) }
                     }
-                    if folds > 1 { sum = Float16(Float(sum) / Float(folds)) }
-                    if sum.isInfinite { overflow = true }
-                    values.append(sum)
+                    if folds > 1 {
+                      let divisor = Float(folds)
+                      for z in 0..<n2 { out[z] = Float16(Float(out[z]) / divisor) }
+                    }
+                    n += n2
                   }
                 }
+                initialized = count
               }
+              let overflow = values.contains { $0.isInfinite }
               results.store(c, DenseArray(shape: [hi - lo, shape[1], shape[2]], values: values), overflow: overflow)
             }
           }
