@@ -4,7 +4,8 @@
 # the same cases and models, release build. Models: the committed tiny cascade
 # (Tests/Fixtures/segment/roi -> main, shaped like 278 -> 100); cases: CASES copies of the two
 # committed inputs (91 x 20 x 117 int16 ASR and 20 x 117 x 91 float32 ILP, real MR voxels).
-#   CASES=20 SCRATCH=.build WORK=/tmp/vibeseg-bench-batch-segment
+#   CASES=20 SCRATCH=.build WORK=/tmp/vibeseg-bench-batch-segment JOBS=1 (batch --jobs; the loop
+#   always runs one `segment` after another with --threads 2)
 # Prints wall seconds and cases/hour for both; checks that the label maps are identical.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +29,7 @@ for f in "$WORK"/in/*.nii.gz; do
 done
 loop=$(echo "$(date +%s.%N) - $start" | bc)
 start=$(date +%s.%N)
-"$BIN" batch "$WORK/in" -o "$WORK/batch" --task segment --model "$MAIN" --threads 2 >/dev/null
+"$BIN" batch "$WORK/in" -o "$WORK/batch" --task segment --model "$MAIN" --threads 2 --jobs "${JOBS:-1}" >/dev/null 2>&1
 batch=$(echo "$(date +%s.%N) - $start" | bc)
 for f in "$WORK"/in/*.nii.gz; do
   name=$(basename "$f")

@@ -62,8 +62,15 @@ extension VibeSegCommand {
     @Flag(help: "Redo every case, including done, failed and quarantined ones.")
     var overwrite = false
 
-    @Option(help: "Threads for the network.")
+    @Option(help: "Threads for the network (shared out among --jobs).")
     var threads: Int = 2
+
+    @Option(
+      help: """
+        Run J worker processes side by side, each on its own sub-shard (I + N*j of N*J) with \
+        max(1, threads/J) network threads: more throughput when one case cannot keep every core busy.
+        """)
+    var jobs: Int = 1
 
     @Option(parsing: .upToNextOption, help: "Folds (default: every fold_N found).")
     var folds: [String] = []
@@ -89,6 +96,7 @@ extension VibeSegCommand {
       _ = try parsedShard()
       guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
       if bids && input.lowercased().hasSuffix(".csv") { throw ValidationError("--bids needs a folder, not a CSV list") }
       if pattern != nil && input.lowercased().hasSuffix(".csv") {
@@ -98,6 +106,7 @@ extension VibeSegCommand {
 
     func run() throws {
       let (index, count) = try parsedShard()
+      if jobs > 1 { try runJobs(index: index, count: count) }
       let inputURL = URL(fileURLWithPath: input)
       let source: CaseSource =
         bids
@@ -154,6 +163,70 @@ extension VibeSegCommand {
         if !summary.allSucceeded { throw ExitCode(2) }
       }
     }
+  }
+}
+
+extension VibeSegCommand.Batch {
+  /// The arguments of worker `j` of `--jobs J`: this command with `--shard (I + N*j)/(N*J)`,
+  /// `--jobs 1` and the network threads shared out. `fnv(id) mod N*J = I + N*j` implies
+  /// `fnv(id) mod N = I`, so the workers together cover exactly this shard's cases, and their
+  /// manifests are ordinary shard manifests (a rerun with another J adopts their finished cases).
+  func workerArguments(job j: Int, index: Int, count: Int) -> [String] {
+    var args = ["batch", input, "-o", output, "--task", task, "--shard", "\(index + count * j)/\(count * jobs)"]
+    if let model { args += ["--model", model] }
+    if let pattern { args += ["--pattern", pattern] }
+    if bids { args.append("--bids") }
+    args += ["--retries", String(retries), "--threads", String(max(1, threads / jobs)), "--jobs", "1"]
+    if stats { args.append("--stats") }
+    if preview { args.append("--preview") }
+    if overwrite { args.append("--overwrite") }
+    if !folds.isEmpty { args += ["--folds"] + folds }
+    args += ["--checkpoint", checkpoint.rawValue, "--step-size", String(stepSize), tta ? "--tta" : "--no-tta"]
+    return args
+  }
+
+  /// `--jobs J`: starts J workers, forwards SIGINT/SIGTERM to them, waits, and exits with the
+  /// most telling status: an interrupt (130/143) first, then a run-level error (64, 66, 69 ...),
+  /// then 2 when some case failed, else 0.
+  func runJobs(index: Int, count: Int) throws -> Never {
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var workers = [Process]()
+    let lock = NSLock()
+    for number in [SIGINT, SIGTERM] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "vibeseg.jobs.signals"))
+      source.setEventHandler {
+        lock.lock()
+        defer { lock.unlock() }
+        for worker in workers where worker.isRunning { kill(worker.processIdentifier, number) }
+      }
+      source.resume()
+      batchSignalSources.append(source)
+    }
+    for j in 0..<jobs {
+      let process = Process()
+      process.executableURL = executable
+      process.arguments = workerArguments(job: j, index: index, count: count)
+      do {
+        try lock.withLock { try process.run() }
+      } catch {
+        printError("vibeseg: error: cannot start batch worker \(j): \(error.localizedDescription)")
+        lock.withLock { for worker in workers where worker.isRunning { kill(worker.processIdentifier, SIGTERM) } }
+        Foundation.exit(70)
+      }
+      lock.withLock { workers.append(process) }
+    }
+    var statuses = [Int32]()
+    for worker in workers {
+      worker.waitUntilExit()
+      statuses.append(worker.terminationReason == .uncaughtSignal ? 128 + worker.terminationStatus : worker.terminationStatus)
+    }
+    let code =
+      statuses.first { $0 == 130 || $0 == 143 }
+      ?? statuses.first { $0 != 0 && $0 != 2 }
+      ?? (statuses.contains(2) ? 2 : 0)
+    fflush(nil)
+    Foundation.exit(code)
   }
 }
 
