@@ -89,6 +89,24 @@ struct SegmentCommandTests {
     #expect(leftovers.isEmpty, "\(name): left \(leftovers)")
   }
 
+  @Test("a 4-D image is refused with 65 and nothing is written")
+  func fourD() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let image = try NiftiImage(contentsOf: Self.image)
+    let v = image.volume.converted(to: Float.self)
+    let twoVolumes = Volume<Float>(grid: v.grid, channelCount: 2, voxels: v.voxels + v.voxels)
+    let input = dir.appendingPathComponent("four-d.nii.gz")
+    try NiftiImage(twoVolumes).write(to: input)
+    let out = dir.appendingPathComponent("out.nii.gz")
+    let r = try VibeSegBinary.run(
+      ["segment", input.path, "-o", out.path, "--model", Self.main.path, "--roi-model", Self.roi.path],
+      environment: Self.isolated(dir))
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("2 volumes"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.json").path))
+  }
+
   @Test("an existing output is kept unless --overwrite")
   func overwrite() throws {
     let dir = try Fixtures.temporaryDirectory()
