@@ -72,7 +72,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .target(name: "_TestSupport", dependencies: ["VolumeCore"], path: "Tests/_TestSupport"),
+    .target(name: "_TestSupport", dependencies: ["VolumeCore", "NiftiIO"], path: "Tests/_TestSupport"),
     .testTarget(name: "VolumeCoreTests", dependencies: ["VolumeCore", "_TestSupport"]),
     .testTarget(name: "VolumeTransformsTests", dependencies: ["VolumeTransforms", "_TestSupport"]),
     .testTarget(name: "NiftiIOTests", dependencies: ["NiftiIO", "_TestSupport"]),

@@ -33,7 +33,7 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
     self.folder = folder
     let bundle = try ModelBundle(directory: folder, folds: options.folds)
-    var files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
+    let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
     var fingerprint = [String: String]()
     if let id = bundle.dataset.roi {
       guard let resolver = options.modelResolver, let roi = try resolver(id) else {
@@ -46,7 +46,6 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     } else {
       roiFolder = nil
     }
-    files = files.filter { FileManager.default.fileExists(atPath: $0.path) }
     fingerprint["model_sha256"] = try ModelFingerprint.sha256(of: files, relativeTo: folder)
     fingerprint["folds"] = bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ",")
     fingerprint["step_size"] = "\(options.stepSize)"

@@ -191,6 +191,13 @@ public struct ModelZoo: Sendable {
 
   // MARK: installing
 
+  /// The folder of model `id` when it is installed (reported as `.alreadyInstalled`), else nil.
+  private func alreadyInstalled(id: Int, progress: (DownloadProgress) -> Void) throws -> URL? {
+    guard let model = try installedModel(id: id) else { return nil }
+    progress(DownloadProgress(phase: .alreadyInstalled, modelID: id, asset: model.folder.path))
+    return model.folder
+  }
+
   /// Installs model `id` from the release unless it is installed already, and returns its model
   /// folder. Downloads `{ID:03}.zip` (resuming a `.part` from an interrupted run), checks its size
   /// and published sha256, then the fold addenda its `other_downloads.json` names, extracts all of
@@ -205,15 +212,10 @@ public struct ModelZoo: Sendable {
   @discardableResult
   public func install(id: Int, progress: (DownloadProgress) -> Void = { _ in }) throws -> URL {
     try Self.checkID(id)
-    if let model = try installedModel(id: id) {
-      progress(DownloadProgress(phase: .alreadyInstalled, modelID: id, asset: model.folder.path))
-      return model.folder
-    }
+    if let folder = try alreadyInstalled(id: id, progress: progress) { return folder }
     return try withInstallLock(id: id, progress: progress) {
-      if let model = try installedModel(id: id) {
-        progress(DownloadProgress(phase: .alreadyInstalled, modelID: id, asset: model.folder.path))
-        return model.folder
-      }
+      // Another process may have finished the install while this one waited for the lock.
+      if let folder = try alreadyInstalled(id: id, progress: progress) { return folder }
       let downloader = HTTPDownloader(options: options)
       let expected = knownModels.first { $0.id == id }?.sha256
       let main = try fetch(
@@ -247,15 +249,10 @@ public struct ModelZoo: Sendable {
         path: zip.path)
     }
     try Self.checkID(id)
-    if let model = try installedModel(id: id) {
-      progress(DownloadProgress(phase: .alreadyInstalled, modelID: id, asset: model.folder.path))
-      return model.folder
-    }
+    if let folder = try alreadyInstalled(id: id, progress: progress) { return folder }
     return try withInstallLock(id: id, progress: progress) {
-      if let model = try installedModel(id: id) {
-        progress(DownloadProgress(phase: .alreadyInstalled, modelID: id, asset: model.folder.path))
-        return model.folder
-      }
+      // Another process may have finished the install while this one waited for the lock.
+      if let folder = try alreadyInstalled(id: id, progress: progress) { return folder }
       let expected = knownModels.first { $0.id == id }?.sha256
       let main = try localAsset(zip, expectedSHA256: expected, id: id, progress: progress)
       return try installArchives(

@@ -93,6 +93,16 @@ public struct DatasetDescription: Sendable, Equatable {
     _ = try labelLayout(path: json.path)
   }
 
+  /// Label id -> name of the structures a prediction can contain: plain labels only (regions
+  /// have no single id), without `background` and the `ignore` label.
+  public var structureNames: [Int: String] {
+    var names = [Int: String]()
+    for (name, value) in labels {
+      if case .label(let id) = value, id != 0, name != "ignore" { names[id] = name }
+    }
+    return names
+  }
+
   /// How labels map to the network's output channels (nnU-Net `LabelManager`).
   public func labelLayout(path: String = "dataset.json") throws -> LabelLayout {
     let ignore = labels.first { $0.name == "ignore" }

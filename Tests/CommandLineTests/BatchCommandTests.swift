@@ -148,7 +148,7 @@ struct BatchCommandTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
     let bad = [7: "truncated", 23: "4-D"].filter { $0.key < Self.caseCount }
-    let ids = try CommandLineSyntheticCohort.make(
+    let ids = try SyntheticCohort.make(
       in: input, count: Self.caseCount, truncated: Set(bad.filter { $0.value == "truncated" }.keys),
       fourD: Set(bad.filter { $0.value == "4-D" }.keys))
     let badIDs = Set(bad.keys.map { ids[$0] })
@@ -251,7 +251,7 @@ struct BatchCommandTests {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-shards")
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
-    let ids = try CommandLineSyntheticCohort.make(in: input, count: 21)
+    let ids = try SyntheticCohort.make(in: input, count: 21)
     let reference = dir.appendingPathComponent("n1")
     #expect(try Self.run(Self.batchArguments(input, reference), logs: dir.appendingPathComponent("n1")).status == 0)
     for n in [3, 7] {
@@ -301,7 +301,7 @@ struct BatchCommandTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
     let output = dir.appendingPathComponent("out")
-    let ids = try CommandLineSyntheticCohort.make(in: input, count: 12)
+    let ids = try SyntheticCohort.make(in: input, count: 12)
     let running = try Running(Self.batchArguments(input, output), logs: dir.appendingPathComponent("term"))
     let deadline = Date().addingTimeInterval(60)
     while !FileManager.default.fileExists(atPath: output.appendingPathComponent("s001.nii.gz").path)
@@ -333,7 +333,7 @@ struct BatchCommandTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
     let output = dir.appendingPathComponent("out")
-    _ = try CommandLineSyntheticCohort.make(in: input, count: 6)
+    _ = try SyntheticCohort.make(in: input, count: 6)
     let poison = ["VIBESEG_TEST_CRASH_POINT": "running-marked@s000"]
     let arguments = Self.batchArguments(input, output, ["--retries", "2"])
     for attempt in 1...2 {
@@ -360,7 +360,7 @@ struct BatchCommandTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
     let output = dir.appendingPathComponent("out")
-    _ = try CommandLineSyntheticCohort.make(in: input, count: 3)
+    _ = try SyntheticCohort.make(in: input, count: 3)
     let logs = dir.appendingPathComponent("log")
     let combine = try Self.run(["batch", input.path, "-o", output.path, "--task", "combine"], logs: logs)
     #expect(combine.status == 64 && combine.stderr.contains("--task combine is not available"), "\(combine.stderr)")

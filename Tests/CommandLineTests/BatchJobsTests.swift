@@ -18,7 +18,7 @@ struct BatchJobsTests {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-jobs")
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
-    let ids = try CommandLineSyntheticCohort.make(in: input, count: 7)
+    let ids = try SyntheticCohort.make(in: input, count: 7)
     let single = dir.appendingPathComponent("single"), parallel = dir.appendingPathComponent("parallel")
     let one = try BatchCommandTests.run(BatchCommandTests.batchArguments(input, single), logs: dir.appendingPathComponent("one"))
     #expect(one.status == 0, "\(one.stderr)")
@@ -43,7 +43,7 @@ struct BatchJobsTests {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-jobs-fail")
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
-    _ = try CommandLineSyntheticCohort.make(in: input, count: 4, truncated: [1])
+    _ = try SyntheticCohort.make(in: input, count: 4, truncated: [1])
     let r = try BatchCommandTests.run(
       BatchCommandTests.batchArguments(input, dir.appendingPathComponent("out"), ["--jobs", "2"]),
       logs: dir.appendingPathComponent("log"))

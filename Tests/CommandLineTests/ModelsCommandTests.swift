@@ -52,21 +52,8 @@ struct ModelsCommandTests {
     }
 
     func run(_ arguments: [String], _ extra: [String: String] = [:]) throws -> Outcome {
-      let process = Process()
-      process.executableURL = VibeSegBinary.url
-      process.arguments = arguments
-      process.environment = environment(extra)
-      let out = Pipe()
-      let err = Pipe()
-      process.standardOutput = out
-      process.standardError = err
-      try process.run()
-      let outData = out.fileHandleForReading.readDataToEndOfFile()
-      let errData = err.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return Outcome(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+      let result = try VibeSegBinary.run(arguments, environment: environment(extra))
+      return Outcome(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
     /// Starts `vibeseg` without waiting (output discarded).

@@ -38,10 +38,7 @@ public struct LabelListing: Codable, Sendable, Equatable {
     }
     let folder = try resolve(model)
     let dataset = try DatasetDescription(contentsOf: folder.appendingPathComponent("dataset.json"))
-    var names = [Int: String]()
-    for (name, value) in dataset.labels {
-      if case .label(let id) = value, id != 0, name != "ignore" { names[id] = name }
-    }
+    var names = dataset.structureNames
     if let id = Int(model), let spine = SpineModel(rawValue: id) {
       names = spine.outputNames(modelNames: names)
     }

@@ -51,12 +51,5 @@ public struct TotalVibeModel {
   public var inputChannelCount: Int { bundle.dataset.channelNames.count }
 
   /// Label id -> name from `dataset.json` (plain labels only; `background` and `ignore` left out).
-  public var labelNames: [Int: String] {
-    var names = [Int: String]()
-    for (name, value) in bundle.dataset.labels {
-      guard case .label(let id) = value, id != 0, name != "ignore" else { continue }
-      names[id] = name
-    }
-    return names
-  }
+  public var labelNames: [Int: String] { bundle.dataset.structureNames }
 }

@@ -49,12 +49,7 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        let locator = try modelOptions.locator()
-        let main = try modelOptions.load(try locator.folder(for: model))
-        var roi: TotalVibeModel? = nil
-        if let id = main.roiModelID {
-          roi = try modelOptions.load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id))
-        }
+        let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var inputs = [ContrastCombination.Contrast: URL]()
         if let water { inputs[.water] = URL(fileURLWithPath: water) }
         if let inPhase { inputs[.inPhase] = URL(fileURLWithPath: inPhase) }

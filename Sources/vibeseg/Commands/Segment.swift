@@ -32,6 +32,15 @@ struct ModelRunOptions: ParsableArguments {
   func load(_ folder: URL) throws -> TotalVibeModel {
     try TotalVibeModel(folder: folder, folds: folds.isEmpty ? nil : folds, threads: threads)
   }
+
+  /// The model `--model` names and, when it is cascaded, its ROI model: `--roi-model`, else the
+  /// id its dataset.json names, looked up (and downloaded unless `--offline`) in the model zoo.
+  func loadCascade(model: String, roiModel: String?) throws -> (TotalVibeModel, TotalVibeModel?) {
+    let locator = try locator()
+    let main = try load(try locator.folder(for: model))
+    guard let id = main.roiModelID else { return (main, nil) }
+    return (main, try load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id)))
+  }
 }
 
 func checkNiftiOutput(_ name: String) throws {
@@ -89,12 +98,7 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        let locator = try modelOptions.locator()
-        let main = try modelOptions.load(try locator.folder(for: model))
-        var roi: TotalVibeModel? = nil
-        if let id = main.roiModelID {
-          roi = try modelOptions.load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id))
-        }
+        let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = SegmentJob(
           input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
           modelName: model)

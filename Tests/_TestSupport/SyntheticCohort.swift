@@ -1,17 +1,16 @@
 import Foundation
 import NiftiIO
 import VolumeCore
-import _TestSupport
 
-/// Small synthetic cases for cohort tests: crops, flips and intensity changes of the committed
+/// Small synthetic cases for cohort and batch-command tests: crops, flips and intensity changes of the committed
 /// MR crop `Tests/Fixtures/predictions/plain_fold0_nomirror/case_0000.nii.gz` (117 x 91 x 20,
 /// 3 mm), each smaller than the tiny model's patch so one case is one network pass.
-enum SyntheticCohort {
-  static let model = Fixtures.modelFolder("plain_1ch")
-  static let source = Fixtures.committed("predictions/plain_fold0_nomirror/case_0000.nii.gz")
+public enum SyntheticCohort {
+  public static let model = Fixtures.modelFolder("plain_1ch")
+  public static let source = Fixtures.committed("predictions/plain_fold0_nomirror/case_0000.nii.gz")
 
   /// Writes case `index` (deterministic) as `<folder>/<id>.nii.gz`.
-  static func writeCase(_ index: Int, id: String, to folder: URL) throws -> URL {
+  public static func writeCase(_ index: Int, id: String, to folder: URL) throws -> URL {
     let image = try NiftiImage(contentsOf: source)
     let volume = image.scaledVolume(as: Float.self)
     let shape = volume.grid.shape
@@ -47,20 +46,20 @@ enum SyntheticCohort {
   }
 
   /// A truncated `.nii.gz` (half of a good file).
-  static func writeTruncated(id: String, to folder: URL) throws {
+  public static func writeTruncated(id: String, to folder: URL) throws {
     let url = try writeCase(3, id: id, to: folder)
     let bytes = try Data(contentsOf: url)
     try bytes.prefix(bytes.count / 2).write(to: url)
   }
 
   /// A 4-D file (two volumes): the 1-channel model refuses it.
-  static func writeFourD(id: String, to folder: URL) throws {
+  public static func writeFourD(id: String, to folder: URL) throws {
     let volume = Synthetic.ramp(Float.self, shape: [20, 16, 8], channels: 2, affine: .scaling([3, 3, 3]))
     try NiftiImage(volume).write(to: folder.appendingPathComponent("\(id).nii.gz"))
   }
 
   /// `count` cases `s000`, `s001`, ...; the ids in `truncated` and `fourD` are malformed.
-  static func make(in folder: URL, count: Int, truncated: Set<Int> = [], fourD: Set<Int> = []) throws -> [String] {
+  public static func make(in folder: URL, count: Int, truncated: Set<Int> = [], fourD: Set<Int> = []) throws -> [String] {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     var ids = [String]()
     for index in 0..<count {
