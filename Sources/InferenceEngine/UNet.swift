@@ -128,6 +128,22 @@ public final class UNet {
     }
   }
 
+  /// The network's logits for one tile, handed to `consume` one slice of classes at a time
+  /// (`LogitSlice`, in class order, each valid only during its call) straight from the head's
+  /// buffer: no `K·D·H·W` array is allocated. Same values as `forward(input:shape:)`.
+  public func forward(input: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws {
+    try validateInputShape(shape)
+    guard input.count == shape.reduce(1, *) else {
+      throw EngineError(
+        .invalidInput, "input has \(input.count) values; shape \(describeShape(shape)) needs \(shape.reduce(1, *))")
+    }
+    let plan = try plan(for: shape)
+    OpenMPThreads.set(options.threads)
+    try withoutActuallyEscaping(consume) { consumer in
+      try input.withUnsafeBufferPointer { x in try plan.run(input: x, slices: consumer) }
+    }
+  }
+
   /// `forward` on a `Tensor`: returns the logits as a `[K, D, H, W]` tensor.
   public func forward(_ input: Tensor) throws -> Tensor {
     let logits = try forward(input: input.values, shape: input.shape)

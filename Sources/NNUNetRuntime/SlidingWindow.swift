@@ -1,4 +1,5 @@
 import Foundation
+import InferenceEngine
 import VolumeCore
 
 /// A network that maps one tile `[C, p0, p1, p2]` (C order) to logits `[K, p0, p1, p2]`.
@@ -10,11 +11,23 @@ public protocol TileNetwork {
   /// caller looping over tiles reuses one K-class array instead of allocating and zeroing one
   /// per tile.
   func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws
+  /// The tile's logits handed to `consume` as slices of classes (in class order, together
+  /// `0 ..< K`, each valid only during its call), so that a network that produces them slice by
+  /// slice (`UNet`) never holds a K-class array.
+  func logits(forTile tile: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws
 }
 
 extension TileNetwork {
   public func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws {
     output = try logits(forTile: tile, shape: shape)
+  }
+
+  /// One plain slice of all classes, from `logits(forTile:shape:)`.
+  public func logits(forTile tile: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws {
+    let p = try logits(forTile: tile, shape: shape)
+    try p.withUnsafeBufferPointer {
+      try consume(LogitSlice(plain: $0.baseAddress!, classes: 0..<outputChannelCount, voxels: p.count / max(1, outputChannelCount)))
+    }
   }
 }
 
@@ -207,7 +220,6 @@ enum SlidingWindow {
                 }
               }
             }
-            try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes, into: &p)
             if f == 0 {
               var t = 0
               for a in 0..<patch[0] {
@@ -221,28 +233,41 @@ enum SlidingWindow {
               }
             }
             let rowOffset = sx - base
-            p.withUnsafeBufferPointer { logitsBuffer in
+            // fp16(fp32(acc) + p · fp32(g)) for every class of `slice`, the slice's classes split
+            // over the workers (each writes only its own classes' accumulators); tile rows outer,
+            // classes inner, so that a row of the head's blocked buffer is read from cache.
+            let accumulate: (LogitSlice) -> Void = { slice in
+              let (first, count) = (slice.classes.lowerBound, slice.classes.count)
+              let sliceWorkers = max(1, min(workers, count))
               gaussian.withUnsafeBufferPointer { gaussianBuffer in
-                let logits = SharedPointer(UnsafeMutablePointer(mutating: logitsBuffer.baseAddress!))
                 let g = SharedPointer(UnsafeMutablePointer(mutating: gaussianBuffer.baseAddress!))
-                // Each worker writes only the accumulators of its own classes.
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                  for c in classRanges[w] {
-                    let acc = accumulators.pointer + (f * k + c) * windowCount
-                    let classLogits = logits.pointer + c * tileVoxels
-                    let p2 = patch[2]
-                    var t = 0
-                    for a in 0..<patch[0] {
-                      for b in 0..<patch[1] {
-                        let target = acc + ((rowOffset + a) * padded[1] + (sy + b)) * padded[2] + sz
-                        let source = classLogits + t, weight = g.pointer + t
+                DispatchQueue.concurrentPerform(iterations: sliceWorkers) { w in
+                  let mine = (first + w * count / sliceWorkers)..<(first + (w + 1) * count / sliceWorkers)
+                  let p2 = patch[2]
+                  let source = UnsafeMutablePointer<Float>.allocate(capacity: p2)
+                  defer { source.deallocate() }
+                  var t = 0
+                  for a in 0..<patch[0] {
+                    for b in 0..<patch[1] {
+                      let offset = ((rowOffset + a) * padded[1] + (sy + b)) * padded[2] + sz
+                      let weight = g.pointer + t
+                      for c in mine {
+                        slice.copy(class: c, from: t, count: p2, into: source)
+                        let target = accumulators.pointer + (f * k + c) * windowCount + offset
                         for z in 0..<p2 { target[z] = Float16(Float(target[z]) + source[z] * Float(weight[z])) }
-                        t += p2
                       }
+                      t += p2
                     }
                   }
                 }
               }
+            }
+            if mirrorAxes.isEmpty {
+              // Fused: the network's head hands its logits over slice by slice; no K-class tile.
+              try network.logits(forTile: tile, shape: [channels] + patch, slices: accumulate)
+            } else {
+              try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes, into: &p)
+              p.withUnsafeBufferPointer { accumulate(LogitSlice(plain: $0.baseAddress!, classes: 0..<k, voxels: tileVoxels)) }
             }
           }
         }

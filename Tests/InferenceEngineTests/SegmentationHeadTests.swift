@@ -2,7 +2,7 @@
 import Testing
 
 /// The segmentation head runs in slices of 16 output channels, each unblocked straight into the
-/// caller's plain logits array. Class counts that are not multiples of 8 (13: one partial slice;
+/// caller's plain logits array (or handed to a callback slice by slice). Class counts that are not multiples of 8 (13: one partial slice;
 /// 21 and 37: full slices then a partial one) must give the reference network's logits.
 @Suite("Sliced segmentation head")
 struct SegmentationHeadTests {
@@ -36,6 +36,24 @@ struct SegmentationHeadTests {
     var output = [Float](repeating: .nan, count: 7)
     try net.forward(input: Self.input.values, shape: Self.input.shape, into: &output)
     #expect(output == logits.values)
+    // Sliced delivery (what the sliding window accumulates from): slices in class order covering
+    // 0 ..< K, every value bit-identical to the plain array, read through LogitSlice.copy.
+    var sliced = [Float](repeating: .nan, count: logits.values.count)
+    var ranges: [Range<Int>] = []
+    try net.forward(input: Self.input.values, shape: Self.input.shape) { slice in
+      ranges.append(slice.classes)
+      #expect(slice.voxels == voxels)
+      for c in slice.classes {
+        sliced.withUnsafeMutableBufferPointer { out in
+          // Two pieces, so an offset start is exercised.
+          slice.copy(class: c, from: 0, count: 100, into: out.baseAddress! + c * voxels)
+          slice.copy(class: c, from: 100, count: voxels - 100, into: out.baseAddress! + c * voxels + 100)
+        }
+      }
+    }
+    #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == classes)
+    #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+    #expect(sliced == logits.values)
   }
 
   @Test("activation memory does not grow with the class count")

@@ -132,7 +132,8 @@ struct PlanBuilder {
   /// The segmentation head (a 1x1x1 convolution to K classes) writing plain `[K, D, H, W]` logits
   /// straight into the caller's output: it runs in slices of `headSliceChannels` output channels,
   /// each a convolution with that slice of the weights and bias into one small blocked buffer,
-  /// unblocked at once into its channel range of the output. No K-channel blocked tensor exists;
+  /// unblocked at once into its channel range of the output (or handed as a `LogitSlice` to the
+  /// run's consumer, so that no K-class array exists at all). No K-channel blocked tensor exists;
   /// every logit is the same dot product over `Cin` as in a single K-channel convolution.
   func head(_ layer: ConvLayer, from src: BlockedTensor) throws {
     let k = layer.outputChannels
@@ -167,7 +168,11 @@ struct PlanBuilder {
       }
       plan.steps.append(
         .init(kind: .unblock, label: layer.module) {
-          DataMovementKernel.unblock(target, into: output.pointer! + start * voxels, threads: threads)
+          if let consumer = output.consumer {
+            try consumer(LogitSlice(blocked: target.base, classes: start..<(start + count), voxels: voxels))
+          } else {
+            DataMovementKernel.unblock(target, into: output.pointer! + start * voxels, threads: threads)
+          }
         })
     }
     release(slice)

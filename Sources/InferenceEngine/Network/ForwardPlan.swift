@@ -47,9 +47,11 @@ struct Activation {
   var retained = false
 }
 
-/// The plain `[K, D, H, W]` logits array of the `run` in progress (nil outside `run`).
+/// Where the head's logits go during the `run` in progress (nil outside `run`): a plain
+/// `[K, D, H, W]` array, or a callback that receives each slice of classes in the head's buffer.
 final class OutputTarget {
   var pointer: UnsafeMutablePointer<Float>?
+  var consumer: ((LogitSlice) throws -> Void)?
 }
 
 /// One step of a plan: what it is (for profiles) and the closure that runs it.
@@ -113,6 +115,16 @@ final class ForwardPlan {
     input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
     output.pointer = destination
     defer { output.pointer = nil }
+    for step in steps { try step.body() }
+  }
+
+  /// Copies `input` in and runs every step; the head hands each slice of classes to `consumer`
+  /// in class order instead of writing a K-class array.
+  func run(input source: UnsafeBufferPointer<Float>, slices consumer: @escaping (LogitSlice) throws -> Void) throws {
+    precondition(source.count * 4 == input.byteCount)
+    input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
+    output.consumer = consumer
+    defer { output.consumer = nil }
     for step in steps { try step.body() }
   }
 
