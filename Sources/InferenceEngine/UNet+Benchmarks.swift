@@ -98,7 +98,7 @@ public enum LayerBenchmark {
       decoderConvsPerStage: [1])
     let graph = NetworkGraph(spec: spec)
     let plan = ForwardPlan(
-      tile: spatial, inputChannels: cin, threads: threads, runtime: runtime,
+      separateBuffersFor: spatial, inputChannels: cin, threads: threads, runtime: runtime,
       scratch: ScratchAllocator(arena: nil, spec: spec, shape: [cin] + spatial))
     plan.input = AlignedBuffer(byteCount: cin * spatial.reduce(1, *) * 4)
     let weights = try graph.bind(SyntheticWeights.make(for: spec))

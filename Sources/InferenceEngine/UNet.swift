@@ -169,9 +169,15 @@ public final class UNet {
     try validateInputShape(shape)
     if let plan = plans[shape] { return plan }
     OpenMPThreads.set(options.threads)
+    // Built twice: once recording every activation's size and lifetime, then for real with the
+    // activations packed by lifetime into one block (BufferPool, PoolLayout).
+    let recording = ForwardPlan(
+      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime,
+      scratch: ScratchAllocator(arena: nil, spec: spec, shape: shape), layout: nil)
+    try PlanBuilder(graph: graph, plan: recording, prepared: prepared, weights: plainWeights).build()
     let plan = ForwardPlan(
       tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime,
-      scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape))
+      scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape), layout: PoolLayout(recording.pool.lifetimes))
     try PlanBuilder(graph: graph, plan: plan, prepared: prepared, weights: plainWeights).build()
     plans[shape] = plan
     // Every convolution weight and bias now exists in a prepared layout and later plans reorder

@@ -45,6 +45,8 @@ struct PlanBuilder {
     override: (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)? = nil,
     kind: PlanStep.Kind? = nil
   ) throws {
+    // A recording build only notes buffer lifetimes (BufferPool): no primitive, no weights.
+    guard !plan.isRecording else { return }
     let weightDims = override?.dims ?? layer.weightShape
     let srcMD: dnnl_memory_desc_t
     switch src {

@@ -16,21 +16,26 @@ extension PlanBuilder {
     }
 
     // Concatenation buffers [upsampled F_l, skip F_l] per level, and where each skip is written.
-    var concat: [BlockedTensor] = []
-    var skips: [Activation] = []
-    for level in 0..<(n - 1) {
+    // Acquired when the encoder reaches the level and released after the decoder's first
+    // convolution there read it, so the pool can reuse their bytes outside that span.
+    var concat: [Activation?] = Array(repeating: nil, count: n - 1)
+    var skips: [Activation?] = Array(repeating: nil, count: n - 1)
+    func openLevel(_ level: Int) {
       let f = graph.encoder[level].outputChannels
       let channels = 2 * f
-      let buffer = plan.scratch.make(byteCount: (channels + 7) / 8 * 8 * spatial[level].reduce(1, *) * 4)
-      plan.ownedBuffers.append(buffer)
-      let whole = BlockedTensor(base: buffer.floats, channels: channels, spatial: spatial[level])
-      concat.append(whole)
       if f % 8 == 0 {
-        skips.append(Activation(tensor: whole.blocks(from: f / 8, channels: f), slot: nil, retained: true))
+        let whole = acquire(channels: channels, spatial: spatial[level])
+        concat[level] = whole
+        skips[level] = Activation(tensor: whole.tensor.blocks(from: f / 8, channels: f), slot: nil, retained: true)
       } else {
+        // The skip cannot start on a block boundary: it gets a buffer of its own and is copied in.
+        // The concatenation buffer stays out of the pool so that its padding lanes stay zero.
+        let buffer = plan.scratch.make(byteCount: (channels + 7) / 8 * 8 * spatial[level].reduce(1, *) * 4)
+        plan.ownedBuffers.append(buffer)
+        concat[level] = Activation(tensor: BlockedTensor(base: buffer.floats, channels: channels, spatial: spatial[level]), slot: nil)
         var own = acquire(channels: f, spatial: spatial[level])
         own.retained = true
-        skips.append(own)
+        skips[level] = own
       }
     }
 
@@ -45,13 +50,14 @@ extension PlanBuilder {
     }
     for (level, stage) in graph.encoder.enumerated() {
       let keepsSkip = level < n - 1
+      if keepsSkip { openLevel(level) }
       switch stage {
       case .plain(let convs):
         for (j, block) in convs.enumerated() {
           let outSpatial = block.conv.outputSpatial(currentSpatial)
           let out =
             (j == convs.count - 1 && keepsSkip)
-            ? skips[level] : acquire(channels: block.conv.outputChannels, spatial: outSpatial)
+            ? skips[level]! : acquire(channels: block.conv.outputChannels, spatial: outSpatial)
           try convNormBlock(block, from: source(current), inputSpatial: currentSpatial, to: out.tensor)
           if let c = current { release(c) }
           current = out
@@ -60,7 +66,7 @@ extension PlanBuilder {
       case .residual(let blocks):
         for (j, block) in blocks.enumerated() {
           let input = current!
-          let target = (j == blocks.count - 1 && keepsSkip) ? skips[level] : nil
+          let target = (j == blocks.count - 1 && keepsSkip) ? skips[level]! : nil
           current = try residualBlock(block, input: input, inputSpatial: currentSpatial, target: target)
           currentSpatial = block.conv1.conv.outputSpatial(currentSpatial)
         }
@@ -72,10 +78,10 @@ extension PlanBuilder {
     for (d, stage) in graph.decoder.enumerated() {
       let level = n - 2 - d
       let f = stage.upsample.outputChannels
-      let whole = concat[level]
+      let whole = concat[level]!.tensor
       try upsample(stage.upsample, from: h.tensor, to: whole.blocks(from: 0, channels: f))
       release(h)
-      var skip = skips[level]
+      var skip = skips[level]!
       if skip.slot != nil {
         let (src, threads) = (skip.tensor, self.threads)
         plan.steps.append(
@@ -85,7 +91,7 @@ extension PlanBuilder {
         skip.retained = false
         release(skip)
       }
-      var x = Activation(tensor: whole, slot: nil)
+      var x = concat[level]!
       for block in stage.convs {
         let out = acquire(channels: block.conv.outputChannels, spatial: spatial[level])
         try convNormBlock(block, from: .blocked(x.tensor), inputSpatial: spatial[level], to: out.tensor)

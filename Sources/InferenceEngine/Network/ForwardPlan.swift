@@ -2,40 +2,109 @@ import CDNNL
 
 /// Activation buffers of one plan, handed out and taken back while the plan is built.
 ///
-/// `acquire` returns the smallest free buffer that is large enough, else allocates a new one; a
-/// buffer released during building may be reused by a later step, which is safe because steps run
-/// strictly in order. After building, the set of buffers is fixed: running the plan allocates
-/// nothing.
+/// A plan is built twice (`UNet.plan(for:)`): first `recording`, where `acquire`/`release` only
+/// note each buffer's size and lifetime (no primitive is created), then `placed`, where the k-th
+/// `acquire` returns the offset `PoolLayout` chose for the k-th recorded buffer inside one shared
+/// block. Buffers whose lifetimes overlap never overlap in memory; the others may share bytes,
+/// which is safe because steps run strictly in build order and a buffer is released only after
+/// the last step that reads it was appended. After building, running the plan allocates nothing.
+/// (`separate`: every acquire gets its own zeroed buffer; for single-layer benchmarks.)
 final class BufferPool {
-  private(set) var buffers: [AlignedBuffer] = []
-  private var inUse: [Bool] = []
-  private let scratch: ScratchAllocator
+  /// One buffer's size and lifetime in build events (`start` = its acquire, `end` = its release,
+  /// nil while held).
+  struct Lifetime: Equatable {
+    var bytes: Int
+    var start: Int
+    var end: Int?
+  }
 
-  init(scratch: ScratchAllocator) { self.scratch = scratch }
+  enum Mode {
+    case recording
+    case placed(base: UnsafeMutablePointer<Float>, layout: PoolLayout)
+    case separate(ScratchAllocator)
+  }
+
+  private(set) var lifetimes: [Lifetime] = []
+  private var clock = 0
+  private let mode: Mode
+  private var separateBuffers: [AlignedBuffer] = []
+
+  init(_ mode: Mode) { self.mode = mode }
 
   func acquire(floats: Int) -> Int {
     let bytes = floats * 4
-    var best: Int? = nil
-    for i in buffers.indices where !inUse[i] && buffers[i].byteCount >= bytes {
-      if best == nil || buffers[i].byteCount < buffers[best!].byteCount { best = i }
+    let id = lifetimes.count
+    if case .placed(_, let layout) = mode {
+      precondition(id < layout.offsets.count && layout.sizes[id] == bytes, "plan building is not deterministic")
     }
-    if let best {
-      inUse[best] = true
-      return best
-    }
-    buffers.append(scratch.make(byteCount: bytes))
-    inUse.append(true)
-    return buffers.count - 1
+    if case .separate(let scratch) = mode { separateBuffers.append(scratch.make(byteCount: bytes)) }
+    lifetimes.append(Lifetime(bytes: bytes, start: clock, end: nil))
+    clock += 1
+    return id
   }
 
-  func release(_ slot: Int) {
-    precondition(inUse[slot], "buffer \(slot) released twice")
-    inUse[slot] = false
+  func release(_ id: Int) {
+    precondition(lifetimes[id].end == nil, "buffer \(id) released twice")
+    lifetimes[id].end = clock
+    clock += 1
   }
 
-  func floats(_ slot: Int) -> UnsafeMutablePointer<Float> { buffers[slot].floats }
+  func floats(_ id: Int) -> UnsafeMutablePointer<Float> {
+    switch mode {
+    case .recording:
+      // Never dereferenced: a recording build creates no primitive and runs no step.
+      return UnsafeMutablePointer<Float>(bitPattern: 4096)!
+    case .placed(let base, let layout): return base + layout.offsets[id] / 4
+    case .separate: return separateBuffers[id].floats
+    }
+  }
 
-  var byteCount: Int { buffers.reduce(0) { $0 + $1.byteCount } }
+  var isRecording: Bool { if case .recording = mode { return true } else { return false } }
+
+  /// Bytes this pool holds: the packed block, or the sum of separate buffers.
+  var byteCount: Int {
+    switch mode {
+    case .recording: return 0
+    case .placed(_, let layout): return layout.byteCount
+    case .separate: return separateBuffers.reduce(0) { $0 + $1.byteCount }
+    }
+  }
+}
+
+/// Byte offsets for buffers with known lifetimes inside one block, such that buffers alive at the
+/// same time (lifetimes `[start, end]` intersecting; never released = alive to the end) never
+/// overlap. Greedy: largest buffer first (ties: earlier acquire first), each at the lowest
+/// 64-byte-aligned offset that fits between the already placed buffers it conflicts with.
+struct PoolLayout {
+  let offsets: [Int]
+  let sizes: [Int]
+  let byteCount: Int
+
+  init(_ lifetimes: [BufferPool.Lifetime], alignment: Int = 64) {
+    let n = lifetimes.count
+    let rounded = lifetimes.map { ($0.bytes + alignment - 1) / alignment * alignment }
+    let ends = lifetimes.map { $0.end ?? Int.max }
+    let order = (0..<n).sorted { rounded[$0] != rounded[$1] ? rounded[$0] > rounded[$1] : $0 < $1 }
+    var offsets = [Int](repeating: 0, count: n)
+    var placed: [Int] = []
+    var total = 0
+    for i in order {
+      let conflicts = placed
+        .filter { lifetimes[$0].start <= ends[i] && lifetimes[i].start <= ends[$0] }
+        .sorted { offsets[$0] < offsets[$1] }
+      var candidate = 0
+      for j in conflicts {
+        if candidate + rounded[i] <= offsets[j] { break }
+        candidate = max(candidate, offsets[j] + rounded[j])
+      }
+      offsets[i] = candidate
+      placed.append(i)
+      total = max(total, candidate + rounded[i])
+    }
+    self.offsets = offsets
+    sizes = lifetimes.map(\.bytes)
+    byteCount = total
+  }
 }
 
 /// An activation while the plan is built: its view, and the pool slot it occupies (nil for
@@ -99,14 +168,39 @@ final class ForwardPlan {
   /// Where the steps that write the plain logits find the caller's output array during `run`.
   let output = OutputTarget()
 
-  init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime, scratch: ScratchAllocator) {
+  /// `layout`: nil builds a recording plan (sizes and lifetimes only, see `BufferPool`), else
+  /// the activations are placed in one block of `layout.byteCount` bytes from `scratch`.
+  init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime, scratch: ScratchAllocator, layout: PoolLayout?) {
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
     self.runtime = runtime
     self.scratch = scratch
-    pool = BufferPool(scratch: scratch)
+    if let layout {
+      let block = scratch.make(byteCount: layout.byteCount)
+      ownedBuffers.append(block)
+      pool = BufferPool(.placed(base: block.floats, layout: layout))
+      poolBlockIsOwned = true
+    } else {
+      pool = BufferPool(.recording)
+    }
   }
+
+  /// A plan whose every acquire gets its own buffer (single-layer benchmarks).
+  init(separateBuffersFor tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime, scratch: ScratchAllocator) {
+    self.tile = tile
+    self.inputChannels = inputChannels
+    self.threads = threads
+    self.runtime = runtime
+    self.scratch = scratch
+    pool = BufferPool(.separate(scratch))
+  }
+
+  /// True when `ownedBuffers` already holds the pool's block (counted once in `activationBytes`).
+  private var poolBlockIsOwned = false
+
+  /// True while building a recording plan: no primitive is created, no weight prepared.
+  var isRecording: Bool { pool.isRecording }
 
   /// Copies `input` (plain `[C, D, H, W]`) in, runs every step, and writes plain logits
   /// `[K, D, H, W]` to `output` (the head's steps write there directly, slice by slice).
@@ -129,7 +223,7 @@ final class ForwardPlan {
   }
 
   /// Bytes of activation memory this plan holds.
-  var activationBytes: Int { pool.byteCount + ownedBuffers.reduce(0) { $0 + $1.byteCount } }
+  var activationBytes: Int { (poolBlockIsOwned ? 0 : pool.byteCount) + ownedBuffers.reduce(0) { $0 + $1.byteCount } }
 
   /// `(module, oneDNN implementation)` for every primitive, in execution order.
   var implementations: [(module: String, implementation: String)] {
