@@ -18,8 +18,13 @@ enum DataMovementKernel {
   /// `dst[o, z·sd + a, y·sh + b, x·sw + e] = src[q·Cpad + o, z, y, x]` for `o < dst.channels`.
   /// When `dst.channels` is not a multiple of 8, the lanes of its last block beyond it belong to
   /// the concatenated skip and are left untouched.
+  ///
+  /// `positions`: only these kernel positions are scattered, and `src` holds only them (channel
+  /// `(q - positions.lowerBound)·Cpad + o`); the transposed convolution runs in position groups
+  /// so that its temporary holds a part of the output's bytes.
   static func voxelShuffle(
-    src: UnsafePointer<Float>, srcSpatial: [Int], stride: [Int], dst: BlockedTensor, threads: Int
+    src: UnsafePointer<Float>, srcSpatial: [Int], stride: [Int], dst: BlockedTensor, positions: Range<Int>? = nil,
+    threads: Int
   ) {
     let (d, h, w) = (srcSpatial[0], srcSpatial[1], srcSpatial[2])
     let (s0, s1, s2) = (stride[0], stride[1], stride[2])
@@ -33,6 +38,7 @@ enum DataMovementKernel {
     for lane in 0..<8 { keepMask[lane] = lane >= tailLanes }
     let mask = keepMask
     let out = dst.base
+    let range = positions ?? 0..<(s0 * s1 * s2)
     parallelFor(dst.blocks * outD, threads: threads) { item in
       let cb = item / outD
       let z = item % outD
@@ -42,11 +48,14 @@ enum DataMovementKernel {
       for y in 0..<outH {
         let b = y % s1
         let yi = y / s1
+        let rowPositions = ((a * s1 + b) * s2)..<((a * s1 + b + 1) * s2)
+        if !rowPositions.overlaps(range) { continue }
         let dstRow = out + ((cb * dstVoxels) + (z * outH + y) * outW) * 8
         let srcRowVoxel = (zi * h + yi) * w
         for x in 0..<outW {
           let q = (a * s1 + b) * s2 + x % s2
-          let srcBlock = q * blocksPerPosition + cb
+          if !range.contains(q) { continue }
+          let srcBlock = (q - range.lowerBound) * blocksPerPosition + cb
           let v = load(src + (srcBlock * srcVoxels + srcRowVoxel + x / s2) * 8)
           if partial {
             var merged = v

@@ -180,44 +180,52 @@ struct PlanBuilder {
     release(slice)
   }
 
-  /// `ConvTranspose3d` as a 1x1x1 convolution to `P · Cpad` channels into a temporary buffer,
-  /// then the voxel shuffle into `dst` (the first half of the concatenation buffer).
+  /// `ConvTranspose3d` as 1x1x1 convolutions to `Cpad` channels per kernel position, then the voxel
+  /// shuffle into `dst` (the first half of the concatenation buffer). The `P` positions run in two
+  /// groups (when `P > 1`), each a convolution into a temporary of half the output's bytes and its
+  /// shuffle: the temporary then never outweighs the decoder convolution's output that follows, so
+  /// the upsampling is not the plan's memory peak. Each output value is the same dot product over
+  /// `Cin` as with one `P · Cpad`-channel convolution.
   func upsample(_ up: TransposedConvLayer, from src: BlockedTensor, to dst: BlockedTensor) throws {
     let positions = up.positions
     let cpad = (up.outputChannels + 7) / 8 * 8
     let (cin, cout) = (up.inputChannels, up.outputChannels)
-    let temp = acquire(channels: positions * cpad, spatial: src.spatial)
     let weights = self.weights
     let one = [1, 1, 1]
-    let layer = ConvLayer(
-      module: up.module, inputChannels: cin, outputChannels: positions * cpad, kernel: one, stride: one, hasBias: true)
-    let reshapedWeights: () -> [Float]? = {
-      guard let w = weights?[up.weightKey] else { return nil }
-      var out = [Float](repeating: 0, count: positions * cpad * cin)
-      for q in 0..<positions {
-        for o in 0..<cout {
-          for c in 0..<cin { out[(q * cpad + o) * cin + c] = w[(c * cout + o) * positions + q] }
+    let groups = positions > 1 ? [0..<(positions / 2), (positions / 2)..<positions] : [0..<positions]
+    for group in groups {
+      let count = group.count
+      let temp = acquire(channels: count * cpad, spatial: src.spatial)
+      let layer = ConvLayer(
+        module: up.module, inputChannels: cin, outputChannels: count * cpad, kernel: one, stride: one, hasBias: true)
+      let reshapedWeights: () -> [Float]? = {
+        guard let w = weights?[up.weightKey] else { return nil }
+        var out = [Float](repeating: 0, count: count * cpad * cin)
+        for (j, q) in group.enumerated() {
+          for o in 0..<cout {
+            for c in 0..<cin { out[(j * cpad + o) * cin + c] = w[(c * cout + o) * positions + q] }
+          }
         }
+        return out
       }
-      return out
-    }
-    let replicatedBias: () -> [Float]? = {
-      let b = up.hasBias ? weights?[up.biasKey] : [Float](repeating: 0, count: cout)
-      guard let b else { return nil }
-      var out = [Float](repeating: 0, count: positions * cpad)
-      for q in 0..<positions {
-        for o in 0..<cout { out[q * cpad + o] = b[o] }
+      let replicatedBias: () -> [Float]? = {
+        let b = up.hasBias ? weights?[up.biasKey] : [Float](repeating: 0, count: cout)
+        guard let b else { return nil }
+        var out = [Float](repeating: 0, count: count * cpad)
+        for j in 0..<count {
+          for o in 0..<cout { out[j * cpad + o] = b[o] }
+        }
+        return out
       }
-      return out
+      try conv(
+        layer, from: .blocked(src), to: temp.tensor, inputSpatial: src.spatial,
+        override: (up.weightKey + "#as1x1[\(group.lowerBound)..<\(group.upperBound)]", [count * cpad, cin, 1, 1, 1], reshapedWeights, replicatedBias))
+      let (t, threads, stride) = (temp.tensor, self.threads, up.stride)
+      plan.steps.append(
+        .init(kind: .voxelShuffle, label: up.module) {
+          DataMovementKernel.voxelShuffle(src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, positions: group, threads: threads)
+        })
+      release(temp)
     }
-    try conv(
-      layer, from: .blocked(src), to: temp.tensor, inputSpatial: src.spatial,
-      override: (up.weightKey + "#as1x1", [positions * cpad, cin, 1, 1, 1], reshapedWeights, replicatedBias))
-    let (t, threads, stride) = (temp.tensor, self.threads, up.stride)
-    plan.steps.append(
-      .init(kind: .voxelShuffle, label: up.module) {
-        DataMovementKernel.voxelShuffle(src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, threads: threads)
-      })
-    release(temp)
   }
 }
