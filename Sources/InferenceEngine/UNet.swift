@@ -183,6 +183,7 @@ public final class UNet {
     // Every convolution weight and bias now exists in a prepared layout and later plans reorder
     // from those; only the (small) norm parameters stay in plain form.
     plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
+    FreedMemory.release()
     return plan
   }
 }
