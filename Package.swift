@@ -83,7 +83,12 @@ let package = Package(
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
-    .testTarget(name: "CohortTests", dependencies: ["Cohort", "VibeSegKit", "ModelZoo", "NiftiIO", "_TestSupport"]),
+    // GRDB: the manifest tests rebuild a manifest of the previous schema to test its migration.
+    .testTarget(
+      name: "CohortTests",
+      dependencies: [
+        "Cohort", "VibeSegKit", "ModelZoo", "NiftiIO", "_TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
   ]
 )

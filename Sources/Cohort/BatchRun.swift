@@ -21,6 +21,9 @@ public struct BatchOptions: Sendable {
   public var preview = false
   /// `--overwrite`: redo every case of the shard, failed and quarantined ones included.
   public var overwrite = false
+  /// `--verify-outputs`: on resume, re-hash every recorded output instead of trusting an
+  /// unchanged stat key (see `BatchRun`).
+  public var verifyOutputs = false
   /// Recorded in the manifest and part of the fingerprint.
   public var toolVersion: String
 
@@ -34,8 +37,9 @@ public struct BatchOptions: Sendable {
 
 /// Progress of a run, reported as it happens (from the main and the writer thread).
 public enum BatchEvent: Sendable {
-  /// The plan: `total` cases in this shard, `toDo` to compute, the rest already settled.
-  case planned(total: Int, toDo: Int, alreadyDone: Int, alreadyFailed: Int, quarantined: Int)
+  /// The plan: `total` cases in this shard, `toDo` to compute, the rest already settled;
+  /// `outputsHashed` recorded outputs were read to re-hash them while planning.
+  case planned(total: Int, toDo: Int, alreadyDone: Int, alreadyFailed: Int, quarantined: Int, outputsHashed: Int)
   /// A case ended in this run (`done`, `failed`, `quarantined`, or `pending` when a transient
   /// error will be retried by a later run).
   case finished(id: String, status: CaseStatus, error: String?, seconds: Double)
@@ -62,6 +66,9 @@ public struct BatchSummary: Sendable {
   /// Cases that ended `done` in this run, and those skipped as already done.
   public var succeeded = 0
   public var alreadyDone = 0
+  /// Recorded outputs re-hashed while planning (their stat key differed from the recorded one,
+  /// none was recorded, or `--verify-outputs`); 0 for a rerun over an untouched finished cohort.
+  public var outputsHashed = 0
   /// Every case of the shard now `failed` / `quarantined`, with its error (this run or earlier).
   public var failed: [(id: String, error: String)] = []
   public var quarantined: [(id: String, error: String)] = []
@@ -87,13 +94,20 @@ public struct BatchSummary: Sendable {
 /// or complete and recorded. Stale staging files of this shard's cases are removed at start.
 ///
 /// Resume (`done` is trusted only if all hold): the recorded fingerprint (tool version, task, model
-/// sha256, output flags) equals the current one; the inputs' SHA-256 equals the recorded one (the
-/// recorded hash is reused when every input's size, mtime, inode and device are unchanged);
-/// every recorded output exists and re-hashes equal. A row still `running` counts one failed
-/// attempt (`crash`); at `retries` attempts the case is `quarantined`. A `failed` input error is
-/// final for those input bytes and that fingerprint; `--overwrite` redoes everything. A case
-/// `done` in another shard count's manifest in the same folder (re-sharded run) is adopted after
-/// the same checks.
+/// sha256, output flags, the task's per-case facts) equals the current one; the inputs' SHA-256
+/// equals the recorded one (the recorded hash is reused when every input's size, mtime, inode and
+/// device are unchanged); every recorded output exists and its SHA-256 equals the recorded one.
+/// Outputs get the same shortcut as inputs: each output's stat key (`FileHash.statKey`:
+/// `size:mtime_ns:inode:device`) is recorded when it is committed (`ManifestRecord.outputStat`),
+/// and an output is re-hashed only when its key differs or none was recorded (manifests of
+/// earlier versions; the key is recorded then). So a rerun over a finished cohort reads no output.
+/// The trade-off: bytes changed in place with the size kept and the mtime put back (`touch -d`,
+/// some restore tools, silent bit rot) go unnoticed; `verifyOutputs` re-hashes every output.
+///
+/// A row still `running` counts one failed attempt (`crash`); at `retries` attempts the case is
+/// `quarantined`. A `failed` input error is final for those input bytes and that fingerprint;
+/// `--overwrite` redoes everything. A case `done` in another shard count's manifest in the same
+/// folder (re-sharded run) is adopted after the same checks.
 ///
 /// Pipeline: a prefetch thread reads case i+1 while case i computes on the calling thread and a
 /// writer thread writes case i-1: at most three cases in memory.
@@ -136,7 +150,14 @@ public final class BatchRun: @unchecked Sendable {
     let all = try CaseDiscovery.cases(from: options.source, segmentations: T.readsSegmentations)
     let cases = CaseDiscovery.shard(all, index: options.shardIndex, count: options.shardCount)
     let layout = OutputLayout(root: options.outputFolder, modelLabel: task.modelLabel)
-    let roles = plannedRoles(producesLabelMap: task.modelLabel != nil)
+    if case .bids = options.source, T.kind == CombineTask.kind {
+      throw BatchError(
+        .invalidArgument,
+        "--task combine needs each subject's contrasts in one case: give a CSV list (columns water, in_phase, "
+          + "opposed_phase) or a folder with nnU-Net names (_0000 water, _0001 in-phase, _0002 opposed-phase), not --bids",
+        path: CaseDiscovery.sourcePath(options.source))
+    }
+    let roles = plannedRoles(producesLabelMap: task.modelLabel != nil) + task.extraRoles
     try checkOutputNames(cases, layout: layout, roles: roles)
     if options.preview && T.readsSegmentations, let item = cases.first(where: { $0.inputs.count < 2 }) {
       throw BatchError(
@@ -167,10 +188,9 @@ public final class BatchRun: @unchecked Sendable {
     fingerprintValues["task"] = T.kind
     fingerprintValues["stats"] = "\(options.statistics)"
     fingerprintValues["preview"] = "\(options.preview)"
-    let fingerprint = ManifestRecord.json(fingerprintValues)
     let context = RunContext(
-      fingerprint: fingerprint, modelSHA256: task.fingerprint["model_sha256"], layout: layout,
-      host: ProcessInfo.processInfo.hostName)
+      fingerprintValues: fingerprintValues, caseValues: { task.caseFingerprint($0) },
+      modelSHA256: task.fingerprint["model_sha256"], layout: layout, host: ProcessInfo.processInfo.hostName)
 
     // Plan.
     let others = otherManifestRecords(excluding: manifestURL)
@@ -190,11 +210,14 @@ public final class BatchRun: @unchecked Sendable {
       case .run: todo.append((item, record))
       }
     }
-    lock.withLock { summary.alreadyDone = alreadyDone }
+    let outputsHashed = lock.withLock {
+      summary.alreadyDone = alreadyDone
+      return summary.outputsHashed
+    }
     hooks.events(
       .planned(
         total: cases.count, toDo: todo.count, alreadyDone: alreadyDone, alreadyFailed: alreadyFailed,
-        quarantined: quarantined))
+        quarantined: quarantined, outputsHashed: outputsHashed))
 
     if !todo.isEmpty {
       try task.prepare()
@@ -231,11 +254,22 @@ public final class BatchRun: @unchecked Sendable {
 
   // MARK: - Planning
 
-  struct RunContext {
-    var fingerprint: String
+  struct RunContext: Sendable {
+    /// The run's fingerprint values: the task's, tool version, task kind, output flags.
+    var fingerprintValues: [String: String]
+    /// The task's per-case values (`CohortTask.caseFingerprint`).
+    var caseValues: @Sendable (CohortCase) -> [String: String]
     var modelSHA256: String?
     var layout: OutputLayout
     var host: String
+
+    /// Canonical JSON of the run's values plus the case's (prefixed `case:`); equal to the run's
+    /// alone when the task has no per-case values.
+    func fingerprint(for item: CohortCase) -> String {
+      var values = fingerprintValues
+      for (key, value) in caseValues(item) { values["case:" + key] = value }
+      return ManifestRecord.json(values)
+    }
   }
 
   enum Verdict { case run, skipDone, skipFailed, skipQuarantined }
@@ -278,13 +312,25 @@ public final class BatchRun: @unchecked Sendable {
     hashes.count == 1 ? hashes[0] : FileHash.sha256(hashes.joined(separator: "\n"))
   }
 
-  func outputsVerified(_ record: ManifestRecord) -> Bool {
+  /// Whether every recorded output of `record` is in place with its recorded bytes. An output
+  /// whose stat key equals the recorded one is trusted without reading it (unless
+  /// `verifyOutputs`); the others are re-hashed (counted in `summary.outputsHashed`). Returns the
+  /// stat keys now (`ManifestRecord.outputStat`) when they are verified, nil otherwise.
+  func verifiedOutputStat(_ record: ManifestRecord) -> String? {
     let outputs = record.recordedOutputs
-    guard !outputs.isEmpty else { return false }
-    return outputs.allSatisfy { output in
+    guard !outputs.isEmpty else { return nil }
+    let recorded = record.recordedOutputStat
+    var current = [String: String]()
+    for output in outputs {
       let url = options.outputFolder.appendingPathComponent(output.path)
-      return (try? FileHash.sha256(of: url)) == output.sha256
+      guard let key = FileHash.statKey(url) else { return nil }
+      if options.verifyOutputs || recorded[output.path] != key {
+        lock.withLock { summary.outputsHashed += 1 }
+        guard (try? FileHash.sha256(of: url)) == output.sha256 else { return nil }
+      }
+      current[output.path] = key
     }
+    return ManifestRecord.json(current)
   }
 
   private func plan(
@@ -296,8 +342,9 @@ public final class BatchRun: @unchecked Sendable {
       record.attempts = 0
       return .run
     }
+    let fingerprint = context.fingerprint(for: item)
     func sameIdentity(_ r: ManifestRecord) -> Bool {
-      guard r.fingerprint == context.fingerprint, let identity = inputIdentity(item, record: r) else { return false }
+      guard r.fingerprint == fingerprint, let identity = inputIdentity(item, record: r) else { return false }
       return identity.sha256 == r.inputSHA256
     }
     switch record.status {
@@ -315,7 +362,15 @@ public final class BatchRun: @unchecked Sendable {
       try manifest!.save(record)
       return .run
     case .done:
-      if sameIdentity(record) && outputsVerified(record) { return .skipDone }
+      if sameIdentity(record), let stat = verifiedOutputStat(record) {
+        if stat != record.outputStat {
+          // Keys recorded for the first time (an earlier version's manifest) or renewed after an
+          // unchanged re-hash (e.g. a copy that kept the bytes): the next run need not read them.
+          record.outputStat = stat
+          try manifest!.save(record)
+        }
+        return .skipDone
+      }
       record.attempts = 0
       return .run
     case .failed:
@@ -336,10 +391,13 @@ public final class BatchRun: @unchecked Sendable {
       record.attempts = 0
       return .run
     case .pending:
-      if let other = others[item.id], other.status == .done, sameIdentity(other), outputsVerified(other) {
+      if let other = others[item.id], other.status == .done, sameIdentity(other),
+        let stat = verifiedOutputStat(other)
+      {
         var adopted = other
         adopted.inputs = record.inputs
         adopted.attempts = max(other.attempts, record.attempts)
+        adopted.outputStat = stat
         record = adopted
         try manifest!.save(record)
         return .skipDone
@@ -480,12 +538,13 @@ public final class BatchRun: @unchecked Sendable {
     running.attempts += 1
     running.error = nil
     running.errorKind = nil
-    running.fingerprint = context.fingerprint
+    running.fingerprint = context.fingerprint(for: item)
     running.modelSHA256 = context.modelSHA256
     running.toolVersion = options.toolVersion
     running.inputSHA256 = fetched.identity?.sha256
     running.inputStat = fetched.identity?.stat
     running.outputs = nil
+    running.outputStat = nil
     running.startedAt = Date().timeIntervalSince1970
     running.finishedAt = nil
     running.secondsRead = fetched.seconds
@@ -577,8 +636,14 @@ public final class BatchRun: @unchecked Sendable {
       finishFailed(record, error: error, seconds: Date().timeIntervalSince(start))
       return
     }
+    // Stat keys of the final names (a rename keeps the staged file's inode, size and mtime).
+    var stats = [String: String]()
+    for output in staged {
+      if let key = FileHash.statKey(output.final) { stats[context.layout.relativePath(output.role, for: item)] = key }
+    }
     var done = record
     done.status = .done
+    done.outputStat = ManifestRecord.json(stats)
     done.outputs = ManifestRecord.json(
       staged.map {
         RecordedOutput(

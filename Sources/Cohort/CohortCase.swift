@@ -7,14 +7,22 @@ public struct CohortCase: Sendable, Equatable, Hashable {
   public var id: String
   /// Input files, channel 0 first.
   public var inputs: [URL]
+  /// CSV lists only: the column each input came from, lowercased (`channel_0`, `channel_2`,
+  /// `water`, ...), so that a task can tell which channel an input is when cells are left empty
+  /// (`--task combine` maps columns to contrasts). nil for folder and BIDS cases: input i is
+  /// channel i.
+  public var channels: [String]?
   /// BIDS layout only: the input's folder relative to the input root (`sub-01/ses-1/anat`) and
   /// its key-value entities in file order (`[("sub", "01"), ("ses", "1"), ("acq", "ax")]`).
   public var bidsFolder: String?
   public var bidsEntities: [BIDSEntity]?
 
-  public init(id: String, inputs: [URL], bidsFolder: String? = nil, bidsEntities: [BIDSEntity]? = nil) {
+  public init(
+    id: String, inputs: [URL], channels: [String]? = nil, bidsFolder: String? = nil, bidsEntities: [BIDSEntity]? = nil
+  ) {
     self.id = id
     self.inputs = inputs
+    self.channels = channels
     self.bidsFolder = bidsFolder
     self.bidsEntities = bidsEntities
   }
@@ -38,9 +46,18 @@ public enum CaseSource: Sendable, Equatable {
   /// before it, channels ordered by the suffix (`case_0000`, `case_0001` → case `case`).
   case folder(URL, pattern: String?)
   /// A CSV list (RFC 4180, UTF-8, header row required). Columns: `id` (optional; default: the
-  /// first input's name without `.nii(.gz)`) and `channel_0`, `channel_1`, ... (at least
-  /// `channel_0`; a case's channels are the non-empty cells in column order). Relative paths are
-  /// taken relative to the CSV file's folder. Other columns are ignored.
+  /// first input's name without `.nii(.gz)`) and either `channel_0`, `channel_1`, ... (at least
+  /// `channel_0`) or the Dixon contrast columns `water`, `in_phase`, `opposed_phase` (named after
+  /// `vibeseg combine`'s `--water`, `--in-phase`, `--opposed-phase`; at least one; mixing them
+  /// with `channel_N` columns is refused). A case's inputs are its non-empty cells, in channel
+  /// order, contrast columns in the order water, in_phase, opposed_phase whatever their column
+  /// order; `CohortCase.channels` keeps each input's column name. Relative paths are taken
+  /// relative to the CSV file's folder. Other columns are ignored.
+  ///
+  /// `--task combine` maps `water` / `channel_0` to the water image, `in_phase` / `channel_1` to
+  /// in-phase and `opposed_phase` / `channel_2` to opposed-phase, so a row may leave any contrast
+  /// empty; the same positions hold for a folder's nnU-Net names (`_0000` water, `_0001`
+  /// in-phase, `_0002` opposed-phase).
   case list(URL)
   /// A BIDS tree: every `sub-*` file below the folder (recursively, `derivatives/` skipped) whose
   /// name matches the glob. The id is the file name without `.nii(.gz)`; outputs follow upstream
@@ -172,6 +189,11 @@ public enum CaseDiscovery {
     }
   }
 
+  /// The contrast columns of a CSV list, in channel order (`CaseSource.list`).
+  public static let contrastColumns = ["water", "in_phase", "opposed_phase"]
+  /// Sort keys of contrast columns: after any `channel_N` (mixing both is refused).
+  static let contrastBase = Int.max - 8
+
   static func listCases(_ list: URL) throws -> [CohortCase] {
     guard let data = FileManager.default.contents(atPath: list.path) else {
       throw BatchError(.missingInput, "case list not found or unreadable", path: list.path)
@@ -184,17 +206,34 @@ public enum CaseDiscovery {
     let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     let idColumn = names.firstIndex(of: "id")
     var channelColumns = [(Int, Int)]()
-    for (column, name) in names.enumerated() where name.hasPrefix("channel_") {
-      guard let n = Int(name.dropFirst(8)), n >= 0 else {
-        throw BatchError(
-          .invalidArgument, "column '\(header[column])': expected channel_0, channel_1, ...", path: list.path)
+    for (column, name) in names.enumerated() {
+      if name.hasPrefix("channel_") {
+        guard let n = Int(name.dropFirst(8)), n >= 0 else {
+          throw BatchError(
+            .invalidArgument, "column '\(header[column])': expected channel_0, channel_1, ...", path: list.path)
+        }
+        channelColumns.append((n, column))
+      } else if let n = contrastColumns.firstIndex(of: name) {
+        channelColumns.append((contrastBase + n, column))
       }
-      channelColumns.append((n, column))
     }
     channelColumns.sort { $0.0 < $1.0 }
-    guard channelColumns.first?.0 == 0 else {
+    let contrastNamed = channelColumns.contains { $0.0 >= contrastBase }
+    if let duplicate = zip(channelColumns, channelColumns.dropFirst()).first(where: { $0.0.0 == $0.1.0 }) {
       throw BatchError(
-        .invalidArgument, "the header needs a channel_0 column (and optionally id, channel_1, ...)", path: list.path)
+        .invalidArgument, "the header has the column '\(header[duplicate.1.1])' twice", path: list.path)
+    }
+    if contrastNamed && channelColumns.contains(where: { $0.0 < contrastBase }) {
+      throw BatchError(
+        .invalidArgument,
+        "the header mixes channel_N columns with contrast columns (\(contrastColumns.joined(separator: ", "))); use one kind",
+        path: list.path)
+    }
+    guard channelColumns.first?.0 == 0 || contrastNamed else {
+      throw BatchError(
+        .invalidArgument,
+        "the header needs a channel_0 column (and optionally id, channel_1, ...) or contrast columns (\(contrastColumns.joined(separator: ", ")))",
+        path: list.path)
     }
     let base = list.deletingLastPathComponent()
     return try rows.dropFirst().enumerated().map { offset, row in
@@ -202,14 +241,17 @@ public enum CaseDiscovery {
       func cell(_ column: Int) -> String {
         column < row.count ? row[column].trimmingCharacters(in: .whitespaces) : ""
       }
-      let inputs = channelColumns.map { cell($0.1) }.filter { !$0.isEmpty }.map { path -> URL in
+      let given = channelColumns.filter { !cell($0.1).isEmpty }
+      let inputs = given.map { cell($0.1) }.map { path -> URL in
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
       }
       guard !inputs.isEmpty else {
-        throw BatchError(.invalidArgument, "line \(line): no channel_0 file", path: list.path)
+        let kind = contrastNamed ? "contrast" : "channel"
+        throw BatchError(
+          .invalidArgument, "line \(line): no input file (every \(kind) column is empty)", path: list.path)
       }
       let id = idColumn.map(cell).flatMap { $0.isEmpty ? nil : $0 } ?? stem(inputs[0].lastPathComponent)
-      return CohortCase(id: id, inputs: inputs)
+      return CohortCase(id: id, inputs: inputs, channels: given.map { names[$0.1] })
     }
   }
 

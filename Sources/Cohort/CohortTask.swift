@@ -50,8 +50,8 @@ import VolumeCore
 /// ```
 /// Remove the kind from `CohortTasks.pending` at the same time. Options the task needs beyond
 /// `CohortTaskOptions` go there (and into `vibeseg batch`'s flags). Outputs other than the label
-/// map, statistics and preview go into `CaseProducts.extras` with an `OutputRole.extra` name;
-/// the runner stages, hashes, commits and records them like the rest.
+/// map, statistics and preview go into `CaseProducts.extras` with an `OutputRole.extra` name
+/// (listed in `extraRoles`); the runner stages, hashes, commits and records them like the rest.
 public protocol CohortTask: AnyObject, Sendable {
   /// What `load` hands to `run`.
   associatedtype Loaded: Sendable
@@ -65,12 +65,24 @@ public protocol CohortTask: AnyObject, Sendable {
   /// The BIDS `seg-` value of the label maps this task writes (letters and digits); nil for a
   /// task that writes no label map.
   var modelLabel: String? { get }
+  /// The `OutputRole.extra` roles every case's `CaseProducts.extras` holds (default none): the
+  /// runner checks their names for collisions and cleans up their staging files after a crash.
+  var extraRoles: [OutputRole] { get }
+  /// Facts of one case besides its input bytes that change its outputs (default none): e.g.
+  /// which contrast each file is, or file names written into an output. Added to the case's
+  /// fingerprint, so a change redoes that case. Cheap: no file access.
+  func caseFingerprint(_ item: CohortCase) -> [String: String]
   /// Loads what is shared by all cases (model weights). Called at most once, before the first `run`.
   func prepare() throws
   /// Reads one case's inputs (background thread).
   func load(_ item: CohortCase) throws -> Loaded
   /// Computes one case (main thread).
   func run(_ item: CohortCase, _ loaded: Loaded) throws -> CaseProducts
+}
+
+extension CohortTask {
+  public var extraRoles: [OutputRole] { [] }
+  public func caseFingerprint(_ item: CohortCase) -> [String: String] { [:] }
 }
 
 /// What one case produced, still in memory: written by the runner.
@@ -117,6 +129,9 @@ public struct CaseProducts: @unchecked Sendable {
 public struct CohortTaskOptions: Sendable {
   /// `--model`: a model folder, or a model id (digits) resolved by `modelResolver`.
   public var model: String?
+  /// `--roi-model`: the ROI model of a cascaded model (segment, spine, combine), an id or a
+  /// folder; nil: the id the model's `dataset.json` names, resolved by `modelResolver`.
+  public var roiModel: String?
   /// Turns a model id into its installed model folder (the CLI passes the model zoo's lookup);
   /// nil: ids are refused with `ModelZooError.unknownModel`.
   public var modelResolver: (@Sendable (Int) throws -> URL?)?
@@ -126,6 +141,10 @@ public struct CohortTaskOptions: Sendable {
   public var mirroring: Bool = true
   /// Network threads (does not change outputs).
   public var threads: Int = 2
+  /// `--female` (combine): prostate is never written.
+  public var female: Bool = false
+  /// `--fill-holes` (combine): fill holes in every structure of the combined map.
+  public var fillHoles: Bool = false
   /// Thread count for gzip compression of outputs (does not change bytes).
   public var writeThreads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -140,10 +159,11 @@ public enum CohortTasks {
     StatsTask.kind: { try StatsTask($0) },
     SegmentTask.kind: { try SegmentTask($0) },
     SpineTask.kind: { try SpineTask($0) },
+    CombineTask.kind: { try CombineTask($0) },
   ]
 
   /// Kinds that are announced but not registered yet (refused with a clear message).
-  nonisolated(unsafe) public static var pending: Set<String> = ["combine"]
+  nonisolated(unsafe) public static var pending: Set<String> = []
 
   /// All names `--task` accepts or announces.
   public static var kinds: [String] { (Array(registry.keys) + Array(pending)).sorted() }
@@ -154,7 +174,7 @@ public enum CohortTasks {
     if pending.contains(kind) {
       throw BatchError(
         .invalidArgument,
-        "--task \(kind) is not available in batch runs yet; run `vibeseg combine` per subject (or --task segment per contrast)"
+        "--task \(kind) is not available in batch runs yet"
       )
     }
     throw BatchError(.invalidArgument, "unknown --task '\(kind)'; known: \(kinds.joined(separator: ", "))")

@@ -51,6 +51,11 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
   public var errorKind: String?
   /// JSON array of `RecordedOutput`.
   public var outputs: String?
+  /// JSON object: each recorded output's path (as in `outputs`) -> its `FileHash.statKey`
+  /// (`size:mtime_ns:inode:device`) when it was committed or last verified. A resume re-hashes
+  /// an output only when its key differs (or `--verify-outputs`). nil in rows of manifests from
+  /// before this column (migration `v2`) and for cases not done: every output is hashed then.
+  public var outputStat: String?
   public var warnings: String?
   /// Unix times (seconds) and durations of the last attempt.
   public var startedAt: Double?
@@ -72,7 +77,9 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
     case toolVersion = "tool_version"
     case status, attempts, error
     case errorKind = "error_kind"
-    case outputs, warnings
+    case outputs
+    case outputStat = "output_stat"
+    case warnings
     case startedAt = "started_at"
     case finishedAt = "finished_at"
     case secondsRead = "seconds_read"
@@ -96,6 +103,12 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
     return (try? JSONDecoder().decode([RecordedOutput].self, from: data)) ?? []
   }
 
+  /// `outputStat` decoded (empty when none or unreadable).
+  public var recordedOutputStat: [String: String] {
+    guard let outputStat, let data = outputStat.data(using: .utf8) else { return [:] }
+    return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+  }
+
   static func json<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -105,6 +118,11 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
 
 /// The manifest of one shard of a cohort run: an SQLite database (GRDB) at
 /// `OUT_DIR/.vibeseg/manifest-shard-I-of-N.sqlite`, one row per case.
+///
+/// Schema: GRDB migrations `v1` (the `cases` table) and `v2` (column `output_stat`), applied in
+/// order when the shard's own process opens its manifest (`create: true`), so manifests of earlier versions are upgraded in place. An
+/// earlier binary can still open an upgraded manifest (it ignores the column, and a stale key it
+/// leaves behind only makes the next run re-hash that output).
 ///
 /// Durability: rollback journal with `synchronous = FULL`: every update is one transaction that
 /// is on disk when `update` returns; a `kill -9` at any moment leaves either the old or the new row
@@ -173,7 +191,16 @@ public final class Manifest: Sendable {
           t.column("updated_at", .double).notNull()
         }
       }
-      try migrator.migrate(queue)
+      // v2: the stat key of each output, so that a resume re-hashes only outputs that changed.
+      // Rows of v1 manifests get NULL: their outputs are hashed once and the keys recorded.
+      migrator.registerMigration("v2") { db in
+        try db.alter(table: "cases") { t in t.add(column: "output_stat", .text) }
+      }
+      // Only the shard's own process (create: true) migrates: readers of other shards' manifests
+      // (adoption, batch-report) may open a file while its owner creates or upgrades it, and two
+      // processes applying the same migration at once would collide. A reader of an older schema
+      // sees the missing columns as nil.
+      if create { try migrator.migrate(queue) }
     } catch let error as BatchError {
       throw error
     } catch {

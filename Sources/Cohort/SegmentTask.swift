@@ -10,7 +10,8 @@ import VolumeCore
 /// byte-identical to `vibeseg segment` (or `vibeseg spine`) on that image.
 ///
 /// `--model` is an id resolved through the model zoo (default 100, for spine 511) or a model
-/// folder; a cascaded model's ROI model is resolved by the id its `dataset.json` names.
+/// folder; a cascaded model's ROI model is `--roi-model` when given, else resolved by the id its
+/// `dataset.json` names.
 public class SegmentTask: CohortTask, @unchecked Sendable {
   public class var kind: String { "segment" }
   public let fingerprint: [String: String]
@@ -30,28 +31,14 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     self.options = options
     spineModel = spine
     let name = options.model ?? (spine.map { String($0.rawValue) } ?? "100")
-    let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
-    self.folder = folder
-    let bundle = try ModelBundle(directory: folder, folds: options.folds)
-    let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
-    var fingerprint = [String: String]()
-    if let id = bundle.dataset.roi {
-      guard let resolver = options.modelResolver, let roi = try resolver(id) else {
-        throw ModelZooError(.unknownModel, "the model is cascaded on model \(id), which is not installed (vibeseg models download \(id))", path: folder.path)
-      }
-      let roiBundle = try ModelBundle(directory: roi)
-      fingerprint["roi_model_sha256"] = try ModelFingerprint.sha256(
-        of: ["dataset.json", "plans.json"].map { roi.appendingPathComponent($0) } + roiBundle.folds.map(\.url), relativeTo: roi)
-      roiFolder = roi
-    } else {
-      roiFolder = nil
-    }
-    fingerprint["model_sha256"] = try ModelFingerprint.sha256(of: files, relativeTo: folder)
-    fingerprint["folds"] = bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ",")
+    let cascade = try CascadeFolders(name, options: options)
+    folder = cascade.folder
+    roiFolder = cascade.roiFolder
+    var fingerprint = cascade.fingerprint
     fingerprint["step_size"] = "\(options.stepSize)"
     fingerprint["pipeline"] = spine.map { "spine-\($0.rawValue)" } ?? "segment"
     self.fingerprint = fingerprint
-    modelLabel = OutputLayout.bidsLabel(Int(name).map { String(format: "%03d", $0) } ?? folder.deletingLastPathComponent().lastPathComponent)
+    modelLabel = cascade.modelLabel
   }
 
   public func prepare() throws {
@@ -89,6 +76,56 @@ public final class SpineTask: SegmentTask, @unchecked Sendable {
   public convenience init(_ options: CohortTaskOptions) throws {
     let id = options.model.flatMap(Int.init) ?? 511
     try self.init(options, spine: SpineModel(rawValue: id) ?? .instances)
+  }
+}
+
+/// A TotalVibeSegmentator model folder and, when it is cascaded, its ROI model's folder, as
+/// `--model` and `--roi-model` name them (`segment`, `spine`, `combine`), with their identities.
+struct CascadeFolders {
+  var folder: URL
+  var roiFolder: URL?
+  /// `model_sha256` (dataset.json, plans.json, each fold's checkpoint), `roi_model_sha256` for a
+  /// cascaded model, `folds`.
+  var fingerprint: [String: String]
+  /// The BIDS `seg-` value: the model id (three digits) or the dataset folder's name.
+  var modelLabel: String
+
+  /// Resolves `name` (an id through `options.modelResolver`, or a folder); for a cascaded model
+  /// the ROI model is `options.roiModel` when given, else the id its `dataset.json` names.
+  ///
+  /// - Throws: `ModelZooError.unknownModel` (not installed, no such folder), `PlansError`.
+  init(_ name: String, options: CohortTaskOptions) throws {
+    let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
+    self.folder = folder
+    let bundle = try ModelBundle(directory: folder, folds: options.folds)
+    let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
+    var fingerprint = [String: String]()
+    if let id = bundle.dataset.roi {
+      let roi: URL
+      if let roiName = options.roiModel {
+        roi = try PredictTask.resolveFolder(roiName, resolver: options.modelResolver)
+      } else {
+        guard let resolver = options.modelResolver, let found = try resolver(id) else {
+          throw ModelZooError(
+            .unknownModel,
+            "the model is cascaded on model \(id), which is not installed (vibeseg models download \(id), or --roi-model FOLDER)",
+            path: folder.path)
+        }
+        roi = found
+      }
+      let roiBundle = try ModelBundle(directory: roi)
+      fingerprint["roi_model_sha256"] = try ModelFingerprint.sha256(
+        of: ["dataset.json", "plans.json"].map { roi.appendingPathComponent($0) } + roiBundle.folds.map(\.url),
+        relativeTo: roi)
+      roiFolder = roi
+    } else {
+      roiFolder = nil
+    }
+    fingerprint["model_sha256"] = try ModelFingerprint.sha256(of: files, relativeTo: folder)
+    fingerprint["folds"] = bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ",")
+    self.fingerprint = fingerprint
+    modelLabel = OutputLayout.bidsLabel(
+      Int(name).map { String(format: "%03d", $0) } ?? folder.deletingLastPathComponent().lastPathComponent)
   }
 }
 

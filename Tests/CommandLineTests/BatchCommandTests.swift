@@ -353,7 +353,7 @@ struct BatchCommandTests {
   }
 
   @Test(
-    "run-level errors: unregistered or unknown task and bad shard 64, missing input 66, missing model 69; --stats/--preview and batch-report --html"
+    "run-level errors: combine over BIDS, unknown task and bad shard 64, missing input 66, missing model 69; --stats/--preview and batch-report --html"
   )
   func errorsAndReport() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-errors")
@@ -362,8 +362,8 @@ struct BatchCommandTests {
     let output = dir.appendingPathComponent("out")
     _ = try SyntheticCohort.make(in: input, count: 3)
     let logs = dir.appendingPathComponent("log")
-    let combine = try Self.run(["batch", input.path, "-o", output.path, "--task", "combine"], logs: logs)
-    #expect(combine.status == 64 && combine.stderr.contains("--task combine is not available"), "\(combine.stderr)")
+    let combine = try Self.run(["batch", input.path, "-o", output.path, "--task", "combine", "--bids"], logs: logs)
+    #expect(combine.status == 64 && combine.stderr.contains("--task combine needs"), "\(combine.stderr)")
     #expect(try Self.run(["batch", input.path, "-o", output.path, "--task", "nope"], logs: logs).status == 64)
     #expect(try Self.run(Self.batchArguments(input, output, ["--shard", "3/3"]), logs: logs).status == 64)
     #expect(try Self.run(Self.batchArguments(dir.appendingPathComponent("none"), output), logs: logs).status == 66)

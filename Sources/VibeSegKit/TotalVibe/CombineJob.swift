@@ -45,30 +45,93 @@ public struct CombineJob {
       }
     }
     // Read every input before the (long) predictions, so a missing file fails at once.
-    var images = [ContrastCombination.Contrast: (NiftiImage, AnyVolume)]()
-    var warnings = [String]()
+    let contrasts = try Self.read(inputs)
+    let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
+    let combined = try Self.combine(contrasts, pipeline: pipeline, options: combination, modelName: modelName) {
+      contrast, map in
+      guard let folder = intermediateFolder, let url = inputs[contrast], let image = contrasts.images[contrast] else {
+        return
+      }
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      let part = folder.appendingPathComponent("\(SegmentJob.stem(of: url))_part-\(contrast.rawValue)_seg.nii.gz")
+      try SegmentJob.labelImage(map, like: image).write(to: part)
+    }
+    try combined.labelMap.write(to: output)
+    do {
+      try AtomicFile.write(combined.sidecar, to: sidecar)
+    } catch {
+      throw VibeSegKitError(.cannotCreateOutput, "cannot write the sidecar: \(error)", path: sidecar.path, underlying: error)
+    }
+    return Report(warnings: contrasts.warnings, result: combined.result, sidecar: sidecar)
+  }
+
+  /// A subject's contrasts, read and checked (`read`), ready for `combine`.
+  public struct Contrasts: @unchecked Sendable {
+    public var urls: [ContrastCombination.Contrast: URL]
+    public var images: [ContrastCombination.Contrast: NiftiImage]
+    /// Each image's voxels as `SegmentJob.readImage` returns them (scaled when the file has a slope).
+    public var volumes: [ContrastCombination.Contrast: AnyVolume]
+    /// Header notes, identity affines (`SegmentJob.readImage`).
+    public var warnings: [String]
+
+    /// The first given contrast in upstream's order (water, in-phase, opposed-phase): its grid
+    /// and header are the combined map's.
+    public var first: ContrastCombination.Contrast? {
+      ContrastCombination.Contrast.allCases.first { images[$0] != nil }
+    }
+  }
+
+  /// What `combine` made for one subject, still in memory.
+  public struct Combined {
+    /// The combined uint8 map on the first contrast's grid, units and form codes from its header.
+    public var labelMap: NiftiImage
+    public var result: ContrastCombination.Result
+    /// The sidecar's bytes (pretty-printed JSON with sorted keys, then a newline).
+    public var sidecar: [UInt8]
+  }
+
+  /// Reads each contrast with `SegmentJob.readImage` (one 3-D volume, slope applied), in
+  /// upstream's order.
+  ///
+  /// - Throws: `VibeSegKitError.invalidOption` when `inputs` is empty, `.missingInput`,
+  ///   `.invalidInput` (4-D), `NiftiError` (malformed file).
+  public static func read(_ inputs: [ContrastCombination.Contrast: URL]) throws -> Contrasts {
+    guard !inputs.isEmpty else {
+      throw VibeSegKitError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
+    }
+    var result = Contrasts(urls: inputs, images: [:], volumes: [:], warnings: [])
     for contrast in ContrastCombination.Contrast.allCases {
       guard let url = inputs[contrast] else { continue }
       let (image, volume, notes) = try SegmentJob.readImage(url)
-      images[contrast] = (image, volume)
-      warnings += notes
+      result.images[contrast] = image
+      result.volumes[contrast] = volume
+      result.warnings += notes
     }
-    let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
+    return result
+  }
+
+  /// Segments each contrast with `pipeline` (calling `eachContrast` with its map, in upstream's
+  /// order, before the next one), combines the maps (`ContrastCombination.run`), and builds the
+  /// combined image and the sidecar (schemaVersion 1: model name, input file names, label names
+  /// of `pipeline.model`, labels present, validation findings, resampled contrasts, filled voxels).
+  /// `vibeseg combine` and `vibeseg batch --task combine` both write exactly these bytes.
+  public static func combine(
+    _ contrasts: Contrasts, pipeline: SegmentationPipeline, options: ContrastCombination.Options, modelName: String,
+    eachContrast: (ContrastCombination.Contrast, Volume<UInt8>) throws -> Void = { _, _ in }
+  ) throws -> Combined {
+    guard let first = contrasts.first else {
+      throw VibeSegKitError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
+    }
     var maps = [ContrastCombination.Contrast: Volume<UInt8>]()
     for contrast in ContrastCombination.Contrast.allCases {
-      guard let (image, volume) = images[contrast], let url = inputs[contrast] else { continue }
-      maps[contrast] = try pipeline.segment(volume)
-      if let folder = intermediateFolder {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let stem = SegmentJob.stem(of: url)
-        let part = folder.appendingPathComponent("\(stem)_part-\(contrast.rawValue)_seg.nii.gz")
-        try SegmentJob.labelImage(maps[contrast]!, like: image).write(to: part)
-      }
+      guard let volume = contrasts.volumes[contrast] else { continue }
+      let map = try pipeline.segment(volume)
+      maps[contrast] = map
+      try eachContrast(contrast, map)
     }
-    let result = try ContrastCombination(combination).run(
+    let result = try ContrastCombination(options).run(
       water: maps[.water], inPhase: maps[.inPhase], opposedPhase: maps[.opposedPhase])
-    let first = ContrastCombination.Contrast.allCases.first { images[$0] != nil }!
-    try SegmentJob.labelImage(result.labelMap, like: images[first]!.0).write(to: output)
+    let labelMap = SegmentJob.labelImage(result.labelMap, like: contrasts.images[first]!)
 
     struct Sidecar: Encodable {
       var schemaVersion = 1
@@ -85,20 +148,16 @@ public struct CombineJob {
     var validation = [String: LabelValidationReport]()
     for (contrast, report) in result.inputReports { validation[contrast.rawValue] = report }
     validation["combined"] = result.resultReport
-    let names = model.labelNames
+    let names = pipeline.model.labelNames
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let data = try encoder.encode(
       Sidecar(
-        model: modelName, inputs: Dictionary(uniqueKeysWithValues: inputs.map { ($0.key.rawValue, $0.value.lastPathComponent) }),
+        model: modelName,
+        inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value.lastPathComponent) }),
         labels: Dictionary(uniqueKeysWithValues: names.map { (String($0.key), $0.value) }), labelsPresent: present.sorted(),
         validation: validation, resampledContrasts: result.resampled.map(\.rawValue),
         filledVoxels: Dictionary(uniqueKeysWithValues: result.filledVoxels.map { (String($0.key), $0.value) })))
-    do {
-      try AtomicFile.write(Array(data) + [10], to: sidecar)
-    } catch {
-      throw VibeSegKitError(.cannotCreateOutput, "cannot write the sidecar: \(error)", path: sidecar.path, underlying: error)
-    }
-    return Report(warnings: warnings, result: result, sidecar: sidecar)
+    return Combined(labelMap: labelMap, result: result, sidecar: Array(data) + [10])
   }
 }

@@ -14,13 +14,20 @@ extension VibeSegCommand {
       discussion: """
         Cases come from INPUT: a folder (files matching --pattern, default *.nii.gz and *.nii; nnU-Net \
         channel names case_0000, case_0001 are grouped into one case), a CSV list (header: id, channel_0, \
-        channel_1, ...; relative paths from the CSV's folder), or a BIDS tree with --bids (outputs named \
-        like upstream's derivatives: <entities>_seg-<model>_msk.nii.gz, in the input's sub-folder). \
+        channel_1, ...; or id, water, in_phase, opposed_phase; relative paths from the CSV's folder), or a \
+        BIDS tree with --bids (outputs named like upstream's derivatives: <entities>_seg-<model>_msk.nii.gz, \
+        in the input's sub-folder). \
+        --task combine runs `vibeseg combine` per case: its contrasts are the CSV columns water, in_phase, \
+        opposed_phase (or channel_0, channel_1, channel_2), or a folder's _0000 (water), _0001 (in-phase), \
+        _0002 (opposed-phase) files; it writes <id>.nii.gz and the sidecar <id>.json, byte-identical to \
+        `vibeseg combine` with the same --model, --female and --fill-holes. \
         Outputs go to OUT_DIR (<id>.nii.gz; --stats adds <id>.stats.csv/.json, --preview <id>.preview.png), \
         the manifest to OUT_DIR/.vibeseg/manifest-shard-I-of-N.sqlite (SQLite: per case input sha256, \
-        model sha256, tool version, flags, status, attempts, error, timings, output sha256s). \
-        A rerun skips cases whose outputs exist, re-hash equal and match the current model, version, \
-        flags and inputs; others are redone. A case running when the process died counts one attempt; \
+        model sha256, tool version, flags, status, attempts, error, timings, output sha256s and stat keys). \
+        A rerun skips cases whose outputs are in place with their recorded sha256 and match the current \
+        model, version, flags and inputs; others are redone. An output whose size, mtime (ns), inode and \
+        device equal those recorded is trusted without reading it; --verify-outputs re-hashes every one. \
+        A case running when the process died counts one attempt; \
         after --retries attempts it is quarantined (redone only with --overwrite). \
         --shard I/N (0-based) takes the cases whose id's FNV-1a 64-bit hash mod N is I: \
         `sbatch --array=0-99` with `--shard $SLURM_ARRAY_TASK_ID/100`. SIGINT/SIGTERM: no new case \
@@ -38,8 +45,21 @@ extension VibeSegCommand {
     @Option(help: "Task: \(CohortTasks.kinds.joined(separator: ", ")).")
     var task: String = "predict"
 
-    @Option(help: "Model: an nnU-Net v2 model folder (predict); a model id or folder (segment: default 100, spine: 511).")
+    @Option(
+      help: """
+        Model: an nnU-Net v2 model folder (predict); a model id or folder (segment and combine: default 100, \
+        spine: 511).
+        """)
     var model: String?
+
+    @Option(help: "ROI model id or folder for a cascaded model (default: the id its dataset.json names).")
+    var roiModel: String?
+
+    @Flag(help: "combine: never write prostate (female subjects).")
+    var female = false
+
+    @Flag(help: "combine: fill holes in every structure of the combined map.")
+    var fillHoles = false
 
     @Option(help: "Shell glob for input file names (default *.nii.gz and *.nii).")
     var pattern: String?
@@ -61,6 +81,16 @@ extension VibeSegCommand {
 
     @Flag(help: "Redo every case, including done, failed and quarantined ones.")
     var overwrite = false
+
+    @Flag(
+      help: """
+        Re-hash every recorded output when resuming. Without it an output whose size, mtime (ns), inode \
+        and device are unchanged is trusted without being read, so a rerun over a finished cohort reads \
+        no label map; bytes changed in place with the mtime put back (touch -d, some restore tools, bit \
+        rot) then go unnoticed. With it every output is read again (slow for large cohorts) and a \
+        changed one redoes its case.
+        """)
+    var verifyOutputs = false
 
     @Option(help: "Threads for the network (shared out among --jobs).")
     var threads: Int = 2
@@ -102,6 +132,14 @@ extension VibeSegCommand {
       if pattern != nil && input.lowercased().hasSuffix(".csv") {
         throw ValidationError("--pattern applies to folders, not a CSV list")
       }
+      if (female || fillHoles) && task != "combine" {
+        throw ValidationError("--female and --fill-holes apply to --task combine")
+      }
+      if bids && task == "combine" {
+        throw ValidationError(
+          "--task combine needs each subject's contrasts in one case: a CSV list (water, in_phase, opposed_phase) or a folder with _0000/_0001/_0002 names, not --bids"
+        )
+      }
     }
 
     func run() throws {
@@ -121,7 +159,11 @@ extension VibeSegCommand {
       options.statistics = stats
       options.preview = preview
       options.overwrite = overwrite
+      options.verifyOutputs = verifyOutputs
       options.taskOptions.model = model
+      options.taskOptions.roiModel = roiModel
+      options.taskOptions.female = female
+      options.taskOptions.fillHoles = fillHoles
       options.taskOptions.folds = folds.isEmpty ? nil : folds
       options.taskOptions.checkpoint = checkpoint.rawValue
       options.taskOptions.stepSize = stepSize
@@ -174,6 +216,10 @@ extension VibeSegCommand.Batch {
   func workerArguments(job j: Int, index: Int, count: Int) -> [String] {
     var args = ["batch", input, "-o", output, "--task", task, "--shard", "\(index + count * j)/\(count * jobs)"]
     if let model { args += ["--model", model] }
+    if let roiModel { args += ["--roi-model", roiModel] }
+    if female { args.append("--female") }
+    if fillHoles { args.append("--fill-holes") }
+    if verifyOutputs { args.append("--verify-outputs") }
     if let pattern { args += ["--pattern", pattern] }
     if bids { args.append("--bids") }
     args += ["--retries", String(retries), "--threads", String(max(1, threads / jobs)), "--jobs", "1"]
@@ -246,11 +292,11 @@ final class BatchProgress: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     switch event {
-    case .planned(let total, let toDo, let done, let failed, let quarantined):
+    case .planned(let total, let toDo, let done, let failed, let quarantined, let hashed):
       self.toDo = toDo
       started = Date()
       printError(
-        "vibeseg: batch: \(total) cases in this shard: \(toDo) to run, \(done) already done, \(failed) failed before, \(quarantined) quarantined"
+        "vibeseg: batch: \(total) cases in this shard: \(toDo) to run, \(done) already done, \(failed) failed before, \(quarantined) quarantined; \(hashed) recorded outputs re-hashed"
       )
     case .finished(let id, let status, let error, let seconds):
       finished += 1
