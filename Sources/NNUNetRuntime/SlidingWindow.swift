@@ -133,10 +133,16 @@ enum SlidingWindow {
   ) throws {
     try network.logits(forTile: tile, shape: [channels] + shape, into: &pred)
     let combinations = mirrorAxes.isEmpty ? [] : mirrorCombinations(mirrorAxes)
-    let k = network.outputChannelCount
+    let voxels = shape.reduce(1, *)
     for axes in combinations {
-      let out = try network.logits(forTile: flipped(tile, channels: channels, shape: shape, axes: axes), shape: [channels] + shape)
-      addFlipped(out, into: &pred, channels: k, shape: shape, axes: axes)
+      // Each mirrored pass is added slice by slice as the head produces it: one K-class array
+      // (the sum) exists, not a second one per pass. Same additions in the same order.
+      try pred.withUnsafeMutableBufferPointer { sum in
+        let target = sum.baseAddress!
+        try network.logits(forTile: flipped(tile, channels: channels, shape: shape, axes: axes), shape: [channels] + shape) { slice in
+          addFlipped(slice, into: target, voxels: voxels, shape: shape, axes: axes)
+        }
+      }
     }
     if !combinations.isEmpty {
       let divisor = Float(combinations.count + 1)
@@ -144,11 +150,19 @@ enum SlidingWindow {
     }
   }
 
-  /// `target += flip(source, axes)` for `[C, p0, p1, p2]` C-order tiles.
-  static func addFlipped(_ source: [Float], into target: inout [Float], channels: Int, shape: [Int], axes: [Int]) {
+  /// `target[c] += flip(slice[c], axes)` for every class `c` of `slice`; `target` is the plain
+  /// `[K, p0, p1, p2]` sum.
+  static func addFlipped(_ slice: LogitSlice, into target: UnsafeMutablePointer<Float>, voxels: Int, shape: [Int], axes: [Int]) {
     let s2 = shape[2], f2 = axes.contains(2)
-    forEachFlippedRow(channels: channels, shape: shape, axes: axes) { dst, src in
-      for x in 0..<s2 { target[dst + x] += source[src + (f2 ? s2 - 1 - x : x)] }
+    let row = UnsafeMutablePointer<Float>.allocate(capacity: s2)
+    defer { row.deallocate() }
+    for c in slice.classes {
+      let base = c * voxels
+      forEachFlippedRow(channels: 1, shape: shape, axes: axes) { dst, src in
+        slice.copy(class: c, from: src, count: s2, into: row)
+        let out = target + base + dst
+        for x in 0..<s2 { out[x] += row[f2 ? s2 - 1 - x : x] }
+      }
     }
   }
 
