@@ -94,6 +94,10 @@ extension UNet: TileNetwork {
   public func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws {
     try forward(input: tile, shape: shape, into: &output)
   }
+  /// Straight from the head's buffer, 16 classes per slice: no K-class array exists.
+  public func logits(forTile tile: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws {
+    try forward(input: tile, shape: shape, slices: consume)
+  }
 }
 
 extension NetworkArchitecture {
