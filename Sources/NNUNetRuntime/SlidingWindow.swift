@@ -190,10 +190,10 @@ enum SlidingWindow {
   /// the same expression as on one thread, so results do not depend on `workers`.
   ///
   /// Peak memory: `(folds · K + 1) · patch[0] · n1 · n2 · 2` bytes of accumulators (padded rows),
-  /// plus the input and one slab.
+  /// plus the input and one slab of at most `slabBytes` (default 64 MiB; at least one row).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
-    consume: (Slab) throws -> Void) throws {
+    slabBytes: Int = 64 << 20, consume: (Slab) throws -> Void) throws {
     let channels = data.count
     let shape = data[0].shape
     let (padLower, padded) = padding(shape: shape, patch: patch)
@@ -291,8 +291,12 @@ enum SlidingWindow {
       p = []
       // Rows sx ..< next are final.
       let next = i + 1 < starts[0].count ? starts[0][i + 1] : padded[0]
-      let lo = max(sx, padLower[0]), hi = min(next, padLower[0] + shape[0])
-      if hi > lo {
+      // Handed on in chunks of rows whose K float16 arrays hold at most `slabBytes`, so that the
+      // finished logits never coexist in full with the accumulators.
+      let finishedLo = max(sx, padLower[0]), finishedHi = min(next, padLower[0] + shape[0])
+      let chunkRows = max(1, slabBytes / max(1, k * shape[1] * shape[2] * 2))
+      for lo in stride(from: finishedLo, to: finishedHi, by: chunkRows) {
+        let hi = min(finishedHi, lo + chunkRows)
         let count = (hi - lo) * shape[1] * shape[2]
         let results = SlabCollector(classes: k)
         let windowBase = base

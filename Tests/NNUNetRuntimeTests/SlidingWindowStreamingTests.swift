@@ -72,4 +72,25 @@ struct SlidingWindowStreamingTests {
     let expected = try reference(data, patch: patch, networks: networks, step: 0.5)
     for c in 0..<3 { #expect(collected[c] == expected[c], "class \(c)") }
   }
+
+  @Test("slabs capped at a byte size come in row chunks, in order, with the same values")
+  func chunkedSlabs() throws {
+    let shape = [23, 9, 11]
+    let values: [Float] = (0..<(23 * 9 * 11)).map { (n: Int) -> Float in Float((n * 37) % 101) / 10 }
+    let data = DenseArray(shape: shape, values: values)
+    let networks = [FormulaNetwork(fold: 0), FormulaNetwork(fold: 1)]
+    let plane = shape[1] * shape[2]
+    // 3 classes x 99 voxels x 2 B = 594 B per row: 1300 B allows 2 rows per slab.
+    var firsts = [Int](), counts = [Int]()
+    var collected = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
+    try SlidingWindow.predict([data], patch: [8, 6, 8], networks: networks, mirrorAxes: [], stepSize: 0.5, slabBytes: 1300) { slab in
+      firsts.append(slab.first)
+      counts.append(slab.count)
+      for c in 0..<3 { collected[c].replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: slab.logits[c].values) }
+    }
+    #expect(counts.allSatisfy { $0 <= 2 })
+    #expect(zip(firsts, counts).map { $0 + $1 } == Array(firsts.dropFirst()) + [23])
+    let expected = try reference(data, patch: [8, 6, 8], networks: networks, step: 0.5)
+    for c in 0..<3 { #expect(collected[c] == expected[c], "class \(c)") }
+  }
 }
