@@ -9,6 +9,8 @@ struct Exporter {
   let plans: Plans
   let configuration: Configuration
   let labels: LabelLayout
+  /// Threads for the argmax.
+  var threads = ProcessInfo.processInfo.activeProcessorCount
 
   func restoreLogits(_ logits: [DenseArray<Float16>], using record: PreprocessingRecord) throws -> [DenseArray<Float16>] {
     let settings = configuration.probabilityResampling
@@ -51,7 +53,7 @@ struct Exporter {
     } else {
       // First maximum over classes (np.argmax), voxel ranges split over the cores; each worker
       // writes only its own range.
-      let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 65536))
+      let workers = max(1, min(threads, n / 65536))
       let allLabels = labels.allLabels
       seg.withUnsafeMutableBufferPointer { out in
         let target = SlidingWindow.SharedPointer(out.baseAddress!)

@@ -62,9 +62,11 @@ public struct LoadedModel {
     !(key.hasPrefix("all_modules.") || key.contains(".all_modules.") || key.hasPrefix("decoder.encoder."))
   }
 
-  /// A predictor over all folds.
+  /// A predictor over all folds; its `threads` are the networks' thread count.
   public func predictor(options: PredictionOptions = PredictionOptions()) -> Predictor {
-    Predictor(bundle: bundle, networks: networks, mirrorAxes: mirrorAxes, options: options)
+    var options = options
+    if let threads = networks.first?.options.threads { options.threads = threads }
+    return Predictor(bundle: bundle, networks: networks, mirrorAxes: mirrorAxes, options: options)
   }
 }
 

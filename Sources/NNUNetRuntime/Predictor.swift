@@ -1,3 +1,4 @@
+import Foundation
 import VolumeCore
 
 /// What `Predictor.predict` returns, on the input's grid.
@@ -16,6 +17,10 @@ public struct PredictionOptions: Sendable {
   /// Test-time mirroring over the axes the checkpoint allows (`--disable_tta` turns it off).
   public var mirroring = true
   public var saveProbabilities = false
+  /// Threads for the work around the network (float16 accumulation, normalisation, argmax);
+  /// `LoadedModel.predictor` sets it to the network's thread count, so that `--threads 1`
+  /// processes side by side (`batch --jobs`) do not each spread over every core.
+  public var threads = ProcessInfo.processInfo.activeProcessorCount
   public init() {}
 }
 
@@ -68,7 +73,7 @@ public struct Predictor {
     let (data, record) = try preprocessor.prepare(channels)
     let axes = options.mirroring ? (mirrorAxes ?? []) : []
     guard !networks.isEmpty else { throw PlansError(.missingFile, "no fold to run", path: bundle.directory.path) }
-    let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels)
+    let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels, threads: options.threads)
     let grid = channels[0].grid
     var probabilityVolume: Volume<Float>? = nil
     var segmentation: DenseArray<Int>
@@ -78,13 +83,13 @@ public struct Predictor {
       segmentation = DenseArray(shape: record.shapeAfterCropping, repeating: 0)
       let plane = record.shapeAfterCropping[1] * record.shapeAfterCropping[2]
       try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
-        stepSize: options.stepSize) { slab in
+        stepSize: options.stepSize, workers: options.threads) { slab in
         let labels = bundle.labels.hasRegions ? exporter.segmentation(exporter.probabilities(slab.logits)) : exporter.segmentation(slab.logits)
         segmentation.values.replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: labels.values)
       }
     } else {
       let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
-        stepSize: options.stepSize)
+        stepSize: options.stepSize, workers: options.threads)
       let restored = try exporter.restoreLogits(logits, using: record)
       if options.saveProbabilities || bundle.labels.hasRegions {
         let probabilities = exporter.probabilities(restored)

@@ -382,11 +382,11 @@ enum SlidingWindow {
   /// All logits of the case as float16 `[K, X, Y, Z]` (the slabs of `predict(... consume:)`
   /// collected).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double) throws -> [DenseArray<Float16>] {
+    stepSize: Double, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
     let shape = data[0].shape
     let plane = shape[1] * shape[2]
     var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
-    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize) { slab in
+    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, workers: workers) { slab in
       for c in result.indices {
         result[c].values.replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: slab.logits[c].values)
       }
