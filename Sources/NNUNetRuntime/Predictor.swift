@@ -81,11 +81,10 @@ public struct Predictor {
       // Streamed: each finished slab of logits becomes labels at once; the K-class logits of the
       // whole volume never exist (nnunet-inference.md 7.1 is a no-op when the shapes match).
       segmentation = DenseArray(shape: record.shapeAfterCropping, repeating: 0)
-      let plane = record.shapeAfterCropping[1] * record.shapeAfterCropping[2]
       try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
         stepSize: options.stepSize, workers: options.threads) { slab in
         let labels = bundle.labels.hasRegions ? exporter.segmentation(exporter.probabilities(slab.logits)) : exporter.segmentation(slab.logits)
-        segmentation.values.replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: labels.values)
+        slab.scatter(labels.values, into: &segmentation.values, shape: record.shapeAfterCropping)
       }
     } else {
       let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,

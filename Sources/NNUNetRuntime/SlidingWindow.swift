@@ -166,190 +166,26 @@ enum SlidingWindow {
     }
   }
 
-  /// A run of finished rows along axis 0: float16 logits `[K][count, n1, n2]` (C order) for rows
-  /// `first ..< first + count` of the (unpadded) preprocessed array, folds already averaged.
+  /// A finished block: float16 logits `[K][count, countY, n2]` (C order) for rows
+  /// `first ..< first + count` and `firstY ..< firstY + countY` of the (unpadded) preprocessed
+  /// array, every value of the last axis, folds already averaged.
   struct Slab {
     var first: Int
     var count: Int
+    var firstY: Int
+    var countY: Int
     var logits: [DenseArray<Float16>]
-  }
 
-  /// Sliding-window logits for a preprocessed case `[C, X, Y, Z]`, averaged over the networks
-  /// (folds), handed to `consume` slab by slab along axis 0.
-  ///
-  /// Equal, value for value, to nnU-Net running each fold's full sliding window and averaging the
-  /// float16 results (nnunet-inference.md 6.5, 8): the tile loop keeps nnU-Net's order (x outermost)
-  /// and each fold keeps its own float16 accumulators, so every accumulator sees the same additions
-  /// in the same order. Because tiles start at increasing x, once every tile starting at `x_i` has
-  /// run, rows `x_i ..< x_(i+1)` are final: they are normalised (`fp16(acc / weight)`), averaged
-  /// over folds in fold order (`fp16(sum + next)`, then `fp16(sum / folds)`) and handed on. Only a
-  /// window of `patch[0]` rows of accumulators is held per fold.
-  ///
-  /// The per-class work (accumulating a tile's weighted logits, normalising a finished slab) runs
-  /// on `workers` threads, each owning a contiguous range of classes; every value is computed by
-  /// the same expression as on one thread, so results do not depend on `workers`.
-  ///
-  /// Peak memory: `(folds · K + 1) · patch[0] · n1 · n2 · 2` bytes of accumulators (padded rows),
-  /// plus the input and one slab of at most `slabBytes` (default 64 MiB; at least one row).
-  static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
-    slabBytes: Int = 64 << 20, consume: (Slab) throws -> Void) throws {
-    let channels = data.count
-    let shape = data[0].shape
-    let (padLower, padded) = padding(shape: shape, patch: patch)
-    let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
-    let gaussian = gaussian(patch: patch)
-    let k = networks[0].outputChannelCount
-    let folds = networks.count
-    let starts = (0..<3).map { tileStarts(size: padded[$0], patch: patch[$0], stepSize: stepSize) }
-    // Row `base` of the padded array is window row 0; at the start of tile row i, base = x_i, so
-    // tiles write window rows 0 ..< patch[0] and the finished rows x_i ..< x_(i+1) (a step is at
-    // most one patch) are window rows 0 ..< step.
-    let window = patch[0]
-    let plane = padded[1] * padded[2]
-    let windowCount = window * plane
-    // Accumulator of fold f, class c: window rows at `accumulators + (f * k + c) * windowCount`.
-    let accumulatorStorage = UnsafeMutablePointer<Float16>.allocate(capacity: folds * k * windowCount)
-    accumulatorStorage.initialize(repeating: 0, count: folds * k * windowCount)
-    defer { accumulatorStorage.deallocate() }
-    let accumulators = SharedPointer(accumulatorStorage)
-    var weights = [Float16](repeating: 0, count: windowCount)
-    let workers = max(1, min(requestedWorkers, k))
-    let classRanges = (0..<workers).map { w in (w * k / workers)..<((w + 1) * k / workers) }
-    var base = 0
-    let tileVoxels = patch.reduce(1, *)
-    var p = [Float]()  // one tile's K-class logits, reused for every tile
-    for (i, sx) in starts[0].enumerated() {
-      for (f, network) in networks.enumerated() {
-        for sy in starts[1] {
-          for sz in starts[2] {
-            var tile = [Float]()
-            tile.reserveCapacity(channels * tileVoxels)
-            for c in 0..<channels {
-              let values = input[c].values
-              for a in 0..<patch[0] {
-                for b in 0..<patch[1] {
-                  let row = ((sx + a) * padded[1] + (sy + b)) * padded[2] + sz
-                  tile.append(contentsOf: values[row..<(row + patch[2])])
-                }
-              }
-            }
-            if f == 0 {
-              var t = 0
-              for a in 0..<patch[0] {
-                for b in 0..<patch[1] {
-                  let row = ((sx - base + a) * padded[1] + (sy + b)) * padded[2] + sz
-                  for z in 0..<patch[2] {
-                    weights[row + z] = Float16(Float(weights[row + z]) + Float(gaussian[t]))
-                    t += 1
-                  }
-                }
-              }
-            }
-            let rowOffset = sx - base
-            // fp16(fp32(acc) + p · fp32(g)) for every class of `slice`, the slice's classes split
-            // over the workers (each writes only its own classes' accumulators); tile rows outer,
-            // classes inner, so that a row of the head's blocked buffer is read from cache.
-            let accumulate: (LogitSlice) -> Void = { slice in
-              let (first, count) = (slice.classes.lowerBound, slice.classes.count)
-              let sliceWorkers = max(1, min(workers, count))
-              gaussian.withUnsafeBufferPointer { gaussianBuffer in
-                let g = SharedPointer(UnsafeMutablePointer(mutating: gaussianBuffer.baseAddress!))
-                DispatchQueue.concurrentPerform(iterations: sliceWorkers) { w in
-                  let mine = (first + w * count / sliceWorkers)..<(first + (w + 1) * count / sliceWorkers)
-                  let p2 = patch[2]
-                  let source = UnsafeMutablePointer<Float>.allocate(capacity: p2)
-                  defer { source.deallocate() }
-                  var t = 0
-                  for a in 0..<patch[0] {
-                    for b in 0..<patch[1] {
-                      let offset = ((rowOffset + a) * padded[1] + (sy + b)) * padded[2] + sz
-                      let weight = g.pointer + t
-                      for c in mine {
-                        slice.copy(class: c, from: t, count: p2, into: source)
-                        let target = accumulators.pointer + (f * k + c) * windowCount + offset
-                        for z in 0..<p2 { target[z] = Float16(Float(target[z]) + source[z] * Float(weight[z])) }
-                      }
-                      t += p2
-                    }
-                  }
-                }
-              }
-            }
-            if mirrorAxes.isEmpty {
-              // Fused: the network's head hands its logits over slice by slice; no K-class tile.
-              try network.logits(forTile: tile, shape: [channels] + patch, slices: accumulate)
-            } else {
-              try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes, into: &p)
-              p.withUnsafeBufferPointer { accumulate(LogitSlice(plain: $0.baseAddress!, classes: 0..<k, voxels: tileVoxels)) }
-            }
-          }
+    /// Writes `values` (`[count, countY, n2]`, one class or the labels of this block) into
+    /// `array`, a whole `[n0, n1, n2]` volume in C order.
+    func scatter<T>(_ values: [T], into array: inout [T], shape: [Int]) {
+      let n2 = shape[2]
+      for a in 0..<count {
+        for b in 0..<countY {
+          let target = ((first + a) * shape[1] + firstY + b) * n2
+          let source = (a * countY + b) * n2
+          array.replaceSubrange(target..<(target + n2), with: values[source..<(source + n2)])
         }
-      }
-      // The tile logits are not needed while the finished rows are normalised: free them so that
-      // they and the slab never coexist (one allocation per tile row, not per tile).
-      p = []
-      // Rows sx ..< next are final.
-      let next = i + 1 < starts[0].count ? starts[0][i + 1] : padded[0]
-      // Handed on in chunks of rows whose K float16 arrays hold at most `slabBytes`, so that the
-      // finished logits never coexist in full with the accumulators.
-      let finishedLo = max(sx, padLower[0]), finishedHi = min(next, padLower[0] + shape[0])
-      let chunkRows = max(1, slabBytes / max(1, k * shape[1] * shape[2] * 2))
-      for lo in stride(from: finishedLo, to: finishedHi, by: chunkRows) {
-        let hi = min(finishedHi, lo + chunkRows)
-        let count = (hi - lo) * shape[1] * shape[2]
-        let results = SlabCollector(classes: k)
-        let windowBase = base
-        weights.withUnsafeBufferPointer { weightBuffer in
-          let weightRows = SharedPointer(UnsafeMutablePointer(mutating: weightBuffer.baseAddress!))
-          DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for c in classRanges[w] {
-              // Row by row along the last axis, with the same per-element expressions (and fold
-              // order) as nnU-Net's whole-volume arithmetic; contiguous loops that vectorise.
-              let n2 = shape[2], z0 = padLower[2]
-              let values = [Float16](unsafeUninitializedCapacity: count) { buffer, initialized in
-                var n = 0
-                for x in lo..<hi {
-                  for y in padLower[1]..<(padLower[1] + shape[1]) {
-                    let row = ((x - windowBase) * padded[1] + y) * padded[2] + z0
-                    let wgt = weightRows.pointer + row
-                    let out = buffer.baseAddress! + n
-                    let first = accumulators.pointer + c * windowCount + row
-                    for z in 0..<n2 { out[z] = Float16(Float(first[z]) / Float(wgt[z])) }
-                    for f in 1..<max(1, folds) {
-                      let acc = accumulators.pointer + (f * k + c) * windowCount + row
-                      for z in 0..<n2 { out[z] = Float16(Float(out[z]) + Float(Float16(Float(acc[z]) / Float(wgt[z])))) }
-                    }
-                    if folds > 1 {
-                      let divisor = Float(folds)
-                      for z in 0..<n2 { out[z] = Float16(Float(out[z]) / divisor) }
-                    }
-                    n += n2
-                  }
-                }
-                initialized = count
-              }
-              let overflow = values.contains { $0.isInfinite }
-              results.store(c, DenseArray(shape: [hi - lo, shape[1], shape[2]], values: values), overflow: overflow)
-            }
-          }
-        }
-        if let c = results.overflowingClass {
-          throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
-        }
-        try consume(Slab(first: lo - padLower[0], count: hi - lo, logits: results.arrays))
-      }
-      // Slide the window so that row `next` is window row 0.
-      let shift = (next - base) * plane
-      if shift > 0 && i + 1 < starts[0].count {
-        func slide(_ b: UnsafeMutablePointer<Float16>) {
-          let keep = windowCount - shift
-          if keep > 0 { b.update(from: b + shift, count: keep) }
-          (b + max(0, keep)).update(repeating: 0, count: windowCount - max(0, keep))
-        }
-        weights.withUnsafeMutableBufferPointer { slide($0.baseAddress!) }
-        for n in 0..<(folds * k) { slide(accumulatorStorage + n * windowCount) }
-        base = next
       }
     }
   }
@@ -384,12 +220,9 @@ enum SlidingWindow {
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
     let shape = data[0].shape
-    let plane = shape[1] * shape[2]
     var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
     try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, workers: workers) { slab in
-      for c in result.indices {
-        result[c].values.replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: slab.logits[c].values)
-      }
+      for c in result.indices { slab.scatter(slab.logits[c].values, into: &result[c].values, shape: shape) }
     }
     return result
   }

@@ -60,15 +60,20 @@ struct SlidingWindowStreamingTests {
     let data = DenseArray(shape: shape, values: values)
     let networks: [FormulaNetwork] = (0..<folds).map { (f: Int) -> FormulaNetwork in FormulaNetwork(fold: Float(f)) }
     let patch = [8, 6, 8]
-    var slabs = [Int]()
-    let shapePlane = shape[1] * shape[2]
+    var delivered = [Int](repeating: 0, count: data.count)
     var collected = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
+    var blocks = 0
     try SlidingWindow.predict([data], patch: patch, networks: networks, mirrorAxes: [], stepSize: 0.5, workers: workers) { slab in
-      slabs.append(slab.count)
-      for c in 0..<3 { collected[c].replaceSubrange((slab.first * shapePlane)..<((slab.first + slab.count) * shapePlane), with: slab.logits[c].values) }
+      blocks += 1
+      for c in 0..<3 { slab.scatter(slab.logits[c].values, into: &collected[c], shape: shape) }
+      var mark = [Int](repeating: 0, count: data.count)
+      slab.scatter([Int](repeating: 1, count: slab.count * slab.countY * shape[2]), into: &mark, shape: shape)
+      delivered = zip(delivered, mark).map(+)
     }
-    #expect(slabs.count == SlidingWindow.tileStarts(size: 23, patch: 8, stepSize: 0.5).count)
-    #expect(slabs.reduce(0, +) == 23)
+    // Every voxel handed on exactly once, in blocks finished tile row by tile row and y band by
+    // y band (3 x 2 blocks: 3 tile rows along x, 2 tile starts along y).
+    #expect(delivered.allSatisfy { $0 == 1 })
+    #expect(blocks == SlidingWindow.tileStarts(size: 23, patch: 8, stepSize: 0.5).count * SlidingWindow.tileStarts(size: 9, patch: 6, stepSize: 0.5).count)
     let expected = try reference(data, patch: patch, networks: networks, step: 0.5)
     for c in 0..<3 { #expect(collected[c] == expected[c], "class \(c)") }
   }
@@ -79,17 +84,16 @@ struct SlidingWindowStreamingTests {
     let values: [Float] = (0..<(23 * 9 * 11)).map { (n: Int) -> Float in Float((n * 37) % 101) / 10 }
     let data = DenseArray(shape: shape, values: values)
     let networks = [FormulaNetwork(fold: 0), FormulaNetwork(fold: 1)]
-    let plane = shape[1] * shape[2]
-    // 3 classes x 99 voxels x 2 B = 594 B per row: 1300 B allows 2 rows per slab.
-    var firsts = [Int](), counts = [Int]()
+    // A y band of a row holds at most 6 x 11 voxels x 3 classes x 2 B = 396 B: 1300 B allows
+    // 3 rows per slab.
+    var bytes = [Int]()
     var collected = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
     try SlidingWindow.predict([data], patch: [8, 6, 8], networks: networks, mirrorAxes: [], stepSize: 0.5, slabBytes: 1300) { slab in
-      firsts.append(slab.first)
-      counts.append(slab.count)
-      for c in 0..<3 { collected[c].replaceSubrange((slab.first * plane)..<((slab.first + slab.count) * plane), with: slab.logits[c].values) }
+      bytes.append(3 * slab.count * slab.countY * shape[2] * 2)
+      for c in 0..<3 { slab.scatter(slab.logits[c].values, into: &collected[c], shape: shape) }
     }
-    #expect(counts.allSatisfy { $0 <= 2 })
-    #expect(zip(firsts, counts).map { $0 + $1 } == Array(firsts.dropFirst()) + [23])
+    #expect(bytes.allSatisfy { $0 <= 1300 })
+    #expect(bytes.reduce(0, +) == 3 * data.count * 2)
     let expected = try reference(data, patch: [8, 6, 8], networks: networks, step: 0.5)
     for c in 0..<3 { #expect(collected[c] == expected[c], "class \(c)") }
   }
