@@ -115,6 +115,10 @@ public struct DatasetDescription: Sendable, Equatable {
     }
     let hasRegions = labels.contains { if case .region = $0.value { true } else { false } }
     let allLabels = Array(Set(labels.filter { $0.name != "ignore" }.flatMap(\.value.values))).sorted()
+    // Label maps are written as (at most) 16-bit integers.
+    if let out = (allLabels + (regionsClassOrder ?? []) + [ignoreLabel ?? 0]).first(where: { $0 < 0 || $0 > Int(UInt16.max) }) {
+      throw PlansError(.invalidField, "label value \(out) is outside 0...65535", path: path, field: "labels")
+    }
     if let ignoreLabel, ignoreLabel != (allLabels.max() ?? 0) + 1, !hasRegions {
       throw PlansError(.invalidField, "the ignore label \(ignoreLabel) must be the largest label + 1 (\((allLabels.max() ?? 0) + 1))", path: path, field: "labels.ignore")
     }

@@ -41,20 +41,22 @@ struct Exporter {
     return out.map { DenseArray(shape: logits[0].shape, values: $0) }
   }
 
-  /// Labels in the cropped, transposed frame.
-  func segmentation<S: BinaryFloatingPoint & Sendable>(_ scores: [DenseArray<S>]) -> DenseArray<Int> {
+  /// Labels in the cropped, transposed frame (label values fit 16 bits: `DatasetDescription`
+  /// checks them).
+  func segmentation<S: BinaryFloatingPoint & Sendable>(_ scores: [DenseArray<S>]) -> DenseArray<UInt16> {
     let n = scores[0].count
-    var seg = [Int](repeating: 0, count: n)
+    var seg = [UInt16](repeating: 0, count: n)
     if let order = labels.regionsClassOrder, labels.hasRegions {
       // scores are probabilities (sigmoid) here.
       for (i, label) in order.enumerated() {
-        for v in 0..<n where scores[i].values[v] > 0.5 { seg[v] = label }
+        let value = UInt16(label)
+        for v in 0..<n where scores[i].values[v] > 0.5 { seg[v] = value }
       }
     } else {
       // First maximum over classes (np.argmax), voxel ranges split over the cores; each worker
       // writes only its own range.
       let workers = max(1, min(threads, n / 65536))
-      let allLabels = labels.allLabels
+      let allLabels = labels.allLabels.map { UInt16($0) }
       seg.withUnsafeMutableBufferPointer { out in
         let target = SlidingWindow.SharedPointer(out.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: workers) { w in

@@ -76,7 +76,7 @@ public struct Predictor {
     let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels, threads: options.threads)
     let grid = channels[0].grid
     var probabilityVolume: Volume<Float>? = nil
-    var segmentation: DenseArray<Int>
+    var segmentation: DenseArray<UInt16>
     if record.shapeAfterResampling == record.shapeAfterCropping && !options.saveProbabilities {
       // Streamed: each finished slab of logits becomes labels at once; the K-class logits of the
       // whole volume never exist (nnunet-inference.md 7.1 is a no-op when the shapes match).
@@ -106,6 +106,6 @@ public struct Predictor {
       }
     }
     let labels = exporter.revert(segmentation, using: record, fill: 0)
-    return Prediction(labels: Volume(grid: grid, voxels: labels.values.map { UInt16($0) }), probabilities: probabilityVolume, record: record)
+    return Prediction(labels: Volume(grid: grid, voxels: labels.values), probabilities: probabilityVolume, record: record)
   }
 }

@@ -57,17 +57,6 @@ struct BatchCommandTests {
     try Running(arguments, environment: environment, logs: logs).finish()
   }
 
-  /// Deterministic pseudo-random numbers (SplitMix64).
-  struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
 
   /// Every file below `folder` (relative paths), hidden ones included, `.vibeseg/` excluded.
   static func files(_ folder: URL) -> [String] {
@@ -173,7 +162,7 @@ struct BatchCommandTests {
     // at a random moment from start-up to about three cases in, so that the kills spread over the
     // cohort's whole life instead of one run finishing it.
     let points = ["running-marked", "computed", "output-staged", "output-renamed", "manifest-update"]
-    var random = SplitMix(state: Self.seed)
+    var random = SeededGenerator(seed: Self.seed)
     let crashed = dir.appendingPathComponent("crashed")
     var killed = 0
     for k in 0..<Self.kills {

@@ -1,4 +1,5 @@
 import Testing
+import _TestSupport
 @_spi(Benchmarks) @testable import InferenceEngine
 
 /// Activation buffers are packed by lifetime into one block (`PoolLayout`).
@@ -12,7 +13,7 @@ struct PoolLayoutTests {
 
   @Test("buffers alive at the same time never share bytes (random lifetimes)", arguments: [1, 2, 3, 4, 5])
   func noOverlap(seed: UInt64) {
-    var rng = SplitMix(seed)
+    var rng = SeededGenerator(seed: seed)
     var lifetimes: [Lifetime] = []
     var clock = 0
     var open: [Int] = []
@@ -73,18 +74,5 @@ struct PoolLayoutTests {
     let level0 = 8 * 8 * 12 * 16 * 4
     #expect(bytes <= 5 * level0, "activation bytes \(bytes)")
     #expect(try net.forward(input).values == logits.values)
-  }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-  var state: UInt64
-  init(_ seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49EB_133B_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -129,6 +129,11 @@ struct PlansTests {
     #expect(throws: PlansError.self) { try parse(#"{"channel_names": {"0": "T1"}, "labels": {"background": 0, "r": [1, 2]}}"#) }
     #expect(throws: PlansError.self) { try parse(#"{"channel_names": {"0": "T1"}, "labels": {"background": 0, "a": 2}}"#) }
     #expect(throws: PlansError.self) { try parse(#"{"labels": {"background": 0}"#) }
+    // Label maps are at most 16-bit: a region label beyond 65535 is refused with its value.
+    let big = try #require(throws: PlansError.self) {
+      try parse(#"{"channel_names": {"0": "T1"}, "labels": {"background": 0, "big": [70000]}, "regions_class_order": [70000], "file_ending": ".nii.gz"}"#).labelLayout()
+    }
+    #expect(big.description.contains("70000"), "\(big)")
   }
 
   func copyOfFixture(_ name: String) throws -> URL {

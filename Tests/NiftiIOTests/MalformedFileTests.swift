@@ -216,7 +216,7 @@ struct MalformedFileTests {
     let url = dir.appendingPathComponent("flip.nii.gz")
     try Data(base).write(to: url)
     let reference = try NiftiImage(contentsOf: url).volume.converted(to: Float.self).voxels
-    var rng = SplitMix64(seed: 2)
+    var rng = SeededGenerator(seed: 2)
     var detected = 0
     for _ in 0..<40 {
       var bytes = base
@@ -244,15 +244,3 @@ struct MalformedFileTests {
   }
 }
 
-/// Deterministic random numbers for tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
