@@ -13,9 +13,10 @@ final class ConvolutionDescriptor {
   ///   - src, dst: memory descriptors (a concrete layout, or `any` to let oneDNN choose).
   ///   - weightDims: `[Cout, Cin, kd, kh, kw]`; the weights layout is always `any`.
   ///   - hasBias: a 1-D `[Cout]` bias.
+  ///   - accumulate: add the result to what `dst` holds (oneDNN's `sum` post-op, scale 1).
   init(
     _ runtime: DNNLRuntime, src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, weightDims: [Int], hasBias: Bool,
-    inputSpatial: [Int], outputSpatial: [Int], kernel: [Int], stride: [Int], name: String
+    inputSpatial: [Int], outputSpatial: [Int], kernel: [Int], stride: [Int], accumulate: Bool = false, name: String
   ) throws {
     var srcMD = src
     var dstMD = dst
@@ -35,10 +36,20 @@ final class ConvolutionDescriptor {
         strides, left, right)
     }
     try dnnlCheck(status, "convolution descriptor \(name)")
+    var attr: dnnl_primitive_attr_t? = nil
+    defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
+    if accumulate {
+      try dnnlCheck(dnnl_primitive_attr_create(&attr), "convolution attributes \(name)")
+      var ops: dnnl_post_ops_t? = nil
+      try dnnlCheck(dnnl_post_ops_create(&ops), "post-ops \(name)")
+      defer { dnnl_post_ops_destroy(ops) }
+      try dnnlCheck(dnnl_post_ops_append_sum(ops, 1), "sum post-op \(name)")
+      try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops \(name)")
+    }
     var pd: dnnl_primitive_desc_t? = nil
     try withUnsafePointer(to: &desc) { d in
       try dnnlCheck(
-        dnnl_primitive_desc_create(&pd, UnsafeRawPointer(d), nil, runtime.engine, nil), "convolution \(name)")
+        dnnl_primitive_desc_create(&pd, UnsafeRawPointer(d), attr, runtime.engine, nil), "convolution \(name)")
     }
     self.pd = pd!
   }

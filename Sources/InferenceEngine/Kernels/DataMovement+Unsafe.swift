@@ -1,6 +1,5 @@
 /// Memory-bound kernels on `nCdhw8c` activations: the voxel shuffle of the transposed
-/// convolution, the shortcut's average pool, channel copies for concatenation, and the conversion
-/// back to the plain layout. Each work item writes a disjoint part of the output, so results do
+/// convolution, the shortcut's average pool, and the conversion back to the plain layout. Each work item writes a disjoint part of the output, so results do
 /// not depend on the thread count.
 enum DataMovementKernel {
   @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
@@ -16,15 +15,16 @@ enum DataMovementKernel {
   /// positions, `Cpad = 8·ceil(Cout/8)`), position-major: channel `q·Cpad + o` holds output channel
   /// `o` for kernel position `q = (a·sh + b)·sw + e`. Then
   /// `dst[o, z·sd + a, y·sh + b, x·sw + e] = src[q·Cpad + o, z, y, x]` for `o < dst.channels`.
-  /// When `dst.channels` is not a multiple of 8, the lanes of its last block beyond it belong to
-  /// the concatenated skip and are left untouched.
+  /// When `dst.channels` is not a multiple of 8, the lanes of its last block beyond it are left
+  /// untouched when `keepTailLanes` (they belong to a concatenated tensor), else written with
+  /// `src`'s padding lanes, which are zero.
   ///
   /// `positions`: only these kernel positions are scattered, and `src` holds only them (channel
   /// `(q - positions.lowerBound)·Cpad + o`); the transposed convolution runs in position groups
   /// so that its temporary holds a part of the output's bytes.
   static func voxelShuffle(
     src: UnsafePointer<Float>, srcSpatial: [Int], stride: [Int], dst: BlockedTensor, positions: Range<Int>? = nil,
-    threads: Int
+    keepTailLanes: Bool = true, threads: Int
   ) {
     let (d, h, w) = (srcSpatial[0], srcSpatial[1], srcSpatial[2])
     let (s0, s1, s2) = (stride[0], stride[1], stride[2])
@@ -44,7 +44,7 @@ enum DataMovementKernel {
       let z = item % outD
       let a = z % s0
       let zi = z / s0
-      let partial = cb >= fullBlocks
+      let partial = keepTailLanes && cb >= fullBlocks
       for y in 0..<outH {
         let b = y % s1
         let yi = y / s1
@@ -96,19 +96,6 @@ enum DataMovementKernel {
           store(sum / divisor, out + (cb * outVoxels + (z * outH + y) * outW + x) * 8)
         }
       }
-    }
-  }
-
-  /// Copies every channel `c` of `src` to channel `offset + c` of `dst` (same spatial shape),
-  /// lane by lane: the general concatenation, for channel offsets that are not multiples of 8.
-  static func copyChannels(src: BlockedTensor, into dst: BlockedTensor, channelOffset offset: Int, threads: Int) {
-    let v = src.voxels
-    let input = UnsafePointer(src.base)
-    let out = dst.base
-    parallelFor(src.channels, threads: threads) { c in
-      let from = input + (c / 8) * v * 8 + c % 8
-      let to = out + ((offset + c) / 8) * v * 8 + (offset + c) % 8
-      for i in 0..<v { to[8 * i] = from[8 * i] }
     }
   }
 

@@ -5,9 +5,9 @@ import CDNNL
 ///
 /// Layout: activations are `nCdhw8c` everywhere; the first convolution reads the plain input
 /// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; the
-/// head writes plain logits into the caller's array slice by slice (`head`). Skip connections are written by the encoder
-/// straight into the second half of the decoder's concatenation buffer `[upsampled, skip]` when
-/// the skip's channel count is a multiple of 8 (every real nnU-Net network), else copied there.
+/// head writes plain logits into the caller's array slice by slice, or hands each slice to the
+/// run's consumer (`head`). Skips and upsampled tensors keep buffers of their own; the decoder's
+/// first convolution reads both without concatenating them (`splitConvNormBlock`).
 struct PlanBuilder {
   let graph: NetworkGraph
   let plan: ForwardPlan
@@ -43,7 +43,7 @@ struct PlanBuilder {
   func conv(
     _ layer: ConvLayer, from src: Source, to dst: BlockedTensor, inputSpatial: [Int],
     override: (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)? = nil,
-    kind: PlanStep.Kind? = nil
+    kind: PlanStep.Kind? = nil, accumulate: Bool = false
   ) throws {
     // A recording build only notes buffer lifetimes (BufferPool): no primitive, no weights.
     guard !plan.isRecording else { return }
@@ -58,7 +58,7 @@ struct PlanBuilder {
     let descriptor = try ConvolutionDescriptor(
       runtime, src: srcMD, dst: dstMD, weightDims: weightDims, hasBias: override != nil || layer.hasBias,
       inputSpatial: inputSpatial, outputSpatial: dst.spatial, kernel: layer.kernel, stride: layer.stride,
-      name: layer.module)
+      accumulate: accumulate, name: layer.module)
     let chosenSrc = descriptor.md(dnnl_query_src_md)
     let srcPointer: UnsafeMutableRawPointer
     switch src {
@@ -128,6 +128,49 @@ struct PlanBuilder {
       })
   }
 
+  /// The decoder's first block over `[upsampled, skip]` without a concatenation buffer: the
+  /// convolution's weights split along their input channels, `dst = conv(up, W[:, ..<F]) + bias`
+  /// then `dst += conv(skip, W[:, F...])` (oneDNN's sum post-op), then instance norm and
+  /// LeakyReLU in place. The same products as one convolution over the concatenated channels,
+  /// summed in two parts (float32 rounding differs by ~1e-7 relative).
+  func splitConvNormBlock(_ block: ConvNormBlock, up: BlockedTensor, skip: BlockedTensor, inputSpatial: [Int], to dst: BlockedTensor) throws {
+    let layer = block.conv
+    let (cout, f) = (layer.outputChannels, up.channels)
+    precondition(layer.inputChannels == f + skip.channels, "decoder block input is [upsampled, skip]")
+    let taps = layer.kernel.reduce(1, *)
+    let weights = self.weights
+    for (part, channels) in [(0, 0..<f), (1, f..<layer.inputChannels)] {
+      var piece = layer
+      piece.inputChannels = channels.count
+      let sliced: () -> [Float]? = {
+        guard let w = weights?[layer.weightKey] else { return nil }
+        var out = [Float]()
+        out.reserveCapacity(cout * channels.count * taps)
+        for o in 0..<cout {
+          let row = (o * layer.inputChannels + channels.lowerBound) * taps
+          out.append(contentsOf: w[row..<(row + channels.count * taps)])
+        }
+        return out
+      }
+      let bias: () -> [Float]? = {
+        guard part == 0, layer.hasBias else { return [Float](repeating: 0, count: cout) }
+        return weights?[layer.biasKey]
+      }
+      try conv(
+        piece, from: .blocked(part == 0 ? up : skip), to: dst, inputSpatial: inputSpatial,
+        override: (layer.weightKey + "#in\(channels.lowerBound)..<\(channels.upperBound)", piece.weightShape, sliced, bias),
+        kind: .convolution, accumulate: part == 1)
+    }
+    let site = measure(dst, block.norm)
+    let (threads, slope) = (self.threads, block.activates ? self.slope : nil)
+    plan.steps.append(
+      .init(kind: .normApply, label: block.norm.module) {
+        InstanceNormKernel.apply(
+          x: dst.base, y: dst.base, blocks: dst.blocks, voxels: dst.voxels, affine: site.affine, residual: .none,
+          slope: slope, threads: threads)
+      })
+  }
+
   /// Output channels per slice of the segmentation head.
   static let headSliceChannels = 16
 
@@ -181,7 +224,7 @@ struct PlanBuilder {
   }
 
   /// `ConvTranspose3d` as 1x1x1 convolutions to `Cpad` channels per kernel position, then the voxel
-  /// shuffle into `dst` (the first half of the concatenation buffer). The `P` positions run in two
+  /// shuffle into `dst` (its own buffer; padding lanes written as zeros). The `P` positions run in two
   /// groups (when `P > 1`), each a convolution into a temporary of half the output's bytes and its
   /// shuffle: the temporary then never outweighs the decoder convolution's output that follows, so
   /// the upsampling is not the plan's memory peak. Each output value is the same dot product over
@@ -223,7 +266,9 @@ struct PlanBuilder {
       let (t, threads, stride) = (temp.tensor, self.threads, up.stride)
       plan.steps.append(
         .init(kind: .voxelShuffle, label: up.module) {
-          DataMovementKernel.voxelShuffle(src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, positions: group, threads: threads)
+          DataMovementKernel.voxelShuffle(
+            src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, positions: group, keepTailLanes: false,
+            threads: threads)
         })
       release(temp)
     }

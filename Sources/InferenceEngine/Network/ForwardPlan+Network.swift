@@ -15,28 +15,14 @@ extension PlanBuilder {
       spatial.append(s)
     }
 
-    // Concatenation buffers [upsampled F_l, skip F_l] per level, and where each skip is written.
-    // Acquired when the encoder reaches the level and released after the decoder's first
-    // convolution there read it, so the pool can reuse their bytes outside that span.
-    var concat: [Activation?] = Array(repeating: nil, count: n - 1)
+    // Skips: each encoder level's output, in a buffer of its own from that level until the
+    // decoder's first convolution there has read it (no concatenation buffer: that convolution
+    // runs in two parts, `splitConvNormBlock`).
     var skips: [Activation?] = Array(repeating: nil, count: n - 1)
     func openLevel(_ level: Int) {
-      let f = graph.encoder[level].outputChannels
-      let channels = 2 * f
-      if f % 8 == 0 {
-        let whole = acquire(channels: channels, spatial: spatial[level])
-        concat[level] = whole
-        skips[level] = Activation(tensor: whole.tensor.blocks(from: f / 8, channels: f), slot: nil, retained: true)
-      } else {
-        // The skip cannot start on a block boundary: it gets a buffer of its own and is copied in.
-        // The concatenation buffer stays out of the pool so that its padding lanes stay zero.
-        let buffer = plan.scratch.make(byteCount: (channels + 7) / 8 * 8 * spatial[level].reduce(1, *) * 4)
-        plan.ownedBuffers.append(buffer)
-        concat[level] = Activation(tensor: BlockedTensor(base: buffer.floats, channels: channels, spatial: spatial[level]), slot: nil)
-        var own = acquire(channels: f, spatial: spatial[level])
-        own.retained = true
-        skips[level] = own
-      }
+      var own = acquire(channels: graph.encoder[level].outputChannels, spatial: spatial[level])
+      own.retained = true
+      skips[level] = own
     }
 
     // Encoder.
@@ -77,28 +63,25 @@ extension PlanBuilder {
     var h = current!
     for (d, stage) in graph.decoder.enumerated() {
       let level = n - 2 - d
-      let f = stage.upsample.outputChannels
-      let whole = concat[level]!.tensor
-      try upsample(stage.upsample, from: h.tensor, to: whole.blocks(from: 0, channels: f))
+      let up = acquire(channels: stage.upsample.outputChannels, spatial: spatial[level])
+      try upsample(stage.upsample, from: h.tensor, to: up.tensor)
       release(h)
       var skip = skips[level]!
-      if skip.slot != nil {
-        let (src, threads) = (skip.tensor, self.threads)
-        plan.steps.append(
-          .init(kind: .channelCopy, label: "skip \(level)") {
-            DataMovementKernel.copyChannels(src: src, into: whole, channelOffset: f, threads: threads)
-          })
-        skip.retained = false
-        release(skip)
-      }
-      var x = concat[level]!
-      for block in stage.convs {
+      skip.retained = false
+      var x: Activation? = nil
+      for (b, block) in stage.convs.enumerated() {
         let out = acquire(channels: block.conv.outputChannels, spatial: spatial[level])
-        try convNormBlock(block, from: .blocked(x.tensor), inputSpatial: spatial[level], to: out.tensor)
-        release(x)
+        if b == 0 {
+          try splitConvNormBlock(block, up: up.tensor, skip: skip.tensor, inputSpatial: spatial[level], to: out.tensor)
+          release(up)
+          release(skip)
+        } else {
+          try convNormBlock(block, from: .blocked(x!.tensor), inputSpatial: spatial[level], to: out.tensor)
+          release(x!)
+        }
         x = out
       }
-      h = x
+      h = x!
     }
 
     // Segmentation head.

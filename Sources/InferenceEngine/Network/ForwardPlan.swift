@@ -107,9 +107,9 @@ struct PoolLayout {
   }
 }
 
-/// An activation while the plan is built: its view, and the pool slot it occupies (nil for
-/// buffers owned elsewhere: the decoder's concatenation buffers). `retained` activations (skips)
-/// are not released when their consumer is done with them.
+/// An activation while the plan is built: its view, and the pool slot it occupies (nil for a
+/// buffer owned elsewhere). `retained` activations (skips) are not released when their consumer
+/// is done with them.
 struct Activation {
   var tensor: BlockedTensor
   var slot: Int?
@@ -132,7 +132,6 @@ struct PlanStep {
     case normStatistics = "norm statistics"
     case normApply = "norm + activation apply"
     case averagePool = "average pool"
-    case channelCopy = "channel copy"
     case unblock = "unblock logits"
     case reorder
   }
@@ -157,7 +156,7 @@ final class ForwardPlan {
   /// Where every scratch buffer of this plan comes from (shared between folds via an arena).
   let scratch: ScratchAllocator
   let pool: BufferPool
-  /// Plain `[C, D, H, W]` input staging, the concatenation buffers, reorder targets.
+  /// The packed activation block, plain `[C, D, H, W]` input staging, reorder targets.
   var ownedBuffers: [AlignedBuffer] = []
   var primitives: [BoundPrimitive] = []
   /// The prepared weights the primitives read: retained so that they outlive every plan using them.
