@@ -315,6 +315,44 @@ struct ModelsCommandTests {
     let row = try #require((json["models"] as? [[String: Any]])?.first { $0["id"] as? Int == 99 })
     #expect(row["installed"] as? Bool == true && row["source"] as? String == "search path")
     #expect(try s.run(["models", "path", "99"]).status == 69)  // without the variable
+    // A search-path model has no install record to verify against.
+    let unverifiable = try s.run(["models", "verify", "99"], env)
+    #expect(unverifiable.status == 69 && unverifiable.stderr.contains("no install record"), "\(unverifiable.stderr)")
+  }
+
+  @Test("verify: every recorded file re-hashed; a changed byte, a truncation and a missing file are each named, exit 69")
+  func verify() throws {
+    let s = try Setup()
+    try s.serve(278)
+    let installed = try s.run(["models", "download", "278"])
+    #expect(installed.status == 0, "\(installed.stderr)")
+    let good = try s.run(["models", "verify", "278"])
+    #expect(good.status == 0, "\(good.stderr)")
+    #expect(good.stderr.contains("files match INSTALLED.json"), "\(good.stderr)")
+
+    let record = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: s.dataset(278).appendingPathComponent("INSTALLED.json"))) as? [String: Any]
+    let files = try #require(record?["files"] as? [[String: Any]]).compactMap { $0["path"] as? String }.sorted()
+    let checkpoint = try #require(files.first { $0.hasSuffix(".pth") })
+    let plans = try #require(files.first { $0.hasSuffix("plans.json") })
+    let dataset = try #require(files.first { $0.hasSuffix("dataset.json") })
+    // Same size, one byte changed.
+    let url = s.dataset(278).appendingPathComponent(checkpoint)
+    var bytes = try Data(contentsOf: url)
+    bytes[bytes.count / 2] ^= 0x01
+    try bytes.write(to: url)
+    // Truncated, and deleted.
+    let plansURL = s.dataset(278).appendingPathComponent(plans)
+    try Data(try Data(contentsOf: plansURL).dropLast(3)).write(to: plansURL)
+    try FileManager.default.removeItem(at: s.dataset(278).appendingPathComponent(dataset))
+
+    let bad = try s.run(["models", "verify", "278"])
+    #expect(bad.status == 69, "\(bad.stderr)")
+    #expect(bad.stderr.contains("\(checkpoint): sha256 differs"), "\(bad.stderr)")
+    #expect(bad.stderr.contains("\(plans): size"), "\(bad.stderr)")
+    #expect(bad.stderr.contains("\(dataset): missing"), "\(bad.stderr)")
+    #expect(bad.stderr.contains("models remove"), "\(bad.stderr)")
+    #expect(try s.run(["models", "verify", "12"]).status == 69)  // not installed
   }
 }
 

@@ -21,7 +21,7 @@ extension VibeSegCommand {
         VIBESEG_DOWNLOAD_TIMEOUT sets the stall timeout in seconds (default 60). \
         Exit code 69: model unavailable (not installed, download or verification failed, unsafe archive).
         """,
-      subcommands: [List.self, Download.self, Import.self, Path.self, Remove.self])
+      subcommands: [List.self, Download.self, Import.self, Path.self, Verify.self, Remove.self])
 
     struct List: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -131,6 +131,46 @@ extension VibeSegCommand {
               path: zoo.home.appendingPathComponent("models").path)
           }
           print(folder.path)
+        }
+      }
+    }
+
+    struct Verify: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Re-hash an installed model's files against the sizes and sha256 recorded at install.",
+        discussion: """
+          Reads every file listed in the model's INSTALLED.json. Exit 0 when all match; otherwise \
+          each differing file is listed and the exit status is 69 (remove the model and download \
+          or import it again).
+          """)
+
+      @Argument(help: "Model ids.")
+      var ids: [Int]
+
+      func validate() throws {
+        guard !ids.isEmpty else { throw ValidationError("give at least one model id") }
+      }
+
+      func run() throws {
+        try reportingErrors {
+          let zoo = try ModelZoo.fromEnvironment()
+          var failed: [Int] = []
+          for id in ids {
+            let result = try zoo.verify(id: id)
+            if result.problems.isEmpty {
+              printError(
+                "vibeseg: model \(id): \(result.filesChecked) files match INSTALLED.json (\(ProgressReporter.bytes(result.bytesChecked)))")
+            } else {
+              for problem in result.problems { printError("vibeseg: model \(id): \(problem)") }
+              failed.append(id)
+            }
+          }
+          if !failed.isEmpty {
+            throw ModelZooError(
+              .verificationFailed,
+              "\(failed.count == 1 ? "model" : "models") \(failed.map(String.init).joined(separator: ", ")) differ from their install record; run `vibeseg models remove` and download or import again",
+              path: zoo.home.appendingPathComponent("models").path)
+          }
         }
       }
     }
