@@ -33,7 +33,10 @@ public struct LogitSlice: @unchecked Sendable {
   /// Copies the logits of class `c` at voxels `first ..< first + count` into `destination`.
   @inline(__always)
   public func copy(class c: Int, from first: Int, count: Int, into destination: UnsafeMutablePointer<Float>) {
-    precondition(classes.contains(c) && first >= 0 && first + count <= voxels)
+    // Checked in -Ounchecked builds too (one branch per row).
+    if !classes.contains(c) || first < 0 || first + count > voxels {
+      fatalError("LogitSlice.copy: class \(c) voxels \(first)..<\(first + count) outside \(classes), 0..<\(voxels)")
+    }
     let r = c - classes.lowerBound
     if blockWidth == 1 {
       destination.update(from: base + r * voxels + first, count: count)

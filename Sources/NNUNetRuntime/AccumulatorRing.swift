@@ -8,8 +8,10 @@ import Darwin
 
 /// Float16 accumulators for `channels` channels over a ring of `rows` rows of `rowLength` values
 /// (padded row `x` lives in ring row `x % rows`), in anonymous memory that the system maps in as
-/// zero pages when first written: untouched parts cost nothing, and `clear` hands finished parts
-/// back (`MADV_DONTNEED`), so they read as zeros when the ring reuses them.
+/// zero pages when first written: untouched parts cost nothing, and `clear` sets finished parts
+/// back to zero for the ring's next use. On Linux whole pages are handed back with
+/// `MADV_DONTNEED` (a private anonymous page then reads as zeros); elsewhere, or if `madvise`
+/// fails, they are zeroed by hand (BSD/Darwin's `MADV_DONTNEED` keeps the contents).
 ///
 /// Each ring row starts on a page boundary (its stride is `rowLength·2` rounded up to the page
 /// size), so a finished run of a row's values is released page by page; the partial pages at its
@@ -31,7 +33,13 @@ final class AccumulatorRing: @unchecked Sendable {
     let page = Self.pageSize
     rowStride = ((rowLength * 2 + page - 1) / page * page) / 2
     byteCount = max(page, channels * rows * rowStride * 2)
-    let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    #if os(Linux)
+    // Reserve no swap for the whole mapping up front: only touched pages are ever resident.
+    let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+    #else
+    let flags = MAP_PRIVATE | MAP_ANONYMOUS
+    #endif
+    let mapped = mmap(nil, byteCount, PROT_READ | PROT_WRITE, flags, -1, 0)
     guard let mapped, mapped != MAP_FAILED else {
       throw PlansError(.unsupported, "cannot map \(byteCount) bytes for the float16 accumulators", path: "memory")
     }
@@ -46,6 +54,15 @@ final class AccumulatorRing: @unchecked Sendable {
     base + (channel * rows + x % rows) * rowStride
   }
 
+  /// Whether the pages at `address` (page-aligned) were handed back and now read as zeros.
+  private static func releasePages(_ address: Int, _ count: Int) -> Bool {
+    #if os(Linux)
+    return madvise(UnsafeMutableRawPointer(bitPattern: address), count, Int32(MADV_DONTNEED)) == 0
+    #else
+    return false
+    #endif
+  }
+
   /// Sets values `range` of padded row `x` of every channel back to zero, releasing whole pages.
   func clear(row x: Int, _ range: Range<Int>) {
     guard !range.isEmpty else { return }
@@ -56,9 +73,8 @@ final class AccumulatorRing: @unchecked Sendable {
       let address = Int(bitPattern: start), endAddress = Int(bitPattern: end)
       let alignedStart = (address + page - 1) / page * page
       let alignedEnd = endAddress / page * page
-      if alignedEnd > alignedStart {
+      if alignedEnd > alignedStart && Self.releasePages(alignedStart, alignedEnd - alignedStart) {
         memset(start, 0, alignedStart - address)
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: alignedStart), alignedEnd - alignedStart, Int32(MADV_DONTNEED))
         memset(UnsafeMutableRawPointer(bitPattern: alignedEnd)!, 0, endAddress - alignedEnd)
       } else {
         memset(start, 0, endAddress - address)

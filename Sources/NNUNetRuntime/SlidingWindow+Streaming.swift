@@ -30,6 +30,10 @@ extension SlidingWindow {
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
     slabBytes: Int = 64 << 20, consume: (Slab) throws -> Void) throws {
+    // A step above one patch would leave voxels no tile covers and rows beyond the ring.
+    guard stepSize > 0 && stepSize <= 1 else {
+      throw PlansError(.invalidField, "tile step size \(stepSize) must be in (0, 1]", path: "step_size")
+    }
     let channels = data.count
     let shape = data[0].shape
     let (padLower, padded) = padding(shape: shape, patch: patch)

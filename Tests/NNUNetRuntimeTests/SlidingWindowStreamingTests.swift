@@ -97,4 +97,46 @@ struct SlidingWindowStreamingTests {
     let expected = try reference(data, patch: [8, 6, 8], networks: networks, step: 0.5)
     for c in 0..<3 { #expect(collected[c] == expected[c], "class \(c)") }
   }
+
+  @Test("rows wider than a page: blocks released page by page still equal full-volume accumulation")
+  func widePlanes() throws {
+    // y bands of 4 rows x 700 values x 2 B = 5600 B: whole pages are released (madvise on Linux)
+    // and the ring reuses them for later rows.
+    let shape = [9, 12, 700]
+    let values: [Float] = (0..<(9 * 12 * 700)).map { (n: Int) -> Float in Float((n * 53) % 97) / 9 }
+    let data = DenseArray(shape: shape, values: values)
+    let networks = [FormulaNetwork(fold: 0), FormulaNetwork(fold: 2)]
+    var collected = [[Float16]](repeating: [Float16](repeating: 0, count: data.count), count: 3)
+    try SlidingWindow.predict([data], patch: [4, 8, 64], networks: networks, mirrorAxes: [], stepSize: 0.5) { slab in
+      for c in 0..<3 { slab.scatter(slab.logits[c].values, into: &collected[c], shape: shape) }
+    }
+    let expected = try reference(data, patch: [4, 8, 64], networks: networks, step: 0.5)
+    for c in 0..<3 {
+      let differing = zip(collected[c], expected[c]).filter { $0 != $1 }.count
+      #expect(differing == 0, "class \(c): \(differing) of \(data.count) values differ")
+    }
+  }
+
+  @Test("the accumulator ring clears exactly the range asked, across pages, and reads zeros after")
+  func ringClear() throws {
+    let ring = try AccumulatorRing(channels: 2, rows: 3, rowLength: 5000)
+    for channel in 0..<2 { for x in 0..<3 { for v in 0..<5000 { ring.row(channel, x)[v] = Float16(Float(v % 7 + 1)) } } }
+    ring.clear(row: 4, 300..<4700)  // ring row 1
+    for channel in 0..<2 {
+      let row = ring.row(channel, 1)
+      #expect((0..<300).allSatisfy { row[$0] == Float16(Float($0 % 7 + 1)) })
+      #expect((300..<4700).allSatisfy { row[$0] == 0 })
+      #expect((4700..<5000).allSatisfy { row[$0] == Float16(Float($0 % 7 + 1)) })
+      #expect((0..<5000).allSatisfy { ring.row(channel, 0)[$0] != 0 && ring.row(channel, 2)[$0] != 0 })
+    }
+  }
+
+  @Test("a step size outside (0, 1] is refused")
+  func stepSizeChecked() {
+    let data = DenseArray(shape: [4, 4, 4], values: [Float](repeating: 1, count: 64))
+    #expect(throws: PlansError.self) {
+      try SlidingWindow.predict([data], patch: [2, 2, 2], networks: [FormulaNetwork(fold: 0)], mirrorAxes: [], stepSize: 1.5) { _ in }
+    }
+  }
+
 }

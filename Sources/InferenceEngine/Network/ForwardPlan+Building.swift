@@ -136,7 +136,9 @@ struct PlanBuilder {
   func splitConvNormBlock(_ block: ConvNormBlock, up: BlockedTensor, skip: BlockedTensor, inputSpatial: [Int], to dst: BlockedTensor) throws {
     let layer = block.conv
     let (cout, f) = (layer.outputChannels, up.channels)
-    precondition(layer.inputChannels == f + skip.channels, "decoder block input is [upsampled, skip]")
+    if layer.inputChannels != f + skip.channels {
+      fatalError("decoder block \(layer.module): input is [upsampled \(f), skip \(skip.channels)], weights take \(layer.inputChannels)")
+    }
     let taps = layer.kernel.reduce(1, *)
     let weights = self.weights
     for (part, channels) in [(0, 0..<f), (1, f..<layer.inputChannels)] {

@@ -34,8 +34,9 @@ final class BufferPool {
   func acquire(floats: Int) -> Int {
     let bytes = floats * 4
     let id = lifetimes.count
-    if case .placed(_, let layout) = mode {
-      precondition(id < layout.offsets.count && layout.sizes[id] == bytes, "plan building is not deterministic")
+    // Checks that must hold in -Ounchecked builds too (where `precondition` is compiled out).
+    if case .placed(_, let layout) = mode, id >= layout.offsets.count || layout.sizes[id] != bytes {
+      fatalError("BufferPool: plan building is not deterministic (buffer \(id) of \(bytes) bytes)")
     }
     if case .separate(let scratch) = mode { separateBuffers.append(scratch.make(byteCount: bytes)) }
     lifetimes.append(Lifetime(bytes: bytes, start: clock, end: nil))
@@ -44,7 +45,7 @@ final class BufferPool {
   }
 
   func release(_ id: Int) {
-    precondition(lifetimes[id].end == nil, "buffer \(id) released twice")
+    if lifetimes[id].end != nil { fatalError("BufferPool: buffer \(id) released twice") }
     lifetimes[id].end = clock
     clock += 1
   }
