@@ -118,6 +118,12 @@ struct PlanBuilder {
   /// conv -> instance norm -> LeakyReLU (when the block activates), normalised in place in `dst`.
   func convNormBlock(_ block: ConvNormBlock, from src: Source, inputSpatial: [Int], to dst: BlockedTensor) throws {
     try conv(block.conv, from: src, to: dst, inputSpatial: inputSpatial)
+    normalizeInPlace(dst, block)
+  }
+
+  /// The block's instance norm (statistics measured by a step appended now) and LeakyReLU (when
+  /// the block activates), applied in place to its convolution's output `dst`.
+  func normalizeInPlace(_ dst: BlockedTensor, _ block: ConvNormBlock) {
     let site = measure(dst, block.norm)
     let (threads, slope) = (self.threads, block.activates ? self.slope : nil)
     plan.steps.append(
@@ -163,14 +169,7 @@ struct PlanBuilder {
         override: (layer.weightKey + "#in\(channels.lowerBound)..<\(channels.upperBound)", piece.weightShape, sliced, bias),
         kind: .convolution, accumulate: part == 1)
     }
-    let site = measure(dst, block.norm)
-    let (threads, slope) = (self.threads, block.activates ? self.slope : nil)
-    plan.steps.append(
-      .init(kind: .normApply, label: block.norm.module) {
-        InstanceNormKernel.apply(
-          x: dst.base, y: dst.base, blocks: dst.blocks, voxels: dst.voxels, affine: site.affine, residual: .none,
-          slope: slope, threads: threads)
-      })
+    normalizeInPlace(dst, block)
   }
 
   /// Output channels per slice of the segmentation head.
