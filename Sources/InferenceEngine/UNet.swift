@@ -111,18 +111,12 @@ public final class UNet {
   /// `forward(input:shape:)` writing into `output`, which is resized to `K·D·H·W` only when its
   /// count differs (so a caller looping over tiles reuses one array).
   public func forward(input: [Float], shape: [Int], into output: inout [Float]) throws {
-    try validateInputShape(shape)
-    guard input.count == shape.reduce(1, *) else {
-      throw EngineError(
-        .invalidInput, "input has \(input.count) values; shape \(describeShape(shape)) needs \(shape.reduce(1, *))")
-    }
-    let plan = try plan(for: shape)
+    let plan = try readyPlan(input: input, shape: shape)
     let count = spec.numClasses * shape.dropFirst().reduce(1, *)
     if output.count != count {
       output = []  // free the old array before allocating the new one: one logits-sized array at a time
       output = [Float](repeating: 0, count: count)
     }
-    OpenMPThreads.set(options.threads)
     try input.withUnsafeBufferPointer { x in
       try output.withUnsafeMutableBufferPointer { y in try plan.run(input: x, output: y.baseAddress!) }
     }
@@ -132,6 +126,14 @@ public final class UNet {
   /// (`LogitSlice`, in class order, each valid only during its call) straight from the head's
   /// buffer: no `K·D·H·W` array is allocated. Same values as `forward(input:shape:)`.
   public func forward(input: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws {
+    let plan = try readyPlan(input: input, shape: shape)
+    try withoutActuallyEscaping(consume) { consumer in
+      try input.withUnsafeBufferPointer { x in try plan.run(input: x, slices: consumer) }
+    }
+  }
+
+  /// The plan for `shape` after checking `input` against it, with this network's OpenMP threads set.
+  private func readyPlan(input: [Float], shape: [Int]) throws -> ForwardPlan {
     try validateInputShape(shape)
     guard input.count == shape.reduce(1, *) else {
       throw EngineError(
@@ -139,9 +141,7 @@ public final class UNet {
     }
     let plan = try plan(for: shape)
     OpenMPThreads.set(options.threads)
-    try withoutActuallyEscaping(consume) { consumer in
-      try input.withUnsafeBufferPointer { x in try plan.run(input: x, slices: consumer) }
-    }
+    return plan
   }
 
   /// `forward` on a `Tensor`: returns the logits as a `[K, D, H, W]` tensor.

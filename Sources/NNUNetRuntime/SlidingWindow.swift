@@ -120,14 +120,8 @@ enum SlidingWindow {
 
   /// One tile with test-time mirroring: `pred = net(x)`, then for each axis combination
   /// `pred += flip(net(flip(x)))`, finally `pred /= (combinations + 1)`, all in float32. The
-  /// flipped outputs are added in place (no extra copy of the K-class tile).
-  static func mirroredLogits(_ network: TileNetwork, tile: [Float], channels: Int, shape: [Int], mirrorAxes: [Int]) throws -> [Float] {
-    var pred = [Float]()
-    try mirroredLogits(network, tile: tile, channels: channels, shape: shape, mirrorAxes: mirrorAxes, into: &pred)
-    return pred
-  }
-
-  /// `mirroredLogits` into `pred`, reused across tiles.
+  /// flipped outputs are added in place (no extra copy of the K-class tile). `pred` is reused
+  /// across tiles.
   static func mirroredLogits(
     _ network: TileNetwork, tile: [Float], channels: Int, shape: [Int], mirrorAxes: [Int], into pred: inout [Float]
   ) throws {

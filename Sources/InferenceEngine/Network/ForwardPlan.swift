@@ -205,20 +205,23 @@ final class ForwardPlan {
   /// Copies `input` (plain `[C, D, H, W]`) in, runs every step, and writes plain logits
   /// `[K, D, H, W]` to `output` (the head's steps write there directly, slice by slice).
   func run(input source: UnsafeBufferPointer<Float>, output destination: UnsafeMutablePointer<Float>) throws {
-    precondition(source.count * 4 == input.byteCount)
-    input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
     output.pointer = destination
     defer { output.pointer = nil }
-    for step in steps { try step.body() }
+    try execute(source)
   }
 
   /// Copies `input` in and runs every step; the head hands each slice of classes to `consumer`
   /// in class order instead of writing a K-class array.
   func run(input source: UnsafeBufferPointer<Float>, slices consumer: @escaping (LogitSlice) throws -> Void) throws {
-    precondition(source.count * 4 == input.byteCount)
-    input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
     output.consumer = consumer
     defer { output.consumer = nil }
+    try execute(source)
+  }
+
+  /// Copies `source` into the input buffer and runs every step in order.
+  private func execute(_ source: UnsafeBufferPointer<Float>) throws {
+    precondition(source.count * 4 == input.byteCount)
+    input.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count * 4)
     for step in steps { try step.body() }
   }
 
