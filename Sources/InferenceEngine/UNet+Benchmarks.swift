@@ -23,7 +23,12 @@ extension UNet {
     OpenMPThreads.set(options.threads)
     precondition(input.count * 4 == plan.input.byteCount)
     input.withUnsafeBytes { plan.input.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    // The head's steps write the plain logits here (as `forward` would).
+    var logits = [Float](repeating: 0, count: spec.numClasses * shape.dropFirst().reduce(1, *))
     var timings: [StepTiming] = []
+    try logits.withUnsafeMutableBufferPointer { out in
+      plan.output.pointer = out.baseAddress
+      defer { plan.output.pointer = nil }
     for step in plan.steps {
       let start = DispatchTime.now().uptimeNanoseconds
       try step.body()
@@ -31,6 +36,7 @@ extension UNet {
       timings.append(
         .init(kind: step.kind.rawValue, label: step.label, flops: step.flops, geometry: step.geometry, seconds: seconds)
       )
+    }
     }
     return timings
   }

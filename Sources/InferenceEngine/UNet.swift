@@ -184,6 +184,7 @@ public final class UNet {
     // from those; only the (small) norm parameters stay in plain form.
     plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
     FreedMemory.release()
+    DebugRSS.log("plan built: activations \(plan.activationBytes / 1_000_000) MB, prepared weights \(prepared.byteCount / 1_000_000) MB")
     return plan
   }
 }

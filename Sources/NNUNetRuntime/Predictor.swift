@@ -1,5 +1,6 @@
 import Foundation
 import VolumeCore
+import InferenceEngine
 
 /// What `Predictor.predict` returns, on the input's grid.
 public struct Prediction: Sendable {
@@ -64,17 +65,25 @@ public struct Predictor {
     }
   }
 
-  public func predict(_ channels: [Volume<Float>]) throws -> Prediction {
+  ///
+  /// `channels` are consumed: once preprocessed they are released (when the caller handed them
+  /// over with `consume`), so the raw and the preprocessed arrays are not held together during
+  /// the sliding window.
+  public func predict(_ channels: consuming [Volume<Float>]) throws -> Prediction {
     let configuration = bundle.configuration
     guard configuration.architecture.dimension == 3 else {
       throw PlansError(.unsupported, "2-D configurations are not supported yet", path: bundle.directory.path)
     }
     let preprocessor = Preprocessor(plans: bundle.plans, configuration: configuration)
+    DebugRSS.log("before prepare")
     let (data, record) = try preprocessor.prepare(channels)
+    DebugRSS.log("after prepare")
+    let grid = channels[0].grid
+    _ = consume channels
+    DebugRSS.log("after consume")
     let axes = options.mirroring ? (mirrorAxes ?? []) : []
     guard !networks.isEmpty else { throw PlansError(.missingFile, "no fold to run", path: bundle.directory.path) }
     let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels, threads: options.threads)
-    let grid = channels[0].grid
     var probabilityVolume: Volume<Float>? = nil
     var segmentation: DenseArray<UInt16>
     if record.shapeAfterResampling == record.shapeAfterCropping && !options.saveProbabilities {

@@ -42,11 +42,13 @@ extension SlidingWindow {
     let k = networks[0].outputChannelCount
     let folds = networks.count
     let starts = (0..<3).map { tileStarts(size: padded[$0], patch: patch[$0], stepSize: stepSize) }
-    let plane = padded[1] * padded[2]
-    let n2p = padded[2]
+    // z bands: the cells between consecutive tile starts and ends, so that a tile's accumulators
+    // lie on pages of their own (AccumulatorRing).
+    let cuts = Set([0, padded[2]] + starts[2] + starts[2].map { $0 + patch[2] }).sorted()
+    let bands = zip(cuts, cuts.dropFirst()).map { $0..<$1 }
     // Accumulator of fold f, class c: channel f·K + c; the weight map: its own one-channel ring.
-    let accumulators = try AccumulatorRing(channels: folds * k, rows: patch[0], rowLength: plane)
-    let weights = try AccumulatorRing(channels: 1, rows: patch[0], rowLength: plane)
+    let accumulators = try AccumulatorRing(channels: folds * k, rows: patch[0], lines: padded[1], bands: bands)
+    let weights = try AccumulatorRing(channels: 1, rows: patch[0], lines: padded[1], bands: bands)
     let workers = max(1, min(requestedWorkers, k))
     let classRanges = (0..<workers).map { w in (w * k / workers)..<((w + 1) * k / workers) }
     let tileVoxels = patch.reduce(1, *)
@@ -67,15 +69,16 @@ extension SlidingWindow {
               }
             }
           }
+          let runs = accumulators.runs(sz..<(sz + patch[2]))
           var t = 0
           for a in 0..<patch[0] {
             let w = weights.row(0, sx + a)
             for b in 0..<patch[1] {
-              let row = w + (sy + b) * n2p + sz
-              for z in 0..<patch[2] {
-                row[z] = Float16(Float(row[z]) + Float(gaussian[t]))
-                t += 1
+              for run in runs {
+                let row = w + run.offset + (sy + b) * run.width
+                for z in 0..<run.count { row[z] = Float16(Float(row[z]) + Float(gaussian[t + run.skip + z])) }
               }
+              t += patch[2]
             }
           }
           for (f, network) in networks.enumerated() {
@@ -95,12 +98,15 @@ extension SlidingWindow {
                   var t = 0
                   for a in 0..<patch[0] {
                     for b in 0..<patch[1] {
-                      let offset = (sy + b) * n2p + sz
                       let weight = g.pointer + t
                       for c in mine {
                         slice.copy(class: c, from: t, count: p2, into: source)
-                        let target = accumulators.row(f * k + c, sx + a) + offset
-                        for z in 0..<p2 { target[z] = Float16(Float(target[z]) + source[z] * Float(weight[z])) }
+                        let row = accumulators.row(f * k + c, sx + a)
+                        for run in runs {
+                          let target = row + run.offset + (sy + b) * run.width
+                          let (value, wgt) = (source + run.skip, weight + run.skip)
+                          for z in 0..<run.count { target[z] = Float16(Float(target[z]) + value[z] * Float(wgt[z])) }
+                        }
                       }
                       t += p2
                     }
@@ -108,9 +114,11 @@ extension SlidingWindow {
                 }
               }
             }
+            DebugRSS.log("tile \(sx) \(sy) \(sz) before forward")
             if mirrorAxes.isEmpty {
               // Fused: the network's head hands its logits over slice by slice; no K-class tile.
               try network.logits(forTile: tile, shape: [channels] + patch, slices: accumulate)
+              DebugRSS.log("after forward")
             } else {
               try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes, into: &p)
               p.withUnsafeBufferPointer { accumulate(LogitSlice(plain: $0.baseAddress!, classes: 0..<k, voxels: tileVoxels)) }
@@ -120,7 +128,7 @@ extension SlidingWindow {
         // Rows sx ..< nextX, y finishedY ..< nextY are final.
         let nextY = j + 1 < starts[1].count ? starts[1][j + 1] : padded[1]
         try finish(
-          rows: sx..<nextX, ys: finishedY..<nextY, shape: shape, padLower: padLower, n2p: n2p, k: k, folds: folds,
+          rows: sx..<nextX, ys: finishedY..<nextY, shape: shape, padLower: padLower, k: k, folds: folds,
           accumulators: accumulators, weights: weights, classRanges: classRanges, slabBytes: slabBytes, consume: consume)
         finishedY = nextY
       }
@@ -131,7 +139,7 @@ extension SlidingWindow {
   /// Normalises, fold-averages and hands on the finished block `rows × ys` (padded coordinates),
   /// then releases its accumulators.
   private static func finish(
-    rows: Range<Int>, ys: Range<Int>, shape: [Int], padLower: [Int], n2p: Int, k: Int, folds: Int,
+    rows: Range<Int>, ys: Range<Int>, shape: [Int], padLower: [Int], k: Int, folds: Int,
     accumulators: AccumulatorRing, weights: AccumulatorRing, classRanges: [Range<Int>], slabBytes: Int,
     consume: (Slab) throws -> Void
   ) throws {
@@ -139,6 +147,7 @@ extension SlidingWindow {
     let yRange = max(ys.lowerBound, padLower[1])..<min(ys.upperBound, padLower[1] + shape[1])
     if !xs.isEmpty && !yRange.isEmpty {
       let n2 = shape[2], z0 = padLower[2]
+      let runs = accumulators.runs(z0..<(z0 + n2))
       let chunkRows = max(1, slabBytes / max(1, k * yRange.count * n2 * 2))
       for lo in stride(from: xs.lowerBound, to: xs.upperBound, by: chunkRows) {
         let hi = min(xs.upperBound, lo + chunkRows)
@@ -153,18 +162,20 @@ extension SlidingWindow {
               for x in lo..<hi {
                 let weightRow = weights.row(0, x)
                 for y in yRange {
-                  let offset = y * n2p + z0
-                  let wgt = weightRow + offset
-                  let out = buffer.baseAddress! + n
-                  let first = accumulators.row(c, x) + offset
-                  for z in 0..<n2 { out[z] = Float16(Float(first[z]) / Float(wgt[z])) }
-                  for f in 1..<max(1, folds) {
-                    let acc = accumulators.row(f * k + c, x) + offset
-                    for z in 0..<n2 { out[z] = Float16(Float(out[z]) + Float(Float16(Float(acc[z]) / Float(wgt[z])))) }
-                  }
-                  if folds > 1 {
-                    let divisor = Float(folds)
-                    for z in 0..<n2 { out[z] = Float16(Float(out[z]) / divisor) }
+                  for run in runs {
+                    let offset = run.offset + y * run.width
+                    let wgt = weightRow + offset
+                    let out = buffer.baseAddress! + n + run.skip
+                    let first = accumulators.row(c, x) + offset
+                    for z in 0..<run.count { out[z] = Float16(Float(first[z]) / Float(wgt[z])) }
+                    for f in 1..<max(1, folds) {
+                      let acc = accumulators.row(f * k + c, x) + offset
+                      for z in 0..<run.count { out[z] = Float16(Float(out[z]) + Float(Float16(Float(acc[z]) / Float(wgt[z])))) }
+                    }
+                    if folds > 1 {
+                      let divisor = Float(folds)
+                      for z in 0..<run.count { out[z] = Float16(Float(out[z]) / divisor) }
+                    }
                   }
                   n += n2
                 }
@@ -184,9 +195,14 @@ extension SlidingWindow {
       }
     }
     // Padded rows and columns included: the ring reuses these rows for later x.
+    // Each row's lines are finished in increasing y from 0 within one tile row: those below `ys`
+    // are already clear.
     for x in rows {
-      accumulators.clear(row: x, (ys.lowerBound * n2p)..<(ys.upperBound * n2p))
-      weights.clear(row: x, (ys.lowerBound * n2p)..<(ys.upperBound * n2p))
+      accumulators.clear(row: x, lines: ys, belowIsClear: true)
+      weights.clear(row: x, lines: ys, belowIsClear: true)
     }
+    // The block's per-class arrays were freed; glibc keeps such memory in its (per-thread) arenas
+    // unless asked to hand it back.
+    FreedMemory.release()
   }
 }

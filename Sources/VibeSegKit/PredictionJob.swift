@@ -25,30 +25,35 @@ public struct PredictionJob {
   public func run() throws -> [String] {
     let bundle = try ModelBundle(directory: modelFolder, folds: folds, checkpoint: checkpoint)
     var warnings = bundle.warnings
-    let images = try inputs.map { try NiftiImage(contentsOf: $0) }
-    for (url, image) in zip(inputs, images) {
+    // Each file's stored array is dropped once it is scaled to float (only its header is kept),
+    // and the float channels are handed to the predictor, which drops them once preprocessed.
+    var header: NiftiHeader? = nil
+    var channels: [Volume<Float>] = []
+    for url in inputs {
+      let image = try NiftiImage(contentsOf: url)
       warnings += image.warnings.map { "\(url.path): \($0)" }
       guard image.volume.channelCount == 1 else {
         throw NiftiError(.unsupported, "\(image.volume.channelCount) volumes in one file; give each channel as its own 3-D file", path: url.path, field: "dim[4]")
       }
+      if header == nil { header = image.header }
+      channels.append(image.scaledVolume(as: Float.self))
     }
-    let channels = images.map { $0.scaledVolume(as: Float.self) }
     try Predictor.checkChannels(channels, names: inputs.map(\.path), expected: bundle.dataset.channelNames.count)
     var options = self.options
     options.saveProbabilities = probabilitiesOutput != nil
     let model = try LoadedModel(bundle: bundle, threads: threads)
-    let prediction = try model.predictor(options: options).predict(channels)
+    let prediction = try model.predictor(options: options).predict(consume channels)
     if let probabilitiesOutput, let probabilities = prediction.probabilities {
       var image = NiftiImage(probabilities)
-      image.header.xyztUnits = images[0].header.xyztUnits
-      image.header.sformCode = images[0].header.sformCode
-      image.header.qformCode = images[0].header.qformCode
+      image.header.xyztUnits = header!.xyztUnits
+      image.header.sformCode = header!.sformCode
+      image.header.qformCode = header!.qformCode
       try image.write(to: probabilitiesOutput)
     }
     var labels = NiftiImage.labelMap(prediction.labels)
-    labels.header.xyztUnits = images[0].header.xyztUnits
-    labels.header.sformCode = images[0].header.sformCode
-    labels.header.qformCode = images[0].header.qformCode
+    labels.header.xyztUnits = header!.xyztUnits
+    labels.header.sformCode = header!.sformCode
+    labels.header.qformCode = header!.qformCode
     try labels.write(to: output)
     return warnings
   }

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import NNUNetRuntime
 
 /// A deterministic stand-in network: logits are fixed non-linear functions of the tile, different
@@ -117,18 +118,49 @@ struct SlidingWindowStreamingTests {
     }
   }
 
-  @Test("the accumulator ring clears exactly the range asked, across pages, and reads zeros after")
+  @Test("the accumulator ring clears exactly the lines asked, in every z band, across pages, and reads zeros after")
   func ringClear() throws {
-    let ring = try AccumulatorRing(channels: 2, rows: 3, rowLength: 5000)
-    for channel in 0..<2 { for x in 0..<3 { for v in 0..<5000 { ring.row(channel, x)[v] = Float16(Float(v % 7 + 1)) } } }
-    ring.clear(row: 4, 300..<4700)  // ring row 1
-    for channel in 0..<2 {
-      let row = ring.row(channel, 1)
-      #expect((0..<300).allSatisfy { row[$0] == Float16(Float($0 % 7 + 1)) })
-      #expect((300..<4700).allSatisfy { row[$0] == 0 })
-      #expect((4700..<5000).allSatisfy { row[$0] == Float16(Float($0 % 7 + 1)) })
-      #expect((0..<5000).allSatisfy { ring.row(channel, 0)[$0] != 0 && ring.row(channel, 2)[$0] != 0 })
+    // Two bands of 700 and 300 values per line, 10 lines: 14000 and 6000 bytes per band (several
+    // pages each), so a clear releases whole pages and zeroes the partial ones by hand.
+    let ring = try AccumulatorRing(channels: 2, rows: 3, lines: 10, bands: [0..<700, 700..<1000])
+    let all = ring.runs(0..<1000)
+    #expect(all.count == 2 && all[0].width == 700 && all[1].width == 300 && all[1].skip == 700)
+    func value(_ channel: Int, _ x: Int, _ y: Int, _ z: Int) -> Float16 { Float16(Float((channel + x + y * 3 + z) % 11 + 1)) }
+    func read(_ channel: Int, _ x: Int, _ y: Int, _ z: Int) -> Float16 {
+      let run = ring.runs(z..<(z + 1))[0]
+      return ring.row(channel, x)[run.offset + y * run.width]
     }
+    for channel in 0..<2 {
+      for x in 0..<3 {
+        for y in 0..<10 {
+          for run in all {
+            let line = ring.row(channel, x) + run.offset + y * run.width
+            for z in 0..<run.count { line[z] = value(channel, x, y, run.skip + z) }
+          }
+        }
+      }
+    }
+    ring.clear(row: 4, lines: 2..<8)  // ring row 1
+    for channel in 0..<2 {
+      for y in 0..<10 {
+        for z in stride(from: 0, to: 1000, by: 7) {
+          #expect(read(channel, 1, y, z) == ((2..<8).contains(y) ? 0 : value(channel, 1, y, z)))
+          #expect(read(channel, 0, y, z) == value(channel, 0, y, z) && read(channel, 2, y, z) == value(channel, 2, y, z))
+        }
+      }
+    }
+  }
+
+  @Test("a z range is cut into runs at the band edges, each addressed inside its own band")
+  func ringRuns() throws {
+    let ring = try AccumulatorRing(channels: 1, rows: 2, lines: 4, bands: [0..<700, 700..<1000, 1000..<1200])
+    let runs = ring.runs(650..<1100)
+    #expect(runs.map(\.skip) == [0, 50, 350] && runs.map(\.count) == [50, 300, 100] && runs.map(\.width) == [700, 300, 200])
+    #expect(runs[0].offset == 650)
+    // Bands start on page boundaries: 4 lines x 700 values x 2 bytes rounded up to a page.
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    #expect(runs[1].offset * 2 == (4 * 700 * 2 + page - 1) / page * page)
+    #expect(ring.runs(700..<1000) == [AccumulatorRing.Run(skip: 0, count: 300, offset: runs[1].offset, width: 300)])
   }
 
   @Test("a step size outside (0, 1] is refused")

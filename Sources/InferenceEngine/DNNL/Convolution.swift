@@ -14,15 +14,18 @@ final class ConvolutionDescriptor {
   ///   - weightDims: `[Cout, Cin, kd, kh, kw]`; the weights layout is always `any`.
   ///   - hasBias: a 1-D `[Cout]` bias.
   ///   - accumulate: add the result to what `dst` holds (oneDNN's `sum` post-op, scale 1).
+  ///   - padding: the leading zero padding per axis (default `kernel / 2`, PyTorch's `padding` for
+  ///     odd kernels); the trailing padding follows from the shapes.
   init(
     _ runtime: DNNLRuntime, src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, weightDims: [Int], hasBias: Bool,
-    inputSpatial: [Int], outputSpatial: [Int], kernel: [Int], stride: [Int], accumulate: Bool = false, name: String
+    inputSpatial: [Int], outputSpatial: [Int], kernel: [Int], stride: [Int], accumulate: Bool = false,
+    padding: [Int]? = nil, name: String
   ) throws {
     var srcMD = src
     var dstMD = dst
     var weightsMD = try MemoryLayout5D.descriptor(weightDims, dnnl_format_tag_any)
     var biasMD = try MemoryLayout5D.descriptor([weightDims[0]], dnnl_a)
-    let left = kernel.map { Int64($0 / 2) }
+    let left = (padding ?? kernel.map { $0 / 2 }).map(Int64.init)
     var right = [Int64](repeating: 0, count: 3)
     for axis in 0..<3 {
       let reach = (outputSpatial[axis] - 1) * stride[axis] + kernel[axis] - inputSpatial[axis]

@@ -42,11 +42,33 @@ struct PlanBuilder {
   /// form of a transposed convolution).
   func conv(
     _ layer: ConvLayer, from src: Source, to dst: BlockedTensor, inputSpatial: [Int],
-    override: (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)? = nil,
-    kind: PlanStep.Kind? = nil, accumulate: Bool = false
+    override: WeightOverride? = nil, kind: PlanStep.Kind? = nil, accumulate: Bool = false
   ) throws {
-    // A recording build only notes buffer lifetimes (BufferPool): no primitive, no weights.
-    guard !plan.isRecording else { return }
+    guard
+      let primitive = try convPrimitive(
+        layer, from: src, to: dst, inputSpatial: inputSpatial, override: override, accumulate: accumulate)
+    else { return }
+    let weightDims = override?.dims ?? layer.weightShape
+    let flops = 2.0 * Double(weightDims.reduce(1, *)) * Double(dst.voxels)
+    plan.steps.append(
+      .init(
+        kind: kind ?? (override == nil ? .convolution : .transposedConvolutionGEMM), label: layer.module, flops: flops,
+        geometry: [weightDims[1], weightDims[0]] + layer.kernel + layer.stride + inputSpatial
+      ) { [runtime] in try primitive.execute(runtime) })
+  }
+
+  /// A weight set used instead of `layer`'s own: a slice of its channels, or the 1x1x1 form of a
+  /// transposed convolution. `key` names it among the prepared weights.
+  typealias WeightOverride = (key: String, dims: [Int], weights: () -> [Float]?, bias: () -> [Float]?)
+
+  /// The primitive of `conv` without a step (nil in a recording build, which only notes buffer
+  /// lifetimes: no primitive, no weights). `padding`: leading zero padding per axis when not
+  /// `kernel / 2` (depth chunks read their halo from the window instead).
+  func convPrimitive(
+    _ layer: ConvLayer, from src: Source, to dst: BlockedTensor, inputSpatial: [Int],
+    override: WeightOverride? = nil, accumulate: Bool = false, padding: [Int]? = nil
+  ) throws -> BoundPrimitive? {
+    guard !plan.isRecording else { return nil }
     let weightDims = override?.dims ?? layer.weightShape
     let srcMD: dnnl_memory_desc_t
     switch src {
@@ -58,7 +80,7 @@ struct PlanBuilder {
     let descriptor = try ConvolutionDescriptor(
       runtime, src: srcMD, dst: dstMD, weightDims: weightDims, hasBias: override != nil || layer.hasBias,
       inputSpatial: inputSpatial, outputSpatial: dst.spatial, kernel: layer.kernel, stride: layer.stride,
-      accumulate: accumulate, name: layer.module)
+      accumulate: accumulate, padding: padding, name: layer.module)
     let chosenSrc = descriptor.md(dnnl_query_src_md)
     let srcPointer: UnsafeMutableRawPointer
     switch src {
@@ -96,12 +118,7 @@ struct PlanBuilder {
     }
     let primitive = try BoundPrimitive(descriptor: descriptor.release(), name: layer.module, arguments: arguments)
     plan.primitives.append(primitive)
-    let flops = 2.0 * Double(weightDims.reduce(1, *)) * Double(dst.voxels)
-    plan.steps.append(
-      .init(
-        kind: kind ?? (override == nil ? .convolution : .transposedConvolutionGEMM), label: layer.module, flops: flops,
-        geometry: [weightDims[1], weightDims[0]] + layer.kernel + layer.stride + inputSpatial
-      ) { [runtime] in try primitive.execute(runtime) })
+    return primitive
   }
 
   /// The statistics of `t` for `norm`, measured by a step appended now.
@@ -141,32 +158,14 @@ struct PlanBuilder {
   /// summed in two parts (float32 rounding differs by ~1e-7 relative).
   func splitConvNormBlock(_ block: ConvNormBlock, up: BlockedTensor, skip: BlockedTensor, inputSpatial: [Int], to dst: BlockedTensor) throws {
     let layer = block.conv
-    let (cout, f) = (layer.outputChannels, up.channels)
+    let f = up.channels
     if layer.inputChannels != f + skip.channels {
       fatalError("decoder block \(layer.module): input is [upsampled \(f), skip \(skip.channels)], weights take \(layer.inputChannels)")
     }
-    let taps = layer.kernel.reduce(1, *)
-    let weights = self.weights
     for (part, channels) in [(0, 0..<f), (1, f..<layer.inputChannels)] {
-      var piece = layer
-      piece.inputChannels = channels.count
-      let sliced: () -> [Float]? = {
-        guard let w = weights?[layer.weightKey] else { return nil }
-        var out = [Float]()
-        out.reserveCapacity(cout * channels.count * taps)
-        for o in 0..<cout {
-          let row = (o * layer.inputChannels + channels.lowerBound) * taps
-          out.append(contentsOf: w[row..<(row + channels.count * taps)])
-        }
-        return out
-      }
-      let bias: () -> [Float]? = {
-        guard part == 0, layer.hasBias else { return [Float](repeating: 0, count: cout) }
-        return weights?[layer.biasKey]
-      }
+      let (piece, override) = inputSlice(layer, channels: channels, withBias: part == 0)
       try conv(
-        piece, from: .blocked(part == 0 ? up : skip), to: dst, inputSpatial: inputSpatial,
-        override: (layer.weightKey + "#in\(channels.lowerBound)..<\(channels.upperBound)", piece.weightShape, sliced, bias),
+        piece, from: .blocked(part == 0 ? up : skip), to: dst, inputSpatial: inputSpatial, override: override,
         kind: .convolution, accumulate: part == 1)
     }
     normalizeInPlace(dst, block)
@@ -231,39 +230,11 @@ struct PlanBuilder {
   /// the upsampling is not the plan's memory peak. Each output value is the same dot product over
   /// `Cin` as with one `P · Cpad`-channel convolution.
   func upsample(_ up: TransposedConvLayer, from src: BlockedTensor, to dst: BlockedTensor) throws {
-    let positions = up.positions
     let cpad = (up.outputChannels + 7) / 8 * 8
-    let (cin, cout) = (up.inputChannels, up.outputChannels)
-    let weights = self.weights
-    let one = [1, 1, 1]
-    let groups = positions > 1 ? [0..<(positions / 2), (positions / 2)..<positions] : [0..<positions]
-    for group in groups {
-      let count = group.count
-      let temp = acquire(channels: count * cpad, spatial: src.spatial)
-      let layer = ConvLayer(
-        module: up.module, inputChannels: cin, outputChannels: count * cpad, kernel: one, stride: one, hasBias: true)
-      let reshapedWeights: () -> [Float]? = {
-        guard let w = weights?[up.weightKey] else { return nil }
-        var out = [Float](repeating: 0, count: count * cpad * cin)
-        for (j, q) in group.enumerated() {
-          for o in 0..<cout {
-            for c in 0..<cin { out[(j * cpad + o) * cin + c] = w[(c * cout + o) * positions + q] }
-          }
-        }
-        return out
-      }
-      let replicatedBias: () -> [Float]? = {
-        let b = up.hasBias ? weights?[up.biasKey] : [Float](repeating: 0, count: cout)
-        guard let b else { return nil }
-        var out = [Float](repeating: 0, count: count * cpad)
-        for j in 0..<count {
-          for o in 0..<cout { out[j * cpad + o] = b[o] }
-        }
-        return out
-      }
-      try conv(
-        layer, from: .blocked(src), to: temp.tensor, inputSpatial: src.spatial,
-        override: (up.weightKey + "#as1x1[\(group.lowerBound)..<\(group.upperBound)]", [count * cpad, cin, 1, 1, 1], reshapedWeights, replicatedBias))
+    for group in Self.positionGroups(up.positions) {
+      let temp = acquire(channels: group.count * cpad, spatial: src.spatial)
+      let (layer, override) = transposedAsGEMM(up, positions: group)
+      try conv(layer, from: .blocked(src), to: temp.tensor, inputSpatial: src.spatial, override: override)
       let (t, threads, stride) = (temp.tensor, self.threads, up.stride)
       plan.steps.append(
         .init(kind: .voxelShuffle, label: up.module) {

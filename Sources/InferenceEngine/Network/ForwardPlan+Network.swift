@@ -36,20 +36,27 @@ extension PlanBuilder {
     }
     for (level, stage) in graph.encoder.enumerated() {
       let keepsSkip = level < n - 1
-      if keepsSkip { openLevel(level) }
       switch stage {
       case .plain(let convs):
-        for (j, block) in convs.enumerated() {
+        for block in convs {
           let outSpatial = block.conv.outputSpatial(currentSpatial)
-          let out =
-            (j == convs.count - 1 && keepsSkip)
-            ? skips[level]! : acquire(channels: block.conv.outputChannels, spatial: outSpatial)
-          try convNormBlock(block, from: source(current), inputSpatial: currentSpatial, to: out.tensor)
-          if let c = current { release(c) }
-          current = out
+          if let c = current, let inPlace = try chunkedInPlace(block, on: c) {
+            current = inPlace
+          } else {
+            let out = acquire(channels: block.conv.outputChannels, spatial: outSpatial)
+            try convNormBlock(block, from: source(current), inputSpatial: currentSpatial, to: out.tensor)
+            if let c = current { release(c) }
+            current = out
+          }
           currentSpatial = outSpatial
         }
+        // The stage's output stays as the skip until the decoder's first convolution there.
+        if keepsSkip {
+          current!.retained = true
+          skips[level] = current
+        }
       case .residual(let blocks):
+        if keepsSkip { openLevel(level) }
         for (j, block) in blocks.enumerated() {
           let input = current!
           let target = (j == blocks.count - 1 && keepsSkip) ? skips[level]! : nil
@@ -63,30 +70,77 @@ extension PlanBuilder {
     var h = current!
     for (d, stage) in graph.decoder.enumerated() {
       let level = n - 2 - d
-      let up = acquire(channels: stage.upsample.outputChannels, spatial: spatial[level])
-      try upsample(stage.upsample, from: h.tensor, to: up.tensor)
-      release(h)
       var skip = skips[level]!
       skip.retained = false
-      var x: Activation? = nil
-      for (b, block) in stage.convs.enumerated() {
-        let out = acquire(channels: block.conv.outputChannels, spatial: spatial[level])
-        if b == 0 {
-          try splitConvNormBlock(block, up: up.tensor, skip: skip.tensor, inputSpatial: spatial[level], to: out.tensor)
-          release(up)
-          release(skip)
-        } else {
-          try convNormBlock(block, from: .blocked(x!.tensor), inputSpatial: spatial[level], to: out.tensor)
-          release(x!)
-        }
-        x = out
+      var x: Activation
+      if let merged = try chunkedDecoderBlock(stage, coarse: h, skip: skip) {
+        // Upsampled per depth window, written over the skip (which it no longer needs).
+        release(h)
+        x = merged
+      } else {
+        let up = acquire(channels: stage.upsample.outputChannels, spatial: spatial[level])
+        try upsample(stage.upsample, from: h.tensor, to: up.tensor)
+        release(h)
+        x = acquire(channels: stage.convs[0].conv.outputChannels, spatial: spatial[level])
+        try splitConvNormBlock(stage.convs[0], up: up.tensor, skip: skip.tensor, inputSpatial: spatial[level], to: x.tensor)
+        release(up)
+        release(skip)
       }
-      h = x!
+      for block in stage.convs.dropFirst() {
+        if let inPlace = try chunkedInPlace(block, on: x) {
+          x = inPlace
+        } else {
+          let out = acquire(channels: block.conv.outputChannels, spatial: spatial[level])
+          try convNormBlock(block, from: .blocked(x.tensor), inputSpatial: spatial[level], to: out.tensor)
+          release(x)
+          x = out
+        }
+      }
+      h = x
     }
 
     // Segmentation head.
     try head(graph.head, from: h.tensor)
     release(h)
+  }
+
+  /// `block` (stride 1, same channel blocks in and out) run in depth chunks over `input`'s own
+  /// buffer, which then holds the block's output; nil when the block should run whole
+  /// (`chunkDepth`) or cannot run in place.
+  func chunkedInPlace(_ block: ConvNormBlock, on input: Activation) throws -> Activation? {
+    let layer = block.conv
+    guard input.slot != nil, !input.retained, (layer.outputChannels + 7) / 8 == input.tensor.blocks,
+      layer.outputSpatial(input.tensor.spatial) == input.tensor.spatial,
+      let c = chunkDepth(layer, target: input.tensor, slices: Self.chunkSlices.single)
+    else { return nil }
+    let target = BlockedTensor(base: input.tensor.base, channels: layer.outputChannels, spatial: input.tensor.spatial)
+    try chunkedConv([ChunkPart(layer: layer, override: nil, source: .tensor(input.tensor))], to: target, chunk: c)
+    normalizeInPlace(target, block)
+    return Activation(tensor: target, slot: input.slot)
+  }
+
+  /// The decoder stage's first block over `[upsample(coarse), skip]` in depth chunks, written
+  /// over `skip`'s buffer: nil when it should run whole or the shapes do not allow it.
+  func chunkedDecoderBlock(_ stage: DecoderStage, coarse: Activation, skip: Activation) throws -> Activation? {
+    let block = stage.convs[0]
+    let layer = block.conv
+    let up = stage.upsample
+    let f = up.outputChannels
+    let upSpatial = (0..<3).map { coarse.tensor.spatial[$0] * up.stride[$0] }
+    guard skip.slot != nil, (layer.outputChannels + 7) / 8 == skip.tensor.blocks,
+      layer.inputChannels == f + skip.tensor.channels, upSpatial == skip.tensor.spatial,
+      let c = chunkDepth(layer, target: skip.tensor, slices: Self.chunkSlices.merged)
+    else { return nil }
+    let target = BlockedTensor(base: skip.tensor.base, channels: layer.outputChannels, spatial: skip.tensor.spatial)
+    let (upPart, upWeights) = inputSlice(layer, channels: 0..<f, withBias: true)
+    let (skipPart, skipWeights) = inputSlice(layer, channels: f..<layer.inputChannels, withBias: false)
+    try chunkedConv(
+      [
+        ChunkPart(layer: upPart, override: upWeights, source: .upsampled(up, from: coarse.tensor)),
+        ChunkPart(layer: skipPart, override: skipWeights, source: .tensor(skip.tensor)),
+      ], to: target, chunk: c)
+    normalizeInPlace(target, block)
+    return Activation(tensor: target, slot: skip.slot)
   }
 
   /// One BasicBlockD: `lrelu(norm2(conv2(lrelu(norm1(conv1(x))))) + shortcut(x))`, with the
