@@ -29,7 +29,16 @@ public final class UNet {
     /// Threads for oneDNN (the OpenMP team of the calling thread) and for the engine's kernels.
     /// Default 2.
     public var threads: Int
-    public init(threads: Int = 2) { self.threads = max(1, threads) }
+    /// Stride-1 convolutions whose output has at least this many bytes run in depth chunks, in
+    /// place over their input (the decoder's first one over the skip, upsampling per chunk), so
+    /// that each large level holds one full-size tensor instead of two or three. Default 16 MiB;
+    /// 0 chunks every layer that can be, `Int.max` none. The logits are the same either way
+    /// (tested bit for bit); the activation memory and, slightly, the time are not.
+    public var chunkingThreshold: Int
+    public init(threads: Int = 2, chunkingThreshold: Int = 16 << 20) {
+      self.threads = max(1, threads)
+      self.chunkingThreshold = max(0, chunkingThreshold)
+    }
   }
 
   public let spec: ArchitectureSpec
@@ -172,11 +181,13 @@ public final class UNet {
     // Built twice: once recording every activation's size and lifetime, then for real with the
     // activations packed by lifetime into one block (BufferPool, PoolLayout).
     let recording = ForwardPlan(
-      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime,
+      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
+      chunkingThreshold: options.chunkingThreshold, runtime: runtime,
       scratch: ScratchAllocator(arena: nil, spec: spec, shape: shape), layout: nil)
     try PlanBuilder(graph: graph, plan: recording, prepared: prepared, weights: plainWeights).build()
     let plan = ForwardPlan(
-      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads, runtime: runtime,
+      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
+      chunkingThreshold: options.chunkingThreshold, runtime: runtime,
       scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape), layout: PoolLayout(recording.pool.lifetimes))
     try PlanBuilder(graph: graph, plan: plan, prepared: prepared, weights: plainWeights).build()
     plans[shape] = plan
@@ -184,7 +195,6 @@ public final class UNet {
     // from those; only the (small) norm parameters stay in plain form.
     plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
     FreedMemory.release()
-    DebugRSS.log("plan built: activations \(plan.activationBytes / 1_000_000) MB, prepared weights \(prepared.byteCount / 1_000_000) MB")
     return plan
   }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import VolumeCore
-import InferenceEngine
 
 /// What `Predictor.predict` returns, on the input's grid.
 public struct Prediction: Sendable {
@@ -75,12 +74,9 @@ public struct Predictor {
       throw PlansError(.unsupported, "2-D configurations are not supported yet", path: bundle.directory.path)
     }
     let preprocessor = Preprocessor(plans: bundle.plans, configuration: configuration)
-    DebugRSS.log("before prepare")
     let (data, record) = try preprocessor.prepare(channels)
-    DebugRSS.log("after prepare")
     let grid = channels[0].grid
     _ = consume channels
-    DebugRSS.log("after consume")
     let axes = options.mirroring ? (mirrorAxes ?? []) : []
     guard !networks.isEmpty else { throw PlansError(.missingFile, "no fold to run", path: bundle.directory.path) }
     let exporter = Exporter(plans: bundle.plans, configuration: configuration, labels: bundle.labels, threads: options.threads)

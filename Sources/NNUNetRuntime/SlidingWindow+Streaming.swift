@@ -29,7 +29,7 @@ extension SlidingWindow {
   /// rows up to the current tile's y extent; plus the input and one slab.
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
-    slabBytes: Int = 64 << 20, consume: (Slab) throws -> Void) throws {
+    slabBytes: Int = 16 << 20, consume: (Slab) throws -> Void) throws {
     // A step above one patch would leave voxels no tile covers and rows beyond the ring.
     guard stepSize > 0 && stepSize <= 1 else {
       throw PlansError(.invalidField, "tile step size \(stepSize) must be in (0, 1]", path: "step_size")
@@ -114,11 +114,9 @@ extension SlidingWindow {
                 }
               }
             }
-            DebugRSS.log("tile \(sx) \(sy) \(sz) before forward")
             if mirrorAxes.isEmpty {
               // Fused: the network's head hands its logits over slice by slice; no K-class tile.
               try network.logits(forTile: tile, shape: [channels] + patch, slices: accumulate)
-              DebugRSS.log("after forward")
             } else {
               try mirroredLogits(network, tile: tile, channels: channels, shape: patch, mirrorAxes: mirrorAxes, into: &p)
               p.withUnsafeBufferPointer { accumulate(LogitSlice(plain: $0.baseAddress!, classes: 0..<k, voxels: tileVoxels)) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import InferenceEngine
 
 @main
 struct VibeSegCommand: ParsableCommand {
@@ -26,4 +27,10 @@ struct VibeSegCommand: ParsableCommand {
       Spine.self,
       Labels.self,
     ])
+
+  static func main() {
+    // One malloc arena: memory freed by worker threads goes back to the system (FreedMemory).
+    FreedMemory.useOneArena()
+    main(nil)
+  }
 }

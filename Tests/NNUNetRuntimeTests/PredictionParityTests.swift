@@ -23,11 +23,13 @@ struct PredictionCase: Decodable, CustomStringConvertible, Sendable {
 
 @Suite("Prediction parity with nnUNetPredictor (CPU)", .serialized)
 struct PredictionParityTests {
-  @Test("label maps and probabilities match nnU-Net", arguments: PredictionCase.all)
-  func parity(_ c: PredictionCase) throws {
+  /// `chunked`: every convolution that can runs in depth chunks (threshold 0; the fixtures'
+  /// tensors are below the default threshold, so the default runs them whole).
+  @Test("label maps and probabilities match nnU-Net", arguments: PredictionCase.all, [false, true])
+  func parity(_ c: PredictionCase, chunked: Bool) throws {
     let folder = Fixtures.committed("predictions/\(c.name)")
     let bundle = try ModelBundle(directory: ModelFixtures.folder(c.model), folds: c.folds)
-    let model = try LoadedModel(bundle: bundle)
+    let model = chunked ? try LoadedModel(bundle: bundle, chunkingThreshold: 0) : try LoadedModel(bundle: bundle)
     var options = PredictionOptions()
     options.mirroring = c.mirroring
     options.saveProbabilities = c.probabilities
@@ -38,7 +40,7 @@ struct PredictionParityTests {
     let expected = reference.volume.converted(to: UInt16.self).voxels
     let agree = zip(expected, prediction.labels.voxels).filter { $0 == $1 }.count
     let agreement = Double(agree) / Double(expected.count)
-    print("parity \(c.name): \(expected.count - agree) of \(expected.count) voxels differ (agreement \(agreement))")
+    print("parity \(c.name)\(chunked ? " (chunked)" : ""): \(expected.count - agree) of \(expected.count) voxels differ (agreement \(agreement))")
     #expect(agreement >= 0.9999, "\(c.name): agreement \(agreement)")
     if c.probabilities {
       let ref = try NiftiImage(contentsOf: folder.appendingPathComponent("nnunet_probabilities.nii.gz")).scaledVolume(as: Float.self)

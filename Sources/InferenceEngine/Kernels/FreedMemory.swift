@@ -1,6 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 #if os(Linux)
 /// glibc's `int malloc_trim(size_t pad)` (declared in malloc.h, which the Glibc module leaves out).
 @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+/// glibc's `int mallopt(int param, int value)` (malloc.h).
+@_silgen_name("mallopt") private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
 #endif
 
 /// Hands memory that was freed back to the operating system.
@@ -15,26 +20,24 @@ public enum FreedMemory {
     _ = glibcMallocTrim(0)
     #endif
   }
-}
 
-import Foundation
-public enum DebugRSS {
-  public static func log(_ what: String) {
-    guard ProcessInfo.processInfo.environment["VIBESEG_RSS"] != nil else { return }
-    let s = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
-    let pages = Int(s.split(separator: " ")[1]) ?? 0
-    if ProcessInfo.processInfo.environment["VIBESEG_SMAPS"] != nil, let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) {
-      var header = ""
-      var out = ""
-      for line in smaps.split(separator: "\n") {
-        if line.first?.isHexDigit == true && line.contains("-") { header = String(line.prefix(80)) }
-        if line.hasPrefix("Rss:") {
-          let kb = Int(line.split(separator: " ")[1]) ?? 0
-          if kb > 8000 { out += "   \(kb / 1000) MB \(header)\n" }
-        }
-      }
-      FileHandle.standardError.write(out.data(using: .utf8)!)
-    }
-    FileHandle.standardError.write("\(String(format: "%.2f", Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1000))) RSS \(what): \(pages * 4096 / 1_000_000) MB\n".data(using: .utf8)!)
+  /// Hands the pages of `ranges` (page-aligned, inside live allocations whose contents no longer
+  /// matter) back to the system; they read as zeros when touched again. Linux only (elsewhere
+  /// nothing happens, which is equally correct).
+  static func discard(_ ranges: [(UnsafeMutableRawPointer, Int)]) {
+    #if os(Linux)
+    for (start, count) in ranges { _ = madvise(start, count, Int32(MADV_DONTNEED)) }
+    #endif
+  }
+
+  /// Makes every thread allocate from glibc's main arena (`M_ARENA_MAX = 1`). Worker threads
+  /// otherwise get arenas of their own, whose free memory at the top of each arena heap stays
+  /// resident (tens of MB after the sliding window's per-class blocks) where `malloc_trim` does
+  /// not reach it. Call once at process start, before other threads allocate; a command-line
+  /// program's choice, not a library's.
+  public static func useOneArena() {
+    #if os(Linux)
+    _ = glibcMallopt(-8, 1)  // M_ARENA_MAX
+    #endif
   }
 }

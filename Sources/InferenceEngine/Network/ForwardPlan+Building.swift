@@ -180,10 +180,19 @@ struct PlanBuilder {
   /// unblocked at once into its channel range of the output (or handed as a `LogitSlice` to the
   /// run's consumer, so that no K-class array exists at all). No K-channel blocked tensor exists;
   /// every logit is the same dot product over `Cin` as in a single K-channel convolution.
-  func head(_ layer: ConvLayer, from src: BlockedTensor) throws {
+  func head(_ layer: ConvLayer, from input: Activation) throws {
+    let src = input.tensor
     let k = layer.outputChannels
     let width = Self.headSliceChannels
     let slice = acquire(channels: min(k, width), spatial: plan.tile)
+    // Only the head's input and its slice buffer are read from here on: the rest of the block's
+    // pages go back to the system while the caller accumulates the slices (the peak of a
+    // streamed sliding window, when its accumulators are largest), and come back as zero pages
+    // at the next run's first writes.
+    if let keepInput = input.slot, let keepSlice = slice.slot, !plan.isRecording {
+      let pages = plan.pool.pagesOutside([keepInput, keepSlice])
+      plan.steps.append(.init(kind: .releaseScratch, label: layer.module) { FreedMemory.discard(pages) })
+    }
     let weights = self.weights
     let cin = layer.inputChannels
     let voxels = src.voxels

@@ -1,17 +1,18 @@
-import Foundation
 /// Convolutions run in depth chunks, so that the large levels of a U-Net never hold more than one
 /// full-size tensor per level (nnunet-inference.md 3.3: the arithmetic is unchanged, only where
-/// the values live).
+/// the values live; the logits are bit for bit those of whole-tensor convolutions, tested).
 ///
 /// A stride-1 convolution with kernel depth `kd = 2p + 1` writes output slices `[kc, kc + c)` of
-/// chunk `k` from input slices `[kc - p, kc + c + p)`: each part's window is copied into a small
-/// dense tensor (zeros outside the volume: the zero padding), the primitive runs with no depth
-/// padding into a `c`-slice output, which is copied into the target one chunk later. That delay
-/// makes the target free to be one of the inputs (in place): chunk `k`'s window is read before
-/// chunk `k - 1` is written back, and later windows start at or after slice `(k + 1)c - p >= kc`
-/// (`c >= p`). A transposed-convolution input (`upsampled`) is produced per window from the
-/// coarse tensor (its 1x1x1 convolution over the coarse slices the window needs, then
-/// `shuffleWindow`), so the decoder never holds the upsampled tensor whole.
+/// chunk `k` from input slices `[kc - p, kc + c + p)`: each part's window is a small dense tensor
+/// (zeros outside the volume: the zero padding), the primitive runs with no depth padding into a
+/// `c`-slice output, which is copied into the target at once. Windows roll: chunk `k + 1` keeps
+/// the `2p` slices it shares with chunk `k` and reads only its `c` new slices
+/// `[(k + 1)c + p, (k + 2)c + p)`. So every input slice below `kc + c + p` is in a window before
+/// chunk `k` writes slices `[kc, kc + c)`, and no later chunk reads below `(k + 1)c + p`: the
+/// target may be one of the inputs (in place). A transposed-convolution input (`upsampled`) is
+/// produced per window from the coarse tensor (its 1x1x1 convolution over the coarse slices the
+/// new window slices need, then `shuffleWindow`), so the decoder never holds the upsampled tensor
+/// whole.
 extension PlanBuilder {
   /// Where one part of a chunked convolution reads its input.
   enum WindowSource {
@@ -28,16 +29,13 @@ extension PlanBuilder {
     var source: WindowSource
   }
 
-  /// Output tensors smaller than this run whole.
-  static let chunkMinimumBytes = 16 << 20
   /// Output slices per chunk (fewer when the depth is not a multiple) for a convolution over one
-  /// input (in place: its temporaries are a `c + 2p`-slice window and a `c`-slice output) and for
-  /// the decoder's first convolution over the upsampled tensor and the skip (two windows, the
-  /// coarse slices and their 1x1x1 products on top): smaller there, as it runs while the skips of
-  /// the levels above are held, which is the plan's peak.
-  static let chunkSlices = (
-    single: Int(ProcessInfo.processInfo.environment["VIBESEG_CHUNK1"] ?? "8") ?? 8,
-    merged: Int(ProcessInfo.processInfo.environment["VIBESEG_CHUNK2"] ?? "2") ?? 2)
+  /// input (in place: its temporaries are a `c + 2p`-slice window and a `c`-slice output), and
+  /// for the decoder's first convolution over the upsampled tensor and the skip (two windows plus
+  /// the coarse slices and their 1x1x1 products): smaller there, as it runs while the skips of
+  /// the levels above are held, the plan's peak. Measured on the TotalVibe-sized benchmark
+  /// (BENCHMARKS.md): 8 / 2 cost ~2 s of ~55 s and hold 356 MB of activations; 16 / 8 hold ~50 MB more.
+  static let chunkSlices = (single: 8, merged: 2)
 
   /// The chunk depth (at most `slices`) for a stride-1 convolution `layer` producing `target`,
   /// or nil when it should run whole (small tensor, even or strided kernel, depth without a
@@ -45,7 +43,7 @@ extension PlanBuilder {
   func chunkDepth(_ layer: ConvLayer, target: BlockedTensor, slices: Int) -> Int? {
     let d = target.spatial[0]
     let p = layer.kernel[0] / 2
-    guard layer.stride == [1, 1, 1], layer.kernel[0] % 2 == 1, target.elementCount * 4 >= Self.chunkMinimumBytes
+    guard layer.stride == [1, 1, 1], layer.kernel[0] % 2 == 1, target.elementCount * 4 >= plan.chunkingThreshold
     else { return nil }
     for c in stride(from: slices, through: max(1, p), by: -1) where d % c == 0 && c >= p && d / c >= 2 {
       return c
@@ -104,10 +102,9 @@ extension PlanBuilder {
       ) { [runtime] in
         for k in 0..<chunks {
           for fill in fills { try fill(k) }
-          if k > 0 { DataMovementKernel.scatterDepth(chunk, into: target, first: (k - 1) * c, threads: threads) }
           for primitive in primitives { try primitive?.execute(runtime) }
+          DataMovementKernel.scatterDepth(chunk, into: target, first: k * c, threads: threads)
         }
-        DataMovementKernel.scatterDepth(chunk, into: target, first: (chunks - 1) * c, threads: threads)
       })
     temps.forEach(release)
   }

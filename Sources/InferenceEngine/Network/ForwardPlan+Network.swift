@@ -100,7 +100,7 @@ extension PlanBuilder {
     }
 
     // Segmentation head.
-    try head(graph.head, from: h.tensor)
+    try head(graph.head, from: h)
     release(h)
   }
 

@@ -1,5 +1,11 @@
 import CDNNL
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Activation buffers of one plan, handed out and taken back while the plan is built.
 ///
 /// A plan is built twice (`UNet.plan(for:)`): first `recording`, where `acquire`/`release` only
@@ -61,6 +67,25 @@ final class BufferPool {
   }
 
   var isRecording: Bool { if case .recording = mode { return true } else { return false } }
+
+  /// The whole pages of the placed block that lie outside every buffer in `keep`: (start, bytes)
+  /// ranges the system may take back between steps (their contents are rewritten before they are
+  /// read again). Empty unless placed.
+  func pagesOutside(_ keep: [Int]) -> [(UnsafeMutableRawPointer, Int)] {
+    guard case .placed(let base, let layout) = mode else { return [] }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = Int(bitPattern: UnsafeMutableRawPointer(base))
+    let kept = keep.map { (layout.offsets[$0], layout.offsets[$0] + layout.sizes[$0]) }.sorted { $0.0 < $1.0 }
+    var ranges: [(UnsafeMutableRawPointer, Int)] = []
+    var cursor = 0
+    for (lo, hi) in kept + [(layout.byteCount, layout.byteCount)] {
+      let first = (start + cursor + page - 1) / page * page
+      let last = (start + lo) / page * page
+      if last > first { ranges.append((UnsafeMutableRawPointer(bitPattern: first)!, last - first)) }
+      cursor = max(cursor, hi)
+    }
+    return ranges
+  }
 
   /// Bytes this pool holds: the packed block, or the sum of separate buffers.
   var byteCount: Int {
@@ -135,6 +160,7 @@ struct PlanStep {
     case averagePool = "average pool"
     case unblock = "unblock logits"
     case reorder
+    case releaseScratch = "release scratch"
   }
   var kind: Kind
   var label: String
@@ -153,6 +179,8 @@ final class ForwardPlan {
   let tile: [Int]
   let inputChannels: Int
   let threads: Int
+  /// Output bytes from which stride-1 convolutions run in depth chunks (`UNet.Options`).
+  let chunkingThreshold: Int
   let runtime: DNNLRuntime
   /// Where every scratch buffer of this plan comes from (shared between folds via an arena).
   let scratch: ScratchAllocator
@@ -170,10 +198,14 @@ final class ForwardPlan {
 
   /// `layout`: nil builds a recording plan (sizes and lifetimes only, see `BufferPool`), else
   /// the activations are placed in one block of `layout.byteCount` bytes from `scratch`.
-  init(tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime, scratch: ScratchAllocator, layout: PoolLayout?) {
+  init(
+    tile: [Int], inputChannels: Int, threads: Int, chunkingThreshold: Int, runtime: DNNLRuntime,
+    scratch: ScratchAllocator, layout: PoolLayout?
+  ) {
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
+    self.chunkingThreshold = chunkingThreshold
     self.runtime = runtime
     self.scratch = scratch
     if let layout {
@@ -191,6 +223,7 @@ final class ForwardPlan {
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
+    chunkingThreshold = Int.max
     self.runtime = runtime
     self.scratch = scratch
     pool = BufferPool(.separate(scratch))
