@@ -35,7 +35,7 @@ extension PlanBuilder {
   /// the coarse slices and their 1x1x1 products): smaller there, as it runs while the skips of
   /// the levels above are held, the plan's peak. Measured on the TotalVibe-sized benchmark
   /// (BENCHMARKS.md): 8 / 2 cost ~2 s of ~55 s and hold 356 MB of activations; 16 / 8 hold ~50 MB more.
-  static let chunkSlices = (single: 8, merged: 2)
+  static let chunkSlices = (single: 16, merged: 4)
 
   /// The chunk depth (at most `slices`) for a stride-1 convolution `layer` producing `target`,
   /// or nil when it should run whole (small tensor, even or strided kernel, depth without a
