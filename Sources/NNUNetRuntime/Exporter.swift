@@ -53,21 +53,36 @@ struct Exporter {
         for v in 0..<n where scores[i].values[v] > 0.5 { seg[v] = value }
       }
     } else {
-      // First maximum over classes (np.argmax), voxel ranges split over the cores; each worker
-      // writes only its own range.
+      // First maximum over classes (np.argmax: a class replaces the best only when strictly
+      // greater, in class order), voxel ranges split over the cores; each worker writes only its
+      // own range. Blocks of voxels, classes outer: contiguous loops that vectorise.
       let workers = max(1, min(threads, n / 65536))
       let allLabels = labels.allLabels.map { UInt16($0) }
+      let classes = scores.map(\.values)
+      let block = 4096
       seg.withUnsafeMutableBufferPointer { out in
         let target = SlidingWindow.SharedPointer(out.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-          for v in (w * n / workers)..<((w + 1) * n / workers) {
-            var best = 0
-            var bestValue = scores[0].values[v]
-            for c in 1..<scores.count where scores[c].values[v] > bestValue {
-              best = c
-              bestValue = scores[c].values[v]
+          var best = [S](repeating: 0, count: block)
+          var index = [Int32](repeating: 0, count: block)
+          for start in stride(from: w * n / workers, to: (w + 1) * n / workers, by: block) {
+            let count = min(block, (w + 1) * n / workers - start)
+            classes[0].withUnsafeBufferPointer { first in
+              for v in 0..<count {
+                best[v] = first[start + v]
+                index[v] = 0
+              }
             }
-            target.pointer[v] = allLabels[best]
+            for c in 1..<classes.count {
+              let label = Int32(c)
+              classes[c].withUnsafeBufferPointer { values in
+                for v in 0..<count where values[start + v] > best[v] {
+                  best[v] = values[start + v]
+                  index[v] = label
+                }
+              }
+            }
+            for v in 0..<count { target.pointer[start + v] = allLabels[Int(index[v])] }
           }
         }
       }

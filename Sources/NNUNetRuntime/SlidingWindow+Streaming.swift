@@ -26,7 +26,8 @@ extension SlidingWindow {
   /// Peak memory: the accumulators of the voxels touched and not final, `(folds · K + 1) · 2`
   /// bytes each: at most `patch[0] · n1 · n2` (padded), typically the rows carried into the next
   /// tile row (`x_i + patch[0] - x_(i+1)` of them, whole planes) plus the current tile row's new
-  /// rows up to the current tile's y extent; plus the input and one slab.
+  /// rows up to the current tile's y extent, in the z bands touched (rounded to pages per row,
+  /// band and channel); plus the input and one slab (`slabBytes`).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
     slabBytes: Int = 16 << 20, consume: (Slab) throws -> Void) throws {
