@@ -69,7 +69,7 @@ struct DepthChunkingTests {
   func lessMemory() throws {
     // Features 16, tile 64 x 16 x 16: a level-0 tensor is 1 MiB; whole, the decoder's first
     // convolution holds the skip, the upsampled tensor and its output (three); chunked, the skip
-    // (overwritten by the output), the level below (1/4) and windows of a few slices.
+    // (overwritten by the output), the level below (1/4) and windows of a few slices: under two.
     let spec = ArchitectureSpec(
       network: .plainConvUNet, inputChannels: 1, numClasses: 3, featuresPerStage: [16, 32],
       kernelSizes: [[3, 3, 3], [3, 3, 3]], strides: [[1, 1, 1], [2, 2, 2]], encoderDepthPerStage: [2, 2],
@@ -85,6 +85,6 @@ struct DepthChunkingTests {
     }
     print("activation bytes whole \(bytes[0]), chunked \(bytes[1]) (level-0 tensor \(level0))")
     #expect(bytes[0] >= 3 * level0)
-    #expect(Double(bytes[1]) < 1.6 * Double(level0))
+    #expect(bytes[1] < 2 * level0)
   }
 }
