@@ -1,4 +1,5 @@
 import Foundation
+import InferenceEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -100,15 +101,6 @@ final class AccumulatorRing: @unchecked Sendable {
     return result
   }
 
-  /// Whether the pages at `address` (page-aligned) were handed back and now read as zeros.
-  private static func releasePages(_ address: Int, _ count: Int) -> Bool {
-    #if os(Linux)
-    return madvise(UnsafeMutableRawPointer(bitPattern: address), count, Int32(MADV_DONTNEED)) == 0
-    #else
-    return false
-    #endif
-  }
-
   /// Sets lines `ys` of padded row `x` of every channel back to zero (every band), releasing
   /// whole pages. `belowIsClear`: lines `0 ..< ys.lowerBound` of this row are already zero, so the
   /// page holding line `ys.lowerBound`'s start is released whole too (rows finished in increasing
@@ -125,7 +117,9 @@ final class AccumulatorRing: @unchecked Sendable {
         let address = Int(bitPattern: start), endAddress = Int(bitPattern: end)
         let alignedStart = belowIsClear ? address / page * page : (address + page - 1) / page * page
         let alignedEnd = ys.upperBound == lines ? (endAddress + page - 1) / page * page : endAddress / page * page
-        if alignedEnd > alignedStart && Self.releasePages(alignedStart, alignedEnd - alignedStart) {
+        if alignedEnd > alignedStart
+          && FreedMemory.discard(UnsafeMutableRawPointer(bitPattern: alignedStart)!, alignedEnd - alignedStart)
+        {
           if alignedStart > address { memset(start, 0, alignedStart - address) }
           if endAddress > alignedEnd { memset(UnsafeMutableRawPointer(bitPattern: alignedEnd)!, 0, endAddress - alignedEnd) }
         } else {

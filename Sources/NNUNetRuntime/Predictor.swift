@@ -64,10 +64,9 @@ public struct Predictor {
     }
   }
 
-  ///
-  /// `channels` are consumed: once preprocessed they are released (when the caller handed them
-  /// over with `consume`), so the raw and the preprocessed arrays are not held together during
-  /// the sliding window.
+  /// Predicts one case. `channels` are consumed: once preprocessed they are released (when the
+  /// caller handed them over with `consume`), so the raw and the preprocessed arrays are not held
+  /// together during the sliding window.
   public func predict(_ channels: consuming [Volume<Float>]) throws -> Prediction {
     let configuration = bundle.configuration
     guard configuration.architecture.dimension == 3 else {

@@ -1,6 +1,6 @@
 /// Memory-bound kernels on `nCdhw8c` activations: the voxel shuffle of the transposed
-/// convolution, the shortcut's average pool, and the conversion back to the plain layout. Each work item writes a disjoint part of the output, so results do
-/// not depend on the thread count.
+/// convolution, the shortcut's average pool, and the conversion back to the plain layout. Each
+/// work item writes a disjoint part of the output, so results do not depend on the thread count.
 enum DataMovementKernel {
   @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).load(as: SIMD8<Float>.self)
@@ -9,61 +9,62 @@ enum DataMovementKernel {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
   }
 
-  /// The scatter half of `ConvTranspose3d(kernel = stride)`.
+  /// The scatter half of `ConvTranspose3d(kernel = stride)`, into `dst` whole or into a depth
+  /// window of the output.
   ///
-  /// `src` is the output of the 1x1x1 convolution to `P · Cpad` channels (`P = sd·sh·sw` kernel
-  /// positions, `Cpad = 8·ceil(Cout/8)`), position-major: channel `q·Cpad + o` holds output channel
-  /// `o` for kernel position `q = (a·sh + b)·sw + e`. Then
-  /// `dst[o, z·sd + a, y·sh + b, x·sw + e] = src[q·Cpad + o, z, y, x]` for `o < dst.channels`.
-  /// When `dst.channels` is not a multiple of 8, the lanes of its last block beyond it are left
-  /// untouched when `keepTailLanes` (they belong to a concatenated tensor), else written with
-  /// `src`'s padding lanes, which are zero.
-  ///
-  /// `positions`: only these kernel positions are scattered, and `src` holds only them (channel
-  /// `(q - positions.lowerBound)·Cpad + o`); the transposed convolution runs in position groups
-  /// so that its temporary holds a part of the output's bytes.
+  /// `src` is the output of the 1x1x1 convolution to `|positions| · Cpad` channels (`P = sd·sh·sw`
+  /// kernel positions, `Cpad = 8·ceil(Cout/8)`), position-major: channel
+  /// `(q - positions.lowerBound)·Cpad + o` holds output channel `o` for kernel position
+  /// `q = (a·sh + b)·sw + e`; the transposed convolution runs in position groups so that this
+  /// temporary holds a part of the output's bytes. `src` covers coarse slices
+  /// `srcFirst ..< srcFirst + m` (`m = srcSpatial[0]`). Slice `z` of `dst` receives slice
+  /// `u = dstFirst + z` of the transposed convolution's output (depth `outputDepth`, default
+  /// `dst`'s own: the whole output):
+  /// `dst[o, z, y·sh + b, x·sw + e] = src[(q - positions.lowerBound)·Cpad + o, u / sd - srcFirst, y, x]`
+  /// with `q = ((u % sd)·sh + b)·sw + e`. Slices with `u` outside `0 ..< outputDepth` are the
+  /// following convolution's zero padding: written as zeros by the group holding position 0.
+  /// Padding lanes are copied from `src`, where they are zero. `slices`: only these slices of
+  /// `dst` are written (default all).
   static func voxelShuffle(
-    src: UnsafePointer<Float>, srcSpatial: [Int], stride: [Int], dst: BlockedTensor, positions: Range<Int>? = nil,
-    keepTailLanes: Bool = true, threads: Int
+    src: UnsafePointer<Float>, srcSpatial: [Int], srcFirst: Int = 0, stride: [Int], dst: BlockedTensor,
+    dstFirst: Int = 0, outputDepth: Int? = nil, positions: Range<Int>, slices: Range<Int>? = nil, threads: Int
   ) {
-    let (d, h, w) = (srcSpatial[0], srcSpatial[1], srcSpatial[2])
+    let (m, h, w) = (srcSpatial[0], srcSpatial[1], srcSpatial[2])
     let (s0, s1, s2) = (stride[0], stride[1], stride[2])
-    let (outD, outH, outW) = (d * s0, h * s1, w * s2)
-    let srcVoxels = d * h * w
-    let dstVoxels = outD * outH * outW
+    let (window, outH, outW) = (dst.spatial[0], dst.spatial[1], dst.spatial[2])
+    if outH != h * s1 || outW != w * s2 {
+      fatalError("voxelShuffle: \(srcSpatial) with stride \(stride) into \(dst.spatial)")
+    }
+    let depth = outputDepth ?? window
+    let srcVoxels = m * h * w
+    let dstVoxels = window * outH * outW
     let blocksPerPosition = dst.blocks
-    let fullBlocks = dst.channels / 8
-    let tailLanes = dst.channels % 8
-    var keepMask = SIMDMask<SIMD8<Int32>>()
-    for lane in 0..<8 { keepMask[lane] = lane >= tailLanes }
-    let mask = keepMask
     let out = dst.base
-    let range = positions ?? 0..<(s0 * s1 * s2)
-    parallelFor(dst.blocks * outD, threads: threads) { item in
-      let cb = item / outD
-      let z = item % outD
-      let a = z % s0
-      let zi = z / s0
-      let partial = keepTailLanes && cb >= fullBlocks
+    let range = slices ?? 0..<window
+    parallelFor(dst.blocks * range.count, threads: threads) { item in
+      let cb = item / range.count
+      let z = range.lowerBound + item % range.count
+      let u = dstFirst + z
+      let plane = out + (cb * dstVoxels + z * outH * outW) * 8
+      guard u >= 0 && u < depth else {
+        if positions.lowerBound == 0 { plane.update(repeating: 0, count: outH * outW * 8) }
+        return
+      }
+      let a = u % s0
+      let zi = u / s0 - srcFirst
+      if zi < 0 || zi >= m { fatalError("voxelShuffle: slice \(u) needs coarse slice \(zi + srcFirst), not in src") }
       for y in 0..<outH {
         let b = y % s1
         let yi = y / s1
         let rowPositions = ((a * s1 + b) * s2)..<((a * s1 + b + 1) * s2)
-        if !rowPositions.overlaps(range) { continue }
-        let dstRow = out + ((cb * dstVoxels) + (z * outH + y) * outW) * 8
+        if !rowPositions.overlaps(positions) { continue }
+        let dstRow = plane + y * outW * 8
         let srcRowVoxel = (zi * h + yi) * w
         for x in 0..<outW {
           let q = (a * s1 + b) * s2 + x % s2
-          if !range.contains(q) { continue }
-          let srcBlock = (q - range.lowerBound) * blocksPerPosition + cb
-          let v = load(src + (srcBlock * srcVoxels + srcRowVoxel + x / s2) * 8)
-          if partial {
-            var merged = v
-            merged.replace(with: load(dstRow + 8 * x), where: mask)
-            store(merged, dstRow + 8 * x)
-          } else {
-            store(v, dstRow + 8 * x)
-          }
+          if !positions.contains(q) { continue }
+          let srcBlock = (q - positions.lowerBound) * blocksPerPosition + cb
+          store(load(src + (srcBlock * srcVoxels + srcRowVoxel + x / s2) * 8), dstRow + 8 * x)
         }
       }
     }

@@ -1,8 +1,8 @@
 /// Depth windows of `nCdhw8c` activations, for convolutions run in depth chunks
 /// (`PlanBuilder.chunkedConv`): copying a range of depth slices (`z`, the first spatial axis) of
-/// every channel block into a small dense tensor and back, and the transposed convolution's voxel
-/// shuffle restricted to a depth window. Each work item writes one (block, slice) plane, so results
-/// do not depend on the thread count.
+/// every channel block into a small dense tensor and back (the transposed convolution's output
+/// goes into a window through `voxelShuffle`). Each work item writes one (block, slice) plane, so
+/// results do not depend on the thread count.
 extension DataMovementKernel {
   /// `dst[:, z] = src[:, first + z]` for `z` in `slices` (default all of `dst`'s depth), zeros
   /// where `first + z` lies outside `0 ..< src.depth` (the convolution's zero padding). Same
@@ -56,59 +56,6 @@ extension DataMovementKernel {
     parallelFor(src.blocks * srcD, threads: threads) { item in
       let (cb, z) = (item / srcD, item % srcD)
       (output + (cb * dstD + first + z) * plane).update(from: input + (cb * srcD + z) * plane, count: plane)
-    }
-  }
-
-  /// `voxelShuffle` into a depth window: window slice `z` of `dst` receives slice
-  /// `u = dstFirst + z` of the transposed convolution's output (depth `outputDepth`), from
-  /// `src`, the 1x1x1 convolution's output over coarse slices `srcFirst ..< srcFirst + m`
-  /// (`m = srcSpatial[0]`, positions `positions` only, position-major as in `voxelShuffle`):
-  /// `dst[o, z, y·sh + b, x·sw + e] = src[(q - positions.lowerBound)·Cpad + o, u / sd - srcFirst, y, x]`
-  /// with `q = ((u % sd)·sh + b)·sw + e`. Slices with `u` outside `0 ..< outputDepth` are the
-  /// following convolution's zero padding: written as zeros by the group holding position 0.
-  /// Padding lanes are copied from `src`, where they are zero. `slices`: only these window slices
-  /// are written (default all).
-  static func shuffleWindow(
-    src: UnsafePointer<Float>, srcSpatial: [Int], srcFirst: Int, stride: [Int], dst: BlockedTensor, dstFirst: Int,
-    outputDepth: Int, positions: Range<Int>, slices: Range<Int>? = nil, threads: Int
-  ) {
-    let (m, h, w) = (srcSpatial[0], srcSpatial[1], srcSpatial[2])
-    let (s0, s1, s2) = (stride[0], stride[1], stride[2])
-    let (window, outH, outW) = (dst.spatial[0], dst.spatial[1], dst.spatial[2])
-    if outH != h * s1 || outW != w * s2 {
-      fatalError("shuffleWindow: \(srcSpatial) with stride \(stride) into \(dst.spatial)")
-    }
-    let srcVoxels = m * h * w
-    let dstVoxels = window * outH * outW
-    let blocksPerPosition = dst.blocks
-    let out = dst.base
-    let range = slices ?? 0..<window
-    parallelFor(dst.blocks * range.count, threads: threads) { item in
-      let cb = item / range.count
-      let z = range.lowerBound + item % range.count
-      let u = dstFirst + z
-      let plane = out + (cb * dstVoxels + z * outH * outW) * 8
-      guard u >= 0 && u < outputDepth else {
-        if positions.lowerBound == 0 { plane.update(repeating: 0, count: outH * outW * 8) }
-        return
-      }
-      let a = u % s0
-      let zi = u / s0 - srcFirst
-      if zi < 0 || zi >= m { fatalError("shuffleWindow: slice \(u) needs coarse slice \(zi + srcFirst), not in the window") }
-      for y in 0..<outH {
-        let b = y % s1
-        let yi = y / s1
-        let rowPositions = ((a * s1 + b) * s2)..<((a * s1 + b + 1) * s2)
-        if !rowPositions.overlaps(positions) { continue }
-        let dstRow = plane + y * outW * 8
-        let srcRowVoxel = (zi * h + yi) * w
-        for x in 0..<outW {
-          let q = (a * s1 + b) * s2 + x % s2
-          if !positions.contains(q) { continue }
-          let srcBlock = (q - positions.lowerBound) * blocksPerPosition + cb
-          store(load(src + (srcBlock * srcVoxels + srcRowVoxel + x / s2) * 8), dstRow + 8 * x)
-        }
-      }
     }
   }
 }

@@ -21,12 +21,15 @@ public enum FreedMemory {
     #endif
   }
 
-  /// Hands the pages of `ranges` (page-aligned, inside live allocations whose contents no longer
-  /// matter) back to the system; they read as zeros when touched again. Linux only (elsewhere
-  /// nothing happens, which is equally correct).
-  static func discard(_ ranges: [(UnsafeMutableRawPointer, Int)]) {
+  /// Hands the `count` bytes of pages at `start` (page-aligned, inside a live private mapping
+  /// whose contents no longer matter) back to the system (`MADV_DONTNEED`): true when done, and
+  /// they then read as zeros when touched again. Linux only: elsewhere (where BSD/Darwin's
+  /// `MADV_DONTNEED` keeps the contents) nothing happens and the answer is false.
+  public static func discard(_ start: UnsafeMutableRawPointer, _ count: Int) -> Bool {
     #if os(Linux)
-    for (start, count) in ranges { _ = madvise(start, count, Int32(MADV_DONTNEED)) }
+    return madvise(start, count, Int32(MADV_DONTNEED)) == 0
+    #else
+    return false
     #endif
   }
 

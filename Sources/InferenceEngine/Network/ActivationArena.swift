@@ -4,8 +4,8 @@ import Foundation
 /// an nnU-Net model — so that an ensemble of N folds holds one set of activation buffers instead
 /// of N.
 ///
-/// A plan's scratch buffers (the packed activation block, input staging and reorder targets) hold nothing from one `run` to the next: every run writes each
-/// location before reading it, in the same order for every network built from the same
+/// A plan's scratch buffers (the packed activation block, input staging and reorder targets) hold
+/// nothing from one `run` to the next: every run writes each location before reading it, in the same order for every network built from the same
 /// `ArchitectureSpec` and tile shape. Plans for the same `(spec, tile shape)` therefore receive
 /// the same buffers, the k-th request of one plan sharing the k-th of the others. Plans of other
 /// architectures or shapes get buffers of their own.

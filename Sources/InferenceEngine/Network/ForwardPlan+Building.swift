@@ -191,7 +191,8 @@ struct PlanBuilder {
     // at the next run's first writes.
     if let keepInput = input.slot, let keepSlice = slice.slot, !plan.isRecording {
       let pages = plan.pool.pagesOutside([keepInput, keepSlice])
-      plan.steps.append(.init(kind: .releaseScratch, label: layer.module) { FreedMemory.discard(pages) })
+      plan.steps.append(
+        .init(kind: .releaseScratch, label: layer.module) { for (start, count) in pages { _ = FreedMemory.discard(start, count) } })
     }
     let weights = self.weights
     let cin = layer.inputChannels
@@ -248,8 +249,7 @@ struct PlanBuilder {
       plan.steps.append(
         .init(kind: .voxelShuffle, label: up.module) {
           DataMovementKernel.voxelShuffle(
-            src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, positions: group, keepTailLanes: false,
-            threads: threads)
+            src: t.base, srcSpatial: t.spatial, stride: stride, dst: dst, positions: group, threads: threads)
         })
       release(temp)
     }

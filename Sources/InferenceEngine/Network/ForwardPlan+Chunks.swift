@@ -11,7 +11,7 @@
 /// chunk `k` writes slices `[kc, kc + c)`, and no later chunk reads below `(k + 1)c + p`: the
 /// target may be one of the inputs (in place). A transposed-convolution input (`upsampled`) is
 /// produced per window from the coarse tensor (its 1x1x1 convolution over the coarse slices the
-/// new window slices need, then `shuffleWindow`), so the decoder never holds the upsampled tensor
+/// new window slices need, then `voxelShuffle` into the window), so the decoder never holds the upsampled tensor
 /// whole.
 extension PlanBuilder {
   /// Where one part of a chunked convolution reads its input.
@@ -34,7 +34,8 @@ extension PlanBuilder {
   /// for the decoder's first convolution over the upsampled tensor and the skip (two windows plus
   /// the coarse slices and their 1x1x1 products): smaller there, as it runs while the skips of
   /// the levels above are held, the plan's peak. Measured on the TotalVibe-sized benchmark
-  /// (BENCHMARKS.md): 8 / 2 cost ~2 s of ~55 s and hold 356 MB of activations; 16 / 8 hold ~50 MB more.
+  /// (BENCHMARKS.md): 16 / 4 cost ~3 % of the engine's time over whole-tensor convolutions and
+  /// hold 368 MB of activations; 8 / 2 hold 11 MB less but cost ~8 %; 16 / 8 hold ~50 MB more.
   static let chunkSlices = (single: 16, merged: 4)
 
   /// The chunk depth (at most `slices`) for a stride-1 convolution `layer` producing `target`,
@@ -157,7 +158,7 @@ extension PlanBuilder {
       DataMovementKernel.gatherDepth(source, first: coarseFirst, into: pass.input, threads: threads)
       for (group, primitive) in pass.steps {
         try primitive?.execute(runtime)
-        DataMovementKernel.shuffleWindow(
+        DataMovementKernel.voxelShuffle(
           src: products, srcSpatial: pass.output, srcFirst: coarseFirst, stride: stride, dst: window,
           dstFirst: first, outputDepth: outputDepth, positions: group, slices: slices, threads: threads)
       }

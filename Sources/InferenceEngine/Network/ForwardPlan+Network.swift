@@ -15,9 +15,10 @@ extension PlanBuilder {
       spatial.append(s)
     }
 
-    // Skips: each encoder level's output, in a buffer of its own from that level until the
-    // decoder's first convolution there has read it (no concatenation buffer: that convolution
-    // runs in two parts, `splitConvNormBlock`).
+    // Skips: each encoder level's output, kept until the decoder's first convolution there has
+    // read it (no concatenation buffer: that convolution reads the upsampled tensor and the skip
+    // as two parts). A plain stage's last output becomes the skip; a residual stage writes its
+    // last block into a skip buffer opened at the stage's start.
     var skips: [Activation?] = Array(repeating: nil, count: n - 1)
     func openLevel(_ level: Int) {
       var own = acquire(channels: graph.encoder[level].outputChannels, spatial: spatial[level])
@@ -28,27 +29,16 @@ extension PlanBuilder {
     // Encoder.
     var current: Activation? = nil
     var currentSpatial = plan.tile
-    func source(_ a: Activation?) -> Source { a.map { .blocked($0.tensor) } ?? .plainInput }
     if let stem = graph.stem {
-      let out = acquire(channels: stem.conv.outputChannels, spatial: currentSpatial)
-      try convNormBlock(stem, from: .plainInput, inputSpatial: currentSpatial, to: out.tensor)
-      current = out
+      current = try convNormStep(stem, on: nil, inputSpatial: currentSpatial)
     }
     for (level, stage) in graph.encoder.enumerated() {
       let keepsSkip = level < n - 1
       switch stage {
       case .plain(let convs):
         for block in convs {
-          let outSpatial = block.conv.outputSpatial(currentSpatial)
-          if let c = current, let inPlace = try chunkedInPlace(block, on: c) {
-            current = inPlace
-          } else {
-            let out = acquire(channels: block.conv.outputChannels, spatial: outSpatial)
-            try convNormBlock(block, from: source(current), inputSpatial: currentSpatial, to: out.tensor)
-            if let c = current { release(c) }
-            current = out
-          }
-          currentSpatial = outSpatial
+          current = try convNormStep(block, on: current, inputSpatial: currentSpatial)
+          currentSpatial = block.conv.outputSpatial(currentSpatial)
         }
         // The stage's output stays as the skip until the decoder's first convolution there.
         if keepsSkip {
@@ -87,14 +77,7 @@ extension PlanBuilder {
         release(skip)
       }
       for block in stage.convs.dropFirst() {
-        if let inPlace = try chunkedInPlace(block, on: x) {
-          x = inPlace
-        } else {
-          let out = acquire(channels: block.conv.outputChannels, spatial: spatial[level])
-          try convNormBlock(block, from: .blocked(x.tensor), inputSpatial: spatial[level], to: out.tensor)
-          release(x)
-          x = out
-        }
+        x = try convNormStep(block, on: x, inputSpatial: spatial[level])
       }
       h = x
     }
@@ -102,6 +85,16 @@ extension PlanBuilder {
     // Segmentation head.
     try head(graph.head, from: h)
     release(h)
+  }
+
+  /// One conv-norm block after `input` (nil: the plan's plain input): in depth chunks in place
+  /// when it can (`chunkedInPlace`), else into a new buffer, `input` released.
+  func convNormStep(_ block: ConvNormBlock, on input: Activation?, inputSpatial: [Int]) throws -> Activation {
+    if let input, let inPlace = try chunkedInPlace(block, on: input) { return inPlace }
+    let out = acquire(channels: block.conv.outputChannels, spatial: block.conv.outputSpatial(inputSpatial))
+    try convNormBlock(block, from: input.map { .blocked($0.tensor) } ?? .plainInput, inputSpatial: inputSpatial, to: out.tensor)
+    if let input { release(input) }
+    return out
   }
 
   /// `block` (stride 1, same channel blocks in and out) run in depth chunks over `input`'s own
