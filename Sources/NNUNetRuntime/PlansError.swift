@@ -10,6 +10,9 @@ public struct PlansError: Error, CustomStringConvertible, Sendable {
     /// Valid nnU-Net, but something VibeSeg does not run (2-D, custom network classes, custom
     /// normalisation).
     case unsupported
+    /// The input image, or a value computed from it (normalised intensities, logits), cannot be
+    /// used: non-finite values, channels that do not match the model.
+    case invalidInput
   }
 
   public var code: Code

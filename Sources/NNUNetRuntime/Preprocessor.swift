@@ -39,9 +39,11 @@ struct Preprocessor {
     let shapeAfterCropping = data[0].shape
     let newShape = NNUNetResampling.newShape(shape: shapeAfterCropping, spacing: spacing, target: configuration.spacing)
     for c in data.indices {
+      try Self.requireFinite(data[c].values, channel: c, stage: nil)
       try IntensityNormalization.apply(configuration.normalizationSchemes[c], to: &data[c].values,
         useMask: configuration.useMaskForNorm[c], mask: croppedMask.values,
         properties: plans.foregroundIntensityProperties[c], channel: c)
+      try Self.requireFinite(data[c].values, channel: c, stage: configuration.normalizationSchemes[c])
     }
     let settings = configuration.dataResampling
     data = try data.map { channel in
@@ -55,5 +57,33 @@ struct Preprocessor {
       shapeBeforeCropping: shapeBeforeCropping, cropLower: box.lower, cropUpper: box.upper,
       shapeAfterCropping: shapeAfterCropping, shapeAfterResampling: newShape)
     return (data, record)
+  }
+
+  /// The non-finite rule (README, "Reliability"): a NaN or infinite value in a channel, or one
+  /// produced by normalisation (intensities so large that float32 sums overflow), is an error.
+  /// nnU-Net itself would carry the NaN through every tile and its argmax would return an empty
+  /// label map without a word; we refuse instead.
+  ///
+  /// - Parameter stage: nil for the raw channel, else the normalisation that was just applied.
+  /// - Throws: `PlansError.invalidInput` naming the channel and the number of such values.
+  static func requireFinite(_ values: [Float], channel: Int, stage: NormalizationScheme?) throws {
+    var count = 0
+    values.withUnsafeBufferPointer { buffer in
+      for v in buffer {
+        // v - v is 0 for finite v, NaN for NaN and ±infinity (one compare, vectorises).
+        if v - v != 0 { count += 1 }
+      }
+    }
+    guard count > 0 else { return }
+    if let stage {
+      throw PlansError(
+        .invalidInput,
+        "\(stage.rawValue) of channel \(channel) produced \(count) non-finite values: the intensities are too large for float32 arithmetic; rescale the image's intensities (e.g. to the scanner's usual range) and try again",
+        path: "input")
+    }
+    throw PlansError(
+      .invalidInput,
+      "channel \(channel) has \(count) NaN or infinite voxels; a prediction over them would be meaningless. Replace them (e.g. by 0) first",
+      path: "input")
   }
 }

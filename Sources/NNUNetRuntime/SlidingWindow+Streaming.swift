@@ -181,12 +181,15 @@ extension SlidingWindow {
               }
               initialized = count
             }
-            let overflow = values.contains { $0.isInfinite }
+            let overflow = values.contains { !$0.isFinite }
             results.store(c, DenseArray(shape: [hi - lo, yRange.count, n2], values: values), overflow: overflow)
           }
         }
         if let c = results.overflowingClass {
-          throw PlansError(.unsupported, "float16 overflow in the accumulated logits of class \(c)", path: "network")
+          throw PlansError(
+            .invalidInput,
+            "the network's logits of class \(c) are not finite (NaN, or beyond float16's range of 65504); no label map is written, since argmax over them would be meaningless",
+            path: "network")
         }
         try consume(
           Slab(first: lo - padLower[0], count: hi - lo, firstY: yRange.lowerBound - padLower[1], countY: yRange.count,

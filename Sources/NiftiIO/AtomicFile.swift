@@ -1,33 +1,16 @@
 import Foundation
 
-/// Writes a file under a temporary name in the destination folder, flushes it, then renames it
-/// into place (reliability.md 3.2): readers see the old file or the complete new one, never half.
-/// On any error the temporary file is removed.
+/// Writes one file under a temporary name in the destination folder, flushes it, then renames it
+/// into place (reliability.md 3.2), replacing an existing file: readers see the old file or the
+/// complete new one, never half. On any error the temporary file is removed. A one-output
+/// `OutputTransaction` with `overwrite`; commands that must not replace files, or write several
+/// files that belong together, use `OutputTransaction` directly.
 package enum AtomicFile {
   static func write(to path: String, _ body: (FileDescriptor) throws -> Void) throws {
     let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw NiftiError(.cannotCreateOutput, "the output folder \(folder) does not exist", path: path)
-    }
-    let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    do {
-      let file = try FileDescriptor(creating: temporary)
-      try body(file)
-      try file.sync()
-    } catch {
-      unlink(temporary)
-      throw error
-    }
-    guard rename(temporary, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      unlink(temporary)
-      throw NiftiError(.cannotCreateOutput, "cannot move the finished file into place: \(reason)", path: path)
-    }
-    // Persist the rename itself (best effort: some file systems refuse fsync on folders).
-    let dir = open(folder, O_RDONLY | O_CLOEXEC)
-    if dir >= 0 { fsync(dir); close(dir) }
+    let transaction = try OutputTransaction(outputs: [url], overwrite: true)
+    try transaction.stage(url, body)
+    try transaction.commit()
   }
 
   /// Writes `bytes` atomically to `url`; throws `NiftiError` (`.cannotCreateOutput` when the folder

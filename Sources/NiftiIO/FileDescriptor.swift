@@ -60,8 +60,15 @@ final class FileDescriptor {
     return done
   }
 
+  /// An errno every `write` fails with (fault injection for the crash tests, see
+  /// `OutputTransaction.Faults`); nil in normal use.
+  var injectedWriteError: Int32? = nil
+
   /// Writes the whole buffer.
   func write(_ buffer: UnsafeRawBufferPointer) throws {
+    if let injectedWriteError {
+      throw NiftiError(.ioFailure, "write failed: \(String(cString: strerror(injectedWriteError)))", path: path)
+    }
     var done = 0
     while done < buffer.count {
       let n = Glibc.write(raw, buffer.baseAddress! + done, buffer.count - done)

@@ -38,9 +38,11 @@ extension NiftiImage {
     return h
   }
 
-  /// Writes the image atomically (temporary file in the same folder, fsync, rename).
-  /// `.nii.gz` is gzip-compressed (multi-member, see `GzipMemberWriter`), `.nii` is plain.
-  public func write(to url: URL, options: NiftiWriteOptions = NiftiWriteOptions()) throws {
+  /// Writes the image atomically (temporary file in the same folder, fsync, rename), replacing
+  /// an existing file; with `transaction`, stages it there instead (published by its `commit`,
+  /// under its overwrite rule). `.nii.gz` is gzip-compressed (multi-member, see
+  /// `GzipMemberWriter`), `.nii` is plain.
+  public func write(to url: URL, options: NiftiWriteOptions = NiftiWriteOptions(), in transaction: OutputTransaction? = nil) throws {
     let path = url.path
     let lower = path.lowercased()
     guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
@@ -50,7 +52,7 @@ extension NiftiImage {
       throw NiftiError(.cannotCreateOutput, "the affine is singular or not finite; refusing to write a file without orientation", path: path, field: "affine")
     }
     let headerBytes = headerForWriting.encoded()
-    try AtomicFile.write(to: path) { file in
+    let body = { (file: FileDescriptor) throws in
       try volume.apply { v in
         try v.withUnsafeVoxelBytes { data in
           if lower.hasSuffix(".gz") {
@@ -63,6 +65,11 @@ extension NiftiImage {
           }
         }
       }
+    }
+    if let transaction {
+      try transaction.stage(url, body)
+    } else {
+      try AtomicFile.write(to: path, body)
     }
   }
 }

@@ -21,10 +21,20 @@ public struct PredictionJob {
     self.output = output
   }
 
-  /// Runs the job; returns warnings for the user.
+  /// Replace existing outputs; without it an existing output is an error (nothing is written).
+  public var overwrite = false
+
+  /// The label map and the probability file, checked before the model is loaded (`OutputTransaction`:
+  /// folders writable, no output is an input, existing outputs only with `overwrite`).
+  public func outputs() throws -> OutputTransaction {
+    try OutputTransaction(outputs: [output] + (probabilitiesOutput.map { [$0] } ?? []), inputs: inputs, overwrite: overwrite)
+  }
+
+  /// Runs the job; returns warnings for the user. Both outputs are published together at the end.
   public func run() throws -> [String] {
+    let outputs = try self.outputs()
     let bundle = try ModelBundle(directory: modelFolder, folds: folds, checkpoint: checkpoint)
-    var warnings = bundle.warnings
+    var warnings = outputs.notes + bundle.warnings
     // Each file's stored array is dropped once it is scaled to float (only its header is kept),
     // and the float channels are handed to the predictor, which drops them once preprocessed.
     var header: NiftiHeader? = nil
@@ -35,6 +45,7 @@ public struct PredictionJob {
       guard image.volume.channelCount == 1 else {
         throw NiftiError(.unsupported, "\(image.volume.channelCount) volumes in one file; give each channel as its own 3-D file", path: url.path, field: "dim[4]")
       }
+      try SegmentJob.requireFiniteVoxels(image, url)
       if header == nil { header = image.header }
       channels.append(image.scaledVolume(as: Float.self))
     }
@@ -48,13 +59,14 @@ public struct PredictionJob {
       image.header.xyztUnits = header!.xyztUnits
       image.header.sformCode = header!.sformCode
       image.header.qformCode = header!.qformCode
-      try image.write(to: probabilitiesOutput)
+      try image.write(to: probabilitiesOutput, in: outputs)
     }
     var labels = NiftiImage.labelMap(prediction.labels)
     labels.header.xyztUnits = header!.xyztUnits
     labels.header.sformCode = header!.sformCode
     labels.header.qformCode = header!.qformCode
-    try labels.write(to: output)
+    try labels.write(to: output, in: outputs)
+    try outputs.commit()
     return warnings
   }
 }

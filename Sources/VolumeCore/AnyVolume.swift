@@ -72,7 +72,7 @@ public enum AnyVolume: Sendable {
     }
   }
 
-  /// Smallest and largest stored value as Double, ignoring NaN (a concrete-type switch, so the
+  /// Smallest and largest finite stored value as Double, ignoring NaN and ±infinity (a concrete-type switch, so the
   /// scan runs specialised, about 1 ns per voxel instead of a generic witness call per voxel).
   public var valueRange: (min: Double, max: Double)? {
     func pair<V: VoxelScalar>(_ r: (min: V, max: V)?) -> (min: Double, max: Double)? {

@@ -48,15 +48,16 @@ public struct Volume<Voxel: VoxelScalar>: Sendable {
     return Volume<T>(grid: grid, channelCount: channelCount, voxels: voxels.map { T(converting: $0.doubleValue) })
   }
 
-  /// Smallest and largest voxel, ignoring NaN; nil if there is no non-NaN voxel.
+  /// Smallest and largest finite voxel, ignoring NaN and ±infinity; nil if no voxel is finite.
   /// One pass, O(voxels); `@inlinable` so it is specialised for the concrete voxel type.
+  /// (`v - v == 0` holds exactly for finite values: NaN and ±infinity give NaN.)
   @inlinable public var valueRange: (min: Voxel, max: Voxel)? {
     voxels.withUnsafeBufferPointer { buffer in
       var start = 0
-      while start < buffer.count && buffer[start] != buffer[start] { start += 1 }  // skip NaN
+      while start < buffer.count && buffer[start] - buffer[start] != .zero { start += 1 }  // skip non-finite
       guard start < buffer.count else { return nil }
       var lo = buffer[start], hi = buffer[start]
-      for v in buffer[start...] {
+      for v in buffer[start...] where v - v == .zero {
         if v < lo { lo = v }
         if v > hi { hi = v }
       }

@@ -82,5 +82,8 @@ func printWarnings(_ warnings: [NiftiWarning], file: String) {
 func printJSON(_ value: some Encodable) throws {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  // Reports encode non-finite statistics as null themselves; this is the backstop, so that a
+  // NaN that slips through becomes a string instead of an encoding failure (exit 70).
+  encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
   print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

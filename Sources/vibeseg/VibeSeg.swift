@@ -1,5 +1,6 @@
 import ArgumentParser
 import InferenceEngine
+import NiftiIO
 
 #if canImport(Glibc)
 import Glibc
@@ -36,6 +37,10 @@ struct VibeSegCommand: ParsableCommand {
     passiveOpenMPWaiting()
     // One malloc arena: memory freed by worker threads goes back to the system (FreedMemory).
     FreedMemory.useOneArena()
+    // The crash tests' fault injection (OutputTransaction.Faults); unset in normal use.
+    if let text = getenv("VIBESEG_TEST_FAULT"), let faults = OutputTransaction.Faults(String(cString: text)) {
+      OutputTransaction.faults = faults
+    }
     main(nil)
   }
 

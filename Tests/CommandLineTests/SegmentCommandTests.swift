@@ -114,7 +114,7 @@ struct SegmentCommandTests {
     try Data("keep".utf8).write(to: out)
     let args = ["segment", Self.image.path, "-o", out.path, "--model", Self.main.path, "--roi-model", Self.roi.path]
     let r = try VibeSegBinary.run(args, environment: Self.isolated(dir))
-    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.status == 73 && r.stderr.contains("exists; pass --overwrite"), "\(r.stderr)")
     #expect(try Data(contentsOf: out) == Data("keep".utf8))
     let again = try VibeSegBinary.run(args + ["--overwrite"], environment: Self.isolated(dir))
     #expect(again.status == 0, "\(again.stderr)")

@@ -34,16 +34,34 @@ public struct CombineJob {
     public var sidecar: URL
   }
 
-  public func run() throws -> Report {
+  /// The outputs of a run, checked before anything is computed (`SegmentJob.outputs`): the
+  /// combined map, its sidecar and, with `intermediateFolder`, each contrast's own map.
+  public static func outputs(
+    inputs: [ContrastCombination.Contrast: URL], output: URL, intermediateFolder: URL?, overwrite: Bool
+  ) throws -> OutputTransaction {
     guard !inputs.isEmpty else {
       throw VibeSegKitError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
     }
-    let sidecar = SegmentJob.sidecarURL(for: output)
-    if !overwrite {
-      for url in [output, sidecar] where FileManager.default.fileExists(atPath: url.path) {
-        throw VibeSegKitError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
+    var urls = [output, SegmentJob.sidecarURL(for: output)]
+    if let folder = intermediateFolder {
+      do {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      } catch {
+        throw VibeSegKitError(.cannotCreateOutput, "cannot create the folder: \(error.localizedDescription)", path: folder.path)
       }
+      urls += ContrastCombination.Contrast.allCases.compactMap { contrast in inputs[contrast].map { partURL($0, contrast, folder) } }
     }
+    return try OutputTransaction(outputs: urls, inputs: Array(inputs.values), overwrite: overwrite)
+  }
+
+  static func partURL(_ input: URL, _ contrast: ContrastCombination.Contrast, _ folder: URL) -> URL {
+    folder.appendingPathComponent("\(SegmentJob.stem(of: input))_part-\(contrast.rawValue)_seg.nii.gz")
+  }
+
+  /// Runs the job; every output is published together at the end, or none is.
+  public func run(outputs given: OutputTransaction? = nil) throws -> Report {
+    let outputs = try given ?? Self.outputs(inputs: inputs, output: output, intermediateFolder: intermediateFolder, overwrite: overwrite)
+    let sidecar = SegmentJob.sidecarURL(for: output)
     // Read every input before the (long) predictions, so a missing file fails at once.
     let contrasts = try Self.read(inputs)
     let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
@@ -52,17 +70,16 @@ public struct CombineJob {
       guard let folder = intermediateFolder, let url = inputs[contrast], let image = contrasts.images[contrast] else {
         return
       }
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-      let part = folder.appendingPathComponent("\(SegmentJob.stem(of: url))_part-\(contrast.rawValue)_seg.nii.gz")
-      try SegmentJob.labelImage(map, like: image).write(to: part)
+      try SegmentJob.labelImage(map, like: image).write(to: Self.partURL(url, contrast, folder), in: outputs)
     }
-    try combined.labelMap.write(to: output)
+    try combined.labelMap.write(to: output, in: outputs)
     do {
-      try AtomicFile.write(combined.sidecar, to: sidecar)
+      try outputs.write(combined.sidecar, to: sidecar)
     } catch {
       throw VibeSegKitError(.cannotCreateOutput, "cannot write the sidecar: \(error)", path: sidecar.path, underlying: error)
     }
-    return Report(warnings: contrasts.warnings, result: combined.result, sidecar: sidecar)
+    try outputs.commit()
+    return Report(warnings: outputs.notes + contrasts.warnings, result: combined.result, sidecar: sidecar)
   }
 
   /// A subject's contrasts, read and checked (`read`), ready for `combine`.

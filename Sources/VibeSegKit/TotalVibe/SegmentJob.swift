@@ -47,14 +47,33 @@ public struct SegmentJob {
     output.deletingLastPathComponent().appendingPathComponent(stem(of: output) + ".json")
   }
 
-  public func run() throws -> Report {
+  /// The outputs of a run of this job, checked before anything is computed: the label map and
+  /// its sidecar (the masks are declared by `run` once the label names are known). Commands
+  /// call it before loading a model, so that an unwritable folder or an existing output is found
+  /// at once (`OutputTransaction`).
+  public static func outputs(for output: URL, input: URL, overwrite: Bool) throws -> OutputTransaction {
+    try OutputTransaction(outputs: [output, sidecarURL(for: output)], inputs: [input], overwrite: overwrite)
+  }
+
+  /// Runs the job. `outputs` is the transaction from `outputs(for:input:overwrite:)` when the
+  /// caller made it before loading the model; else one is made here. Every file (map, sidecar,
+  /// masks) is published together at the end, or none is.
+  public func run(outputs given: OutputTransaction? = nil) throws -> Report {
     let names = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
     let keep = try subsetIDs(names)
     let sidecar = Self.sidecarURL(for: output)
-    if !overwrite {
-      for url in [output, sidecar] where FileManager.default.fileExists(atPath: url.path) {
-        throw VibeSegKitError(.invalidOption, "exists; pass --overwrite to replace it", path: url.path, option: "--overwrite")
+    let outputs = try given ?? Self.outputs(for: output, input: input, overwrite: overwrite)
+    var masks = [(id: Int, url: URL)]()
+    if let folder = splitMasksFolder {
+      do {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      } catch {
+        throw VibeSegKitError(.cannotCreateOutput, "cannot create the mask folder: \(error.localizedDescription)", path: folder.path)
       }
+      for (id, name) in names.sorted(by: { $0.key < $1.key }) where keep?.contains(id) ?? true {
+        masks.append((id, folder.appendingPathComponent("\(name).nii.gz")))
+      }
+      try outputs.declare(masks.map(\.url))
     }
     let (image, volume, warnings) = try Self.readImage(input)
     let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
@@ -70,23 +89,14 @@ public struct SegmentJob {
     var present = Set<Int>()
     for v in labels.voxels where v != 0 { present.insert(Int(v)) }
 
-    var masks = [URL]()
-    if let folder = splitMasksFolder {
-      do {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-      } catch {
-        throw VibeSegKitError(.cannotCreateOutput, "cannot create the mask folder: \(error.localizedDescription)", path: folder.path)
-      }
-      for (id, name) in names.sorted(by: { $0.key < $1.key }) where keep?.contains(id) ?? true {
-        let mask = Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 })
-        let url = folder.appendingPathComponent("\(name).nii.gz")
-        try Self.labelImage(mask, like: image).write(to: url)
-        masks.append(url)
-      }
+    for (id, url) in masks {
+      let mask = Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 })
+      try Self.labelImage(mask, like: image).write(to: url, in: outputs)
     }
-    try Self.labelImage(labels, like: image).write(to: output)
-    try writeSidecar(to: sidecar, names: names, keep: keep, present: present)
-    return Report(warnings: warnings, labelsPresent: present.sorted(), sidecar: sidecar, masks: masks)
+    try Self.labelImage(labels, like: image).write(to: output, in: outputs)
+    try writeSidecar(to: sidecar, names: names, keep: keep, present: present, in: outputs)
+    try outputs.commit()
+    return Report(warnings: outputs.notes + warnings, labelsPresent: present.sorted(), sidecar: sidecar, masks: masks.map(\.url))
   }
 
   /// Reads an image to segment: one 3-D volume in its stored scalar type (Float when the file
@@ -104,12 +114,27 @@ public struct SegmentJob {
         .invalidInput, "\(image.volume.channelCount) volumes in one file; give one 3-D volume (extract one first)",
         path: url.path)
     }
+    try requireFiniteVoxels(image, url)
     if image.grid.affine == Affine.identity {
       warnings.append(
         "\(url.path): the affine is the identity; check voxel size and orientation (NAKO VIBE: 1.40625 mm in-plane, 3 mm slices)")
     }
     let volume: AnyVolume = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
     return (image, volume, warnings)
+  }
+
+  /// The non-finite rule (README, "Reliability"): an image to segment or predict must not hold
+  /// NaN or infinite voxels. nnU-Net and TotalVibeSegmentator would carry them into every tile
+  /// and return an empty label map with exit 0; we refuse with the count instead.
+  ///
+  /// - Throws: `VibeSegKitError.invalidInput` naming the file and the number of such voxels.
+  public static func requireFiniteVoxels(_ image: NiftiImage, _ url: URL) throws {
+    guard image.nonFiniteVoxelCount == 0 else {
+      throw VibeSegKitError(
+        .invalidInput,
+        "\(image.nonFiniteVoxelCount) of \(image.grid.voxelCount * image.volume.channelCount) voxels are NaN or infinite; a segmentation over them would be meaningless (upstream returns an empty map). Replace them first, e.g. by 0",
+        path: url.path)
+    }
   }
 
   /// The file name without `.nii.gz` / `.nii`.
@@ -143,7 +168,7 @@ public struct SegmentJob {
     return out
   }
 
-  func writeSidecar(to url: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>) throws {
+  func writeSidecar(to url: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, in outputs: OutputTransaction) throws {
     struct Sidecar: Encodable {
       var schemaVersion = 1
       var model: String
@@ -159,7 +184,7 @@ public struct SegmentJob {
     let data = try encoder.encode(
       Sidecar(model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options))
     do {
-      try AtomicFile.write(Array(data) + [10], to: url)
+      try outputs.write(Array(data) + [10], to: url)
     } catch {
       throw VibeSegKitError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: url.path, underlying: error)
     }

@@ -49,18 +49,23 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var inputs = [ContrastCombination.Contrast: URL]()
         if let water { inputs[.water] = URL(fileURLWithPath: water) }
         if let inPhase { inputs[.inPhase] = URL(fileURLWithPath: inPhase) }
         if let opposedPhase { inputs[.opposedPhase] = URL(fileURLWithPath: opposedPhase) }
+        let intermediateFolder = intermediate.map { URL(fileURLWithPath: $0) }
+        // Outputs first: an unwritable folder or an existing output is found before any model loads.
+        let outputs = try CombineJob.outputs(
+          inputs: inputs, output: URL(fileURLWithPath: output), intermediateFolder: intermediateFolder,
+          overwrite: modelOptions.overwrite)
+        let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = CombineJob(inputs: inputs, output: URL(fileURLWithPath: output), model: main, roiModel: roi, modelName: model)
         job.segmentation.stepSize = modelOptions.stepSize
         job.combination.female = female
         job.combination.fillHoles = fillHoles
-        job.intermediateFolder = intermediate.map { URL(fileURLWithPath: $0) }
+        job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
-        let report = try job.run()
+        let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
       }
     }

@@ -17,7 +17,8 @@ extension VibeSegCommand {
         edge extension. Resampled data is computed from the scaled values (scl_slope/scl_inter) and \
         written in the input's datatype when it had no scaling, else float32, unless --dtype is \
         given. Casting to an integer type rounds half away from zero and clamps to its range. \
-        The output is written to a temporary file and renamed into place.
+        The output is written to a temporary file and renamed into place; an existing output is \
+        replaced only with --overwrite, and never when it is the input.
         """)
 
     @Argument(help: "Input .nii or .nii.gz file.")
@@ -41,6 +42,9 @@ extension VibeSegCommand {
     @Option(help: "gzip level for .nii.gz outputs (libdeflate 1-12).")
     var compressionLevel: Int = 4
 
+    @Flag(help: "Replace an existing output (never the input itself).")
+    var overwrite = false
+
     func validate() throws {
       if let orientation, Orientation(orientation) == nil {
         throw ValidationError("--orientation '\(orientation)' is not three axis codes naming three different axes (e.g. RAS, LPS)")
@@ -59,6 +63,8 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
+        let outputs = try OutputTransaction(
+          outputs: [URL(fileURLWithPath: output)], inputs: [URL(fileURLWithPath: input)], overwrite: overwrite)
         let image = try NiftiImage(contentsOf: URL(fileURLWithPath: input))
         printWarnings(image.warnings, file: input)
         var result = image
@@ -83,7 +89,9 @@ extension VibeSegCommand {
         }
         var options = NiftiWriteOptions()
         options.compressionLevel = compressionLevel
-        try result.write(to: URL(fileURLWithPath: output), options: options)
+        try result.write(to: URL(fileURLWithPath: output), options: options, in: outputs)
+        try outputs.commit()
+        for note in outputs.notes { printError("vibeseg: note: \(note)") }
       }
     }
   }

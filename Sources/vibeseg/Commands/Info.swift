@@ -78,12 +78,44 @@ struct ImageReport: Encodable {
       minimum = range?.min
       maximum = range?.max
     }
+    // The range is over finite voxels; a slope can still carry it past Double's range.
+    if minimum?.isFinite == false { minimum = nil }
+    if maximum?.isFinite == false { maximum = nil }
     nonFiniteVoxels = image.nonFiniteVoxelCount
     var notes = image.warnings.map(\.description)
     if image.grid.affine == .identity { notes.append("affine: identity (orientation probably missing)") }
     let obliquity = image.grid.affine.obliquityRadians * 180 / Double.pi
     if obliquity > 1e-3 { notes.append("affine: oblique by \(String(format: "%.2f", obliquity))°") }
     warnings = notes
+  }
+
+  /// JSON: every key always present; `minimum`/`maximum` are `null` when no voxel is finite
+  /// (the NaN/Inf count is `nonFiniteVoxels`), so no non-finite number ever reaches the JSON.
+  enum CodingKeys: String, CodingKey {
+    case schemaVersion, file, format, byteOrder, datatype, shape, channels, spacing, axisCodes, affine,
+      affineSource, sformCode, qformCode, scaling, minimum, maximum, nonFiniteVoxels, warnings
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(schemaVersion, forKey: .schemaVersion)
+    try c.encode(file, forKey: .file)
+    try c.encode(format, forKey: .format)
+    try c.encode(byteOrder, forKey: .byteOrder)
+    try c.encode(datatype, forKey: .datatype)
+    try c.encode(shape, forKey: .shape)
+    try c.encode(channels, forKey: .channels)
+    try c.encode(spacing, forKey: .spacing)
+    try c.encode(axisCodes, forKey: .axisCodes)
+    try c.encode(affine, forKey: .affine)
+    try c.encode(affineSource, forKey: .affineSource)
+    try c.encode(sformCode, forKey: .sformCode)
+    try c.encode(qformCode, forKey: .qformCode)
+    try c.encode(scaling, forKey: .scaling)
+    try c.encode(minimum, forKey: .minimum)
+    try c.encode(maximum, forKey: .maximum)
+    try c.encode(nonFiniteVoxels, forKey: .nonFiniteVoxels)
+    try c.encode(warnings, forKey: .warnings)
   }
 
   var text: String {

@@ -40,6 +40,9 @@ extension VibeSegCommand {
     @Option(help: "Threads for the network.")
     var threads: Int = 2
 
+    @Flag(help: "Replace existing outputs (never one of the inputs).")
+    var overwrite = false
+
     func validate() throws {
       guard !input.isEmpty else { throw ValidationError("give at least one input channel with -i") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
@@ -62,6 +65,7 @@ extension VibeSegCommand {
         job.options.mirroring = tta
         job.probabilitiesOutput = saveProbabilities.map { URL(fileURLWithPath: $0) }
         job.threads = threads
+        job.overwrite = overwrite
         for warning in try job.run() { printError("vibeseg: warning: \(warning)") }
       }
     }

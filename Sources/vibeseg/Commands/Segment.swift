@@ -98,6 +98,9 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
+        // Outputs first: an unwritable folder or an existing output is found before any model loads.
+        let outputs = try SegmentJob.outputs(
+          for: URL(fileURLWithPath: output), input: URL(fileURLWithPath: image), overwrite: modelOptions.overwrite)
         let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = SegmentJob(
           input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
@@ -109,7 +112,7 @@ extension VibeSegCommand {
         job.roiSubset = roiSubset
         job.splitMasksFolder = splitMasks.map { URL(fileURLWithPath: $0) }
         job.overwrite = modelOptions.overwrite
-        let report = try job.run()
+        let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
       }
     }
@@ -144,6 +147,8 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
+        let outputs = try SegmentJob.outputs(
+          for: URL(fileURLWithPath: output), input: URL(fileURLWithPath: image), overwrite: modelOptions.overwrite)
         let locator = try modelOptions.locator()
         let folder = try modelFolder.map { try locator.folder(for: $0) } ?? locator.folder(forID: model)
         var job = SegmentJob(
@@ -152,7 +157,7 @@ extension VibeSegCommand {
         job.spineModel = SpineModel(rawValue: model)
         job.options.stepSize = modelOptions.stepSize
         job.overwrite = modelOptions.overwrite
-        let report = try job.run()
+        let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
       }
     }
