@@ -83,7 +83,7 @@ struct Preprocessor {
     }
     throw PlansError(
       .invalidInput,
-      "channel \(channel) has \(count) NaN or infinite voxels; a prediction over them would be meaningless. Replace them (e.g. by 0) first",
+      "channel \(channel) holds \(count) non-finite values (NaN or infinite, in the image or produced from its intensities by resampling); a prediction over them would be meaningless. Replace them (e.g. by 0) or rescale the intensities first",
       path: "input")
   }
 }

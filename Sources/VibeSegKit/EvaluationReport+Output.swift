@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import NiftiIO
 
 extension EvaluationReport {
   /// One row per method, case and label (failed cases get one row with the error).
@@ -91,17 +92,21 @@ extension EvaluationReport {
   }
 
   /// Writes `per_case.csv`, `summary.csv`, `summary.json`, `summary.md` (and `comparison.csv`
-  /// with a compared method) into `folder`, creating it if needed; each file atomically.
-  public func write(toFolder folder: URL) throws(VibeSegKitError) {
+  /// with a compared method) into `folder`, creating it if needed; each file atomically, or,
+  /// with `outputs`, staged there (the caller commits).
+  public func write(toFolder folder: URL, in outputs: OutputTransaction? = nil) throws(VibeSegKitError) {
     do {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     } catch {
       throw VibeSegKitError(.cannotCreateOutput, "cannot create the output folder", context: folder.path, underlying: error)
     }
-    try ReportFile.write(perCaseCSV, to: folder.appendingPathComponent("per_case.csv"))
-    try ReportFile.write(summaryCSV, to: folder.appendingPathComponent("summary.csv"))
-    try ReportFile.write(try ReportFile.json(self), to: folder.appendingPathComponent("summary.json"))
-    try ReportFile.write(markdown, to: folder.appendingPathComponent("summary.md"))
-    if !comparisons.isEmpty { try ReportFile.write(comparisonCSV, to: folder.appendingPathComponent("comparison.csv")) }
+    for (name, text) in try files() { try ReportFile.write(text, to: folder.appendingPathComponent(name), in: outputs) }
+  }
+
+  /// The files `write(toFolder:)` writes, by name.
+  public func files() throws(VibeSegKitError) -> [(name: String, text: String)] {
+    var files = [("per_case.csv", perCaseCSV), ("summary.csv", summaryCSV), ("summary.json", try ReportFile.json(self)), ("summary.md", markdown)]
+    if !comparisons.isEmpty { files.append(("comparison.csv", comparisonCSV)) }
+    return files
   }
 }

@@ -110,9 +110,9 @@ extension Preview {
       segmentationPath: segmentationURL.path, imagePath: imageURL.path)
   }
 
-  /// Writes the canvas as PNG, atomically (`PreviewCanvas.writePNG(to:fast:)`).
-  public func writePNG(to url: URL, fast: Bool = false) throws(VibeSegKitError) {
-    try canvas.writePNG(to: url, fast: fast)
+  /// Writes the canvas as PNG, atomically or staged in `outputs` (`PreviewCanvas.writePNG(to:fast:in:)`).
+  public func writePNG(to url: URL, fast: Bool = false, in outputs: OutputTransaction? = nil) throws(VibeSegKitError) {
+    try canvas.writePNG(to: url, fast: fast, in: outputs)
   }
 }
 

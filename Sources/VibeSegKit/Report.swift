@@ -91,7 +91,7 @@ public enum CohortReport {
   )
     throws(VibeSegKitError)
   {
-    try PreviewAtomicFile.write(Array(html(cases, options: options).utf8), to: url)
+    try ReportFile.write(Array(html(cases, options: options).utf8), to: url)
   }
 
   /// `value` with a fixed number of decimals (`%.*f`, POSIX locale).

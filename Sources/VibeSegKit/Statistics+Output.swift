@@ -1,14 +1,24 @@
 import Foundation
 import NiftiIO
 
-/// Atomic text output for reports (NiftiIO's `AtomicFile`: temporary file, fsync, rename), so
-/// readers never see half a file.
+/// Report, sidecar and picture files: written atomically (NiftiIO's `AtomicFile`: temporary file,
+/// fsync, rename; nothing left behind on failure), or staged in a command's `OutputTransaction`
+/// (published with its other outputs under its overwrite rule). Errors as `VibeSegKitError`.
 package enum ReportFile {
-  package static func write(_ text: String, to url: URL) throws(VibeSegKitError) {
+  package static func write(_ text: String, to url: URL, in outputs: OutputTransaction? = nil) throws(VibeSegKitError) {
+    try write(Array(text.utf8), to: url, in: outputs)
+  }
+
+  package static func write(_ bytes: [UInt8], to url: URL, in outputs: OutputTransaction? = nil) throws(VibeSegKitError) {
     do {
-      try AtomicFile.write(Array(text.utf8), to: url)
+      if let outputs {
+        if !outputs.outputs.contains(url.standardizedFileURL) { try outputs.declare([url]) }
+        try outputs.write(bytes, to: url)
+      } else {
+        try AtomicFile.write(bytes, to: url)
+      }
     } catch {
-      throw VibeSegKitError(.cannotCreateOutput, error.message, context: url.path, underlying: error)
+      throw VibeSegKitError(error.code == .ioFailure ? .ioFailure : .cannotCreateOutput, error.message, path: error.path, underlying: error)
     }
   }
 
@@ -83,15 +93,16 @@ extension StatisticsReport {
 
   /// Writes JSON (`.json`) or CSV (anything else); with CSV, body composition goes to
   /// `<stem>.bodycomposition.csv` beside it. Every file is written atomically.
-  public func write(to url: URL) throws(VibeSegKitError) {
+  /// With `outputs`, the files are staged there (the caller commits).
+  public func write(to url: URL, in outputs: OutputTransaction? = nil) throws(VibeSegKitError) {
     if url.pathExtension.lowercased() == "json" {
-      try ReportFile.write(try ReportFile.json(self), to: url)
+      try ReportFile.write(try ReportFile.json(self), to: url, in: outputs)
       return
     }
-    try ReportFile.write(csv, to: url)
+    try ReportFile.write(csv, to: url, in: outputs)
     if let body = bodyCompositionCSV {
       let stem = url.deletingPathExtension().lastPathComponent
-      try ReportFile.write(body, to: url.deletingLastPathComponent().appendingPathComponent("\(stem).bodycomposition.csv"))
+      try ReportFile.write(body, to: url.deletingLastPathComponent().appendingPathComponent("\(stem).bodycomposition.csv"), in: outputs)
     }
   }
 

@@ -35,7 +35,7 @@ struct PreviewCommandTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["mr.png"])
     let two = try VibeSegBinary.run([
       "preview", Fixtures.real("example_seg_mr.nii.gz").path, "--image", Fixtures.real("example_mr_sm.nii.gz").path,
-      "-o", out.path, "--views", "coronal,sagittal", "--slices", "2", "--labels", "1-5", "--alpha", "0.7",
+      "-o", out.path, "--views", "coronal,sagittal", "--slices", "2", "--labels", "1-5", "--alpha", "0.7", "--overwrite",
     ])
     #expect(two.status == 0, "\(two.stderr)")
   }

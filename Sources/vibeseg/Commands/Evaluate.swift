@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NiftiIO
 import VibeSegKit
 
 extension VibeSegCommand {
@@ -50,6 +51,9 @@ extension VibeSegCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String?
 
+    @Flag(help: "Replace existing report files in the -o folder.")
+    var overwrite = false
+
     func validate() throws {
       guard toleranceMm.isFinite && toleranceMm >= 0 else { throw ValidationError("--tolerance-mm must be a finite number >= 0") }
       guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be >= 0") }
@@ -62,13 +66,27 @@ extension VibeSegCommand {
           prediction: URL(fileURLWithPath: pred), reference: URL(fileURLWithPath: ref), compare: compare.map { URL(fileURLWithPath: $0) },
           labels: labels, labelNames: labelNames.map { URL(fileURLWithPath: $0) }, toleranceMillimeters: toleranceMm,
           bootstrapIterations: bootstrap, seed: seed, resamplePrediction: resamplePred)
+        // The report's files are checked before the (long) evaluation.
+        let outputs = try output.map { folder -> OutputTransaction in
+          let url = URL(fileURLWithPath: folder)
+          do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+          } catch {
+            throw VibeSegKitError(.cannotCreateOutput, "cannot create the output folder: \(error.localizedDescription)", path: folder)
+          }
+          let names = ["per_case.csv", "summary.csv", "summary.json", "summary.md"] + (compare == nil ? [] : ["comparison.csv"])
+          return try OutputTransaction(
+            outputs: names.map { url.appendingPathComponent($0) }, inputs: [pred, ref].map { URL(fileURLWithPath: $0) },
+            overwrite: overwrite)
+        }
         let report = try EvaluationRun.run(request)
         for path in report.unmatchedPredictions { printError("vibeseg: warning: \(path): no reference of this name; not evaluated") }
         for c in report.cases where c.resampled { printError("vibeseg: warning: \(c.name): resampled onto the reference grid (--resample-pred)") }
         for c in report.failedCases { printError("vibeseg: error: case \(c.name): \(c.error ?? "")") }
         failed = report.failedCases.count
         if let output {
-          try report.write(toFolder: URL(fileURLWithPath: output))
+          try report.write(toFolder: URL(fileURLWithPath: output), in: outputs)
+          try outputs?.commit()
         } else {
           print(report.markdown, terminator: "")
         }

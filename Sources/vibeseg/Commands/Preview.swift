@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NiftiIO
 import VibeSegKit
 
 extension VibeSegCommand {
@@ -47,6 +48,9 @@ extension VibeSegCommand {
     @Option(help: "Font pixel size of captions and legend, 1...4.")
     var fontScale = 2
 
+    @Flag(help: "Replace an existing output (never one of the inputs).")
+    var overwrite = false
+
     /// The options these flags describe (validated), without the label names.
     func options() throws -> PreviewOptions {
       var options = PreviewOptions()
@@ -79,13 +83,17 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
+        let outputs = try OutputTransaction(
+          outputs: [URL(fileURLWithPath: output)], inputs: [segmentation, image].map { URL(fileURLWithPath: $0) },
+          overwrite: overwrite)
         var options = try options()
         if let labelNames {
           options.labelNames = try PreviewLabelNames.load(contentsOf: URL(fileURLWithPath: labelNames))
         }
         let preview = try VibeSegKit.Preview(
           segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
-        try preview.writePNG(to: URL(fileURLWithPath: output))
+        try preview.writePNG(to: URL(fileURLWithPath: output), in: outputs)
+        try outputs.commit()
       }
     }
   }

@@ -47,6 +47,9 @@ extension VibeSegCommand {
     @Option(name: .shortAndLong, help: "Output .csv or .json file.")
     var output: String?
 
+    @Flag(help: "Replace existing output files (never one of the inputs).")
+    var overwrite = false
+
     func validate() throws {
       for item in images {
         let parts = item.split(separator: "=", maxSplits: 1)
@@ -63,6 +66,12 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
+        let inputs = [segmentation] + images.map { String($0.split(separator: "=", maxSplits: 1).last ?? "") }
+          + [water, fat, spine].compactMap { $0 }
+        let outputs = try output.map {
+          try OutputTransaction(
+            outputs: [URL(fileURLWithPath: $0)], inputs: inputs.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
+        }
         let request = StatisticsRequest(
           segmentation: URL(fileURLWithPath: segmentation),
           images: images.map { item in
@@ -74,8 +83,9 @@ extension VibeSegCommand {
           labelNames: labelNames.map { URL(fileURLWithPath: $0) }, fatFractionMinimumSignal: ffMinSignal)
         let report = try SegmentationStatistics.run(request)
         for w in report.warnings { printError("vibeseg: warning: \(w)") }
-        if let output {
-          try report.write(to: URL(fileURLWithPath: output))
+        if let output, let outputs {
+          try report.write(to: URL(fileURLWithPath: output), in: outputs)
+          try outputs.commit()
         } else {
           print(report.text)
         }
