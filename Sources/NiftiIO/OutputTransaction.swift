@@ -155,18 +155,23 @@ public final class OutputTransaction {
         Self.faults.published(n + 1)
       }
     } else {
-      var linked: [(temporary: String, output: String)] = []
+      var linked: [(output: String, identity: FileIdentity?)] = []
       for e in entries {
-        if link(e.temporary, e.output) != 0 {
-          let err = errno
-          // Undo this run's links (only names that still point at our own staged inode).
-          for l in linked where FileIdentity(path: l.output) == FileIdentity(path: l.temporary) { unlink(l.output) }
+        var err: Int32 = link(e.temporary, e.output) == 0 ? 0 : errno
+        if [EPERM, EOPNOTSUPP, ENOSYS, EMLINK].contains(err) {
+          // A file system without hard links (FAT, some network shares): check, then rename.
+          // Not atomic against a run racing for the same name; everything else holds.
+          err = access(e.output, F_OK) == 0 ? EEXIST : (rename(e.temporary, e.output) == 0 ? 0 : errno)
+        }
+        guard err == 0 else {
+          // Undo this run's publications (only names that still are the file we published).
+          for l in linked where l.identity != nil && FileIdentity(path: l.output) == l.identity { unlink(l.output) }
           let reason = err == EEXIST
             ? "exists (another run wrote it while this one was computing); pass --overwrite to replace it"
             : "cannot move the finished file into place: \(String(cString: strerror(err)))"
           throw NiftiError(.cannotCreateOutput, reason, path: e.output)
         }
-        linked.append(e)
+        linked.append((e.output, FileIdentity(path: e.output)))
         Self.faults.published(linked.count)
       }
     }
