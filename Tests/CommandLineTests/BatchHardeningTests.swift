@@ -110,18 +110,24 @@ struct BatchHardeningTests {
     var rows = try Cmd.report(output, logs: dir.appendingPathComponent("report1"))
     let killed = Self.row(rows, ids[1])
     #expect(killed["status"] == "running" && killed["deaths"] == "1" && killed["attempts"] == "1", "\(killed)")
-    #expect(rows.filter { $0["status"] == "done" }.count == 3, "the other cases were done before it: \(rows)")
+    // The other cases were computed before it (one may still have been in its write: not charged).
+    for id in [ids[0], ids[2], ids[3]] {
+      let r = Self.row(rows, id)
+      #expect(r["seconds_compute"]?.isEmpty == false && r["deaths"] == "0" && r["attempts"] == "1", "\(r)")
+    }
     let third = try Cmd.run(
       Cmd.batchArguments(input, output, ["--max-deaths", "3"]), environment: kill, logs: dir.appendingPathComponent("kill3"))
     #expect(third.signalled)
     let limit = try Cmd.run(
       Cmd.batchArguments(input, output, ["--max-deaths", "3"]), logs: dir.appendingPathComponent("limit"))
     #expect(limit.status == 2 && limit.stderr.contains("quarantined after 3 process deaths"), "\(limit.stderr)")
-    #expect(limit.stdout.hasPrefix("processed 0,"), "\(limit.stdout)")
+    rows = try Cmd.report(output, logs: dir.appendingPathComponent("report2"))
+    #expect(Self.row(rows, ids[1])["status"] == "quarantined" && Self.row(rows, ids[1])["attempts"] == "0")
+    #expect(rows.filter { $0["status"] == "done" }.count == 3, "\(rows)")
     let retry = try Cmd.run(
       Cmd.batchArguments(input, output, ["--retry-quarantined"]), logs: dir.appendingPathComponent("retry"))
     #expect(retry.status == 0 && retry.stdout.hasPrefix("processed 1,"), "only the quarantined case: \(retry.stdout)\(retry.stderr)")
-    rows = try Cmd.report(output, logs: dir.appendingPathComponent("report2"))
+    rows = try Cmd.report(output, logs: dir.appendingPathComponent("report3"))
     #expect(rows.allSatisfy { $0["status"] == "done" && $0["attempts"] == "1" }, "\(rows)")
   }
 
@@ -182,7 +188,8 @@ struct BatchHardeningTests {
     try #require(workers.count == 2 && workers.allSatisfy(Self.alive), "two live workers before the kill")
     kill(pid, SIGKILL)
     _ = parent.finish()
-    let gone = Self.wait(seconds: 2) { !workers.contains(where: Self.alive) }
+    // The kernel kills them as the parent goes (milliseconds); an orphan would compute on for seconds.
+    let gone = Self.wait(seconds: 1) { !workers.contains(where: Self.alive) }
     #expect(gone, "workers still running after their parent was killed: \(workers.filter(Self.alive))")
     for worker in workers where Self.alive(worker) { kill(worker, SIGKILL) }
     let done = try Cmd.report(output, logs: dir.appendingPathComponent("report0")).filter { $0["status"] == "done" }
