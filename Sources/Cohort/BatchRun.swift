@@ -126,7 +126,8 @@ public struct BatchSummary: Sendable {
 /// no attempt; the case is charged one `death` only if it was the one being computed (`stage`
 /// `computing`; never a case being read ahead or written), and quarantined after `maxDeaths`
 /// deaths, the limit that keeps a case which takes the process down every time (memory) from
-/// looping forever. Cases with deaths are computed after the rest of the shard. A `failed` input
+/// looping forever. Cases with deaths are computed after the rest of the shard, and such suspects
+/// start only when no other case's outputs are still being written. A `failed` input
 /// error is final for those input bytes and that fingerprint; `--retry-quarantined` tries the
 /// quarantined cases again, `--overwrite` redoes everything.
 ///
@@ -598,6 +599,9 @@ public final class BatchRun: @unchecked Sendable {
       if index + 1 < todo.count { next = prefetch(task, todo[index + 1].0, todo[index + 1].1) }
       var record = planned
       var prefetched = fetched
+      // A suspect (computed or read when the process died or crashed before) starts alone: the
+      // commits in flight finish first, so that no neighbour's finished work dies with it again.
+      if planned.deathCount > 0 || planned.errorKind == "crash" { writerQueue.sync {} }
       while true {
         guard let running = startCase(item, &record, prefetched, context: context) else { return stopOrPark() }
         record = running
