@@ -90,22 +90,48 @@ struct BatchHardeningTests {
     }
   }
 
-  @Test("row 13: a crash while a case is read ahead charges that case, not the one being computed")
+  @Test("row 13: a crash (a Swift trap) while a case is read ahead charges that case, not the one being computed")
   func crashWhileReading() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-crashread")
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
     let output = dir.appendingPathComponent("out")
     let ids = try SyntheticCohort.make(in: input, count: 3)
-    let crash = Self.crashEnvironment.merging(["VIBESEG_TEST_CRASH_CASE": "read@\(ids[2])"]) { $1 }
+    let crash = Self.crashEnvironment.merging(
+      ["VIBESEG_TEST_CRASH_CASE": "read@\(ids[2])", "VIBESEG_TEST_CRASH_KIND": "trap"]) { $1 }
     let first = try Cmd.run(Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run1"))
-    #expect(first.signalled, "\(first.stderr)")
+    #expect(first.signalled && (first.status == SIGILL || first.status == SIGTRAP), "\(first.status) \(first.stderr)")
+    // The signal handler's note: signal, stage, case.
+    let note = try String(
+      contentsOf: output.appendingPathComponent(".vibeseg/manifest-shard-0-of-1.crash"), encoding: .utf8)
+    #expect(note == "\(first.status)\treading\t\(ids[2])\n", "\(note)")
     let resumed = try Cmd.run(Cmd.batchArguments(input, output), logs: dir.appendingPathComponent("run2"))
     #expect(resumed.status == 0, "\(resumed.stderr)")
     let rows = try Cmd.report(output, logs: dir.appendingPathComponent("report"))
     // ids[1] was being computed while ids[2] was read: ids[1] is not charged.
     #expect(Self.row(rows, ids[1])["attempts"] == "1" && Self.row(rows, ids[1])["deaths"] == "0", "\(rows)")
     #expect(Self.row(rows, ids[2])["attempts"] == "2", "the crash was ids[2]'s: \(Self.row(rows, ids[2]))")
+  }
+
+  @Test("row 14: a fatal signal sent from outside (kill -SEGV) is a death of unseen cause, not a crash of the case")
+  func signalFromOutside() throws {
+    let dir = try Fixtures.temporaryDirectory("vibeseg-batch-segv")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("in")
+    let output = dir.appendingPathComponent("out")
+    let ids = try SyntheticCohort.make(in: input, count: 10)
+    let arguments = Cmd.batchArguments(input, output, ["--retries", "1"])
+    let running = try Cmd.Running(arguments, environment: Self.crashEnvironment, logs: dir.appendingPathComponent("run"))
+    #expect(
+      Self.wait(seconds: 60) { FileManager.default.fileExists(atPath: output.appendingPathComponent("s001.nii.gz").path) })
+    kill(running.process.processIdentifier, SIGSEGV)
+    let result = running.finish()
+    try #require(result.signalled && result.status == SIGSEGV, "killed part-way: \(result.stdout)")
+    let rerun = try Cmd.run(arguments, logs: dir.appendingPathComponent("rerun"))
+    #expect(rerun.status == 0, "with --retries 1 a charged attempt would quarantine: \(rerun.stderr)")
+    let rows = try Cmd.report(output, logs: dir.appendingPathComponent("report"))
+    #expect(rows.count == ids.count && rows.allSatisfy { $0["status"] == "done" && $0["attempts"] == "1" }, "\(rows)")
+    #expect(rows.allSatisfy { $0["error_kind"] != "crash" })
   }
 
   @Test("row 14: deaths of unseen cause count apart from attempts; --max-deaths quarantines, --retry-quarantined tries again without --overwrite")

@@ -202,7 +202,7 @@ extension VibeSegCommand {
       if let spec = ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_POINT"] {
         hooks.crashPoint = CrashPoint(spec).reach
       } else if let spec = ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_CASE"] {
-        hooks.crashPoint = CrashCase(spec).reach
+        hooks.crashPoint = CrashCase(spec, kind: ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_KIND"]).reach
       }
       let runner = BatchRun(options: options, hooks: hooks)
       for (number, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
@@ -408,19 +408,25 @@ final class BatchProgress: @unchecked Sendable {
 /// when it reaches the named point for CASE (default `running-marked`, i.e. as CASE starts being
 /// computed; `read` crashes while CASE is read ahead). A test hook standing for a case that
 /// crashes the program (a trap, a segfault): `CrashRecorder` notes it, and the next run charges
-/// CASE an attempt. Compare `VIBESEG_TEST_CRASH_POINT`, which stands for a kill from outside.
+/// CASE an attempt. `VIBESEG_TEST_CRASH_KIND=trap` crashes with a Swift runtime trap instead
+/// (`preconditionFailure`: SIGILL or SIGTRAP, a fault on the crashing thread). Compare
+/// `VIBESEG_TEST_CRASH_POINT`, which stands for a kill from outside.
 struct CrashCase: Sendable {
   let point: String
   let caseID: String
+  let trap: Bool
 
-  init(_ spec: String) {
+  init(_ spec: String, kind: String? = nil) {
     let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
     point = parts.count == 2 ? parts[0] : "running-marked"
     caseID = parts.count == 2 ? parts[1] : spec
+    trap = kind == "trap"
   }
 
   func reach(_ point: String, _ id: String) {
-    if point == self.point && id == caseID { abort() }
+    guard point == self.point && id == caseID else { return }
+    if trap { preconditionFailure("VIBESEG_TEST_CRASH_CASE: test crash at \(point) of \(id)") }
+    abort()
   }
 }
 
