@@ -25,7 +25,9 @@ import Foundation
 public enum CrashRecorder {
   /// What a thread was doing with a case.
   public enum Stage: Int, Sendable, CaseIterable {
-    case computing = 0, reading = 1, writing = 2
+    case computing = 0
+    case reading = 1
+    case writing = 2
 
     var name: String { ["computing", "reading", "writing"][rawValue] }
   }

@@ -143,7 +143,9 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
 /// Durability: rollback journal with `synchronous = FULL`: every update is one transaction that
 /// is on disk when `update` returns; a `kill -9` at any moment leaves either the old or the new row
 /// (SQLite rolls a hot journal back on the next open), never a torn database. One writer per file
-/// (one process per shard); readers (`batch-report`) wait up to 10 s for a lock.
+/// (one process per shard, enforced by `ShardLock`); readers (`batch-report`) wait up to 10 s for
+/// a lock. A write that fails (disk full, I/O error) throws `BatchError.manifestFailure`, and
+/// `BatchRun` stops the run on it.
 public final class Manifest: Sendable {
   public let url: URL
   let queue: DatabaseQueue

@@ -89,7 +89,9 @@ struct BatchDeathTests {
     let (summary, _) = try run(options)
     let records = try manifest.records()
     #expect(records["s001"]?.status == .quarantined && records["s001"]?.errorKind == "crash", "\(summary)")
-    #expect(records["s001"]?.error?.contains("signal 11 SIGSEGV") == true && records["s001"]?.error?.contains("reading") == true)
+    #expect(
+      records["s001"]?.error?.contains("signal 11 SIGSEGV") == true
+        && records["s001"]?.error?.contains("reading") == true)
     #expect(records["s000"]?.status == .done && records["s000"]?.deathCount == 0 && records["s000"]?.attempts == 1)
     #expect(!FileManager.default.fileExists(atPath: note.path), "the note is consumed")
     #expect(CrashRecorder.read(note) == nil)
@@ -105,7 +107,9 @@ struct BatchDeathTests {
     limited.maxDeaths = 3
     let (summary, _) = try run(limited)
     #expect(summary.processed == 0 && summary.quarantined.map(\.id) == ["s002"])
-    #expect(summary.quarantined.first?.error.contains("quarantined after 3 process deaths while computing it (--max-deaths 3)") == true)
+    #expect(
+      summary.quarantined.first?.error.contains(
+        "quarantined after 3 process deaths while computing it (--max-deaths 3)") == true)
     limited.retryQuarantined = true
     let (retry, _) = try run(limited)
     #expect(retry.processed == 1 && retry.allSucceeded)
@@ -127,7 +131,9 @@ struct BatchDeathTests {
       guard let e = error as? BatchError else { return false }
       return e.code == .locked && e.message.contains("pid \(getpid())") && e.path == output.path
     }
-    #expect(!FileManager.default.fileExists(atPath: Manifest.folder(in: output).appendingPathComponent("manifest-shard-0-of-1.sqlite").path))
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: Manifest.folder(in: output).appendingPathComponent("manifest-shard-0-of-1.sqlite").path))
     // Another shard is free; the lock goes with its holder.
     #expect(throws: Never.self) { _ = try ShardLock(outputFolder: output, shard: 0, of: 2) }
     #expect(held != nil)
@@ -146,7 +152,9 @@ struct BatchDeathTests {
     var hooks = BatchHooks()
     // As s001 finishes computing, SQLite can no longer create its journal (as on a full disk).
     hooks.crashPoint = { point, id in
-      if point == "computed" && id == "s001" { try? FileManager.default.createDirectory(at: journal, withIntermediateDirectories: false) }
+      if point == "computed" && id == "s001" {
+        try? FileManager.default.createDirectory(at: journal, withIntermediateDirectories: false)
+      }
     }
     let started = Finished()
     hooks.events = { if case .finished(let id, _, _, _) = $0 { started.lock.withLock { started.ids.append(id) } } }
@@ -158,7 +166,8 @@ struct BatchDeathTests {
     let written = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasSuffix(".nii.gz") }
     #expect(written.sorted() == ["s000.nii.gz"], "s001 is not handed on, nothing after it starts: \(written)")
     try FileManager.default.removeItem(at: journal)
-    let rows = try Manifest(url: Manifest.folder(in: output).appendingPathComponent("manifest-shard-0-of-1.sqlite")).records()
+    let rows = try Manifest(url: Manifest.folder(in: output).appendingPathComponent("manifest-shard-0-of-1.sqlite"))
+      .records()
     #expect(rows["s000"]?.status == .done && rows["s002"]?.status == .pending && rows["s002"]?.attempts == 0)
   }
 

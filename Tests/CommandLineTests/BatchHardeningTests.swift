@@ -48,7 +48,9 @@ struct BatchHardeningTests {
     }
   }
 
-  @Test("row 13: a case that crashes the process is quarantined after --retries runs; the case being written meanwhile is never charged")
+  @Test(
+    "row 13: a case that crashes the process is quarantined after --retries runs; the case being written meanwhile is never charged"
+  )
   func crashingCaseAlone() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-crashcase")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -57,14 +59,18 @@ struct BatchHardeningTests {
     let ids = try SyntheticCohort.make(in: input, count: 4)
     let crash = Self.crashEnvironment.merging(["VIBESEG_TEST_CRASH_CASE": ids[3]]) { $1 }
     for attempt in 1...2 {
-      let r = try Cmd.run(Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run\(attempt)"))
+      let r = try Cmd.run(
+        Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run\(attempt)"))
       #expect(r.signalled && r.status == SIGABRT, "run \(attempt) aborts at \(ids[3]): \(r.status) \(r.stderr)")
     }
-    let third = try Cmd.run(Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run3"))
+    let third = try Cmd.run(
+      Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run3"))
     #expect(third.status == 2 && third.stderr.contains("case \(ids[3]) quarantined"), "\(third.stderr)")
     let rows = try Cmd.report(output, logs: dir.appendingPathComponent("report"))
     let crashed = Self.row(rows, ids[3])
-    #expect(crashed["status"] == "quarantined" && crashed["attempts"] == "2" && crashed["error_kind"] == "crash", "\(crashed)")
+    #expect(
+      crashed["status"] == "quarantined" && crashed["attempts"] == "2" && crashed["error_kind"] == "crash", "\(crashed)"
+    )
     #expect(crashed["error"]?.contains("SIGABRT") == true && crashed["deaths"] == "0", "\(crashed)")
     for id in ids.prefix(3) {
       let r = Self.row(rows, id)
@@ -99,7 +105,8 @@ struct BatchHardeningTests {
     let ids = try SyntheticCohort.make(in: input, count: 3)
     let crash = Self.crashEnvironment.merging(
       ["VIBESEG_TEST_CRASH_CASE": "read@\(ids[2])", "VIBESEG_TEST_CRASH_KIND": "trap"]) { $1 }
-    let first = try Cmd.run(Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run1"))
+    let first = try Cmd.run(
+      Cmd.batchArguments(input, output), environment: crash, logs: dir.appendingPathComponent("run1"))
     #expect(first.signalled && (first.status == SIGILL || first.status == SIGTRAP), "\(first.status) \(first.stderr)")
     // The signal handler's note: signal, stage, case.
     let note = try String(
@@ -121,9 +128,12 @@ struct BatchHardeningTests {
     let output = dir.appendingPathComponent("out")
     let ids = try SyntheticCohort.make(in: input, count: 10)
     let arguments = Cmd.batchArguments(input, output, ["--retries", "1"])
-    let running = try Cmd.Running(arguments, environment: Self.crashEnvironment, logs: dir.appendingPathComponent("run"))
+    let running = try Cmd.Running(
+      arguments, environment: Self.crashEnvironment, logs: dir.appendingPathComponent("run"))
     #expect(
-      Self.wait(seconds: 60) { FileManager.default.fileExists(atPath: output.appendingPathComponent("s001.nii.gz").path) })
+      Self.wait(seconds: 60) {
+        FileManager.default.fileExists(atPath: output.appendingPathComponent("s001.nii.gz").path)
+      })
     kill(running.process.processIdentifier, SIGSEGV)
     let result = running.finish()
     try #require(result.signalled && result.status == SIGSEGV, "killed part-way: \(result.stdout)")
@@ -134,7 +144,9 @@ struct BatchHardeningTests {
     #expect(rows.allSatisfy { $0["error_kind"] != "crash" })
   }
 
-  @Test("row 14: deaths of unseen cause count apart from attempts; --max-deaths quarantines, --retry-quarantined tries again without --overwrite")
+  @Test(
+    "row 14: deaths of unseen cause count apart from attempts; --max-deaths quarantines, --retry-quarantined tries again without --overwrite"
+  )
   func deathsAndRetryQuarantined() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-deaths")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -160,7 +172,8 @@ struct BatchHardeningTests {
       #expect(r["status"] == "done" && r["deaths"] == "0" && r["attempts"] == "1", "\(r)")
     }
     let third = try Cmd.run(
-      Cmd.batchArguments(input, output, ["--max-deaths", "3"]), environment: kill, logs: dir.appendingPathComponent("kill3"))
+      Cmd.batchArguments(input, output, ["--max-deaths", "3"]), environment: kill,
+      logs: dir.appendingPathComponent("kill3"))
     #expect(third.signalled)
     let limit = try Cmd.run(
       Cmd.batchArguments(input, output, ["--max-deaths", "3"]), logs: dir.appendingPathComponent("limit"))
@@ -170,7 +183,9 @@ struct BatchHardeningTests {
     #expect(rows.filter { $0["status"] == "done" }.count == 3, "\(rows)")
     let retry = try Cmd.run(
       Cmd.batchArguments(input, output, ["--retry-quarantined"]), logs: dir.appendingPathComponent("retry"))
-    #expect(retry.status == 0 && retry.stdout.hasPrefix("processed 1,"), "only the quarantined case: \(retry.stdout)\(retry.stderr)")
+    #expect(
+      retry.status == 0 && retry.stdout.hasPrefix("processed 1,"),
+      "only the quarantined case: \(retry.stdout)\(retry.stderr)")
     rows = try Cmd.report(output, logs: dir.appendingPathComponent("report3"))
     #expect(rows.allSatisfy { $0["status"] == "done" && $0["attempts"] == "1" }, "\(rows)")
   }
@@ -259,12 +274,17 @@ struct BatchHardeningTests {
     let ids = try SyntheticCohort.make(in: input, count: 16)
     let running = try Cmd.Running(Cmd.batchArguments(input, output), logs: dir.appendingPathComponent("run"))
     #expect(
-      Self.wait(seconds: 60) { FileManager.default.fileExists(atPath: output.appendingPathComponent("s001.nii.gz").path) })
+      Self.wait(seconds: 60) {
+        FileManager.default.fileExists(atPath: output.appendingPathComponent("s001.nii.gz").path)
+      })
     // A folder where SQLite must create its rollback journal: every write transaction fails from
     // now on (as on a full disk), for root too.
     let journal = output.appendingPathComponent(".vibeseg/manifest-shard-0-of-1.sqlite-journal")
     // (The journal exists for a few milliseconds during each transaction: try again then.)
-    #expect(Self.wait(seconds: 5) { (try? FileManager.default.createDirectory(at: journal, withIntermediateDirectories: false)) != nil })
+    #expect(
+      Self.wait(seconds: 5) {
+        (try? FileManager.default.createDirectory(at: journal, withIntermediateDirectories: false)) != nil
+      })
     let blocked = Cmd.files(output).filter { $0.hasSuffix(".nii.gz") }.count
     try #require(running.process.isRunning, "the run must still be running when its manifest breaks")
     let result = running.finish()
