@@ -20,6 +20,7 @@ import Foundation
 /// threads) means the case being computed. A fatal signal sent by another process (`kill -SEGV`)
 /// is not the case's doing: no note (si_code <= 0 with another sender's pid).
 ///
+/// Linux only (elsewhere the note stays empty and every death counts as one of unseen cause).
 /// The note line is `<signal>\t<stage>\t<case id>\n`. The handler only loads from memory prepared
 /// beforehand and calls `write`, `fsync`, `sigaction` and `raise` (async-signal-safe).
 public enum CrashRecorder {
@@ -87,13 +88,15 @@ public enum CrashRecorder {
     }
     if Self.fd >= 0 { close(Self.fd) }
     Self.fd = fd
-    for signal in signals {
-      var action = sigaction()
-      action.__sigaction_handler.sa_sigaction = crashHandler
-      action.sa_flags = SA_SIGINFO
-      sigemptyset(&action.sa_mask)
-      sigaction(signal, &action, previous + Int(signal))
-    }
+    #if os(Linux)
+      for signal in signals {
+        var action = sigaction()
+        action.__sigaction_handler.sa_sigaction = crashHandler
+        action.sa_flags = SA_SIGINFO
+        sigemptyset(&action.sa_mask)
+        sigaction(signal, &action, previous + Int(signal))
+      }
+    #endif
   }
 
   /// Records that the calling thread now works on `caseID` in `stage` (nil: no case). Reading and
@@ -111,49 +114,54 @@ public enum CrashRecorder {
     slot.storeBytes(of: bytes.count, toByteOffset: 8, as: Int.self)
   }
 
-  /// The handler body (async-signal-safe: no allocation, no locks).
-  static func handle(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?) {
-    let code = info?.pointee.si_code ?? 0
-    let sender = info?.pointee._sifields._kill.si_pid ?? 0
-    let fromOutside = code <= 0 && sender != getpid()
-    if !fromOutside && fd >= 0 {
-      let me = UInt(bitPattern: Int(bitPattern: pthread_self()))
-      var stage = 0
-      for s in 1..<3 where slots.load(fromByteOffset: s * slotBytes, as: UInt.self) == me { stage = s }
-      let slot = slots + stage * slotBytes
-      let length = slot.load(fromByteOffset: 8, as: Int.self)
-      if length > 0 && length <= slotBytes - 16 {
-        var n = 0
-        func put(_ byte: UInt8) {
-          line[n] = byte
-          n += 1
+  #if os(Linux)
+    /// The handler body (async-signal-safe: no allocation, no locks).
+    static func handle(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?) {
+      let code = info?.pointee.si_code ?? 0
+      let sender = info?.pointee._sifields._kill.si_pid ?? 0
+      let fromOutside = code <= 0 && sender != getpid()
+      if !fromOutside && fd >= 0 {
+        let me = UInt(bitPattern: Int(bitPattern: pthread_self()))
+        var stage = 0
+        for s in 1..<3 where slots.load(fromByteOffset: s * slotBytes, as: UInt.self) == me { stage = s }
+        let slot = slots + stage * slotBytes
+        let length = slot.load(fromByteOffset: 8, as: Int.self)
+        if length > 0 && length <= slotBytes - 16 {
+          var n = 0
+          func put(_ byte: UInt8) {
+            line[n] = byte
+            n += 1
+          }
+          var value = Int(signal)
+          var divisor = 1
+          while value / divisor >= 10 { divisor *= 10 }
+          while divisor > 0 {
+            put(UInt8(48 + value / divisor))
+            value %= divisor
+            divisor /= 10
+          }
+          put(9)
+          let names: StaticString = stage == 0 ? "computing" : stage == 1 ? "reading" : "writing"
+          for i in 0..<names.utf8CodeUnitCount { put(names.utf8Start[i]) }
+          put(9)
+          for i in 0..<length { put(slot.load(fromByteOffset: 16 + i, as: UInt8.self)) }
+          put(10)
+          _ = write(fd, line, n)
+          _ = fsync(fd)
         }
-        var value = Int(signal)
-        var divisor = 1
-        while value / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-          put(UInt8(48 + value / divisor))
-          value %= divisor
-          divisor /= 10
-        }
-        put(9)
-        let names: StaticString = stage == 0 ? "computing" : stage == 1 ? "reading" : "writing"
-        for i in 0..<names.utf8CodeUnitCount { put(names.utf8Start[i]) }
-        put(9)
-        for i in 0..<length { put(slot.load(fromByteOffset: 16 + i, as: UInt8.self)) }
-        put(10)
-        _ = write(fd, line, n)
-        _ = fsync(fd)
       }
+      sigaction(signal, previous + Int(signal), nil)
+      // Sent by kill/raise/abort: deliver it again to the previous action. A fault re-executes the
+      // faulting instruction on return and meets the previous action there.
+      if code <= 0 { raise(signal) }
     }
-    sigaction(signal, previous + Int(signal), nil)
-    // Sent by kill/raise/abort: deliver it again to the previous action. A fault re-executes the
-    // faulting instruction on return and meets the previous action there.
-    if code <= 0 { raise(signal) }
-  }
+  #endif
 }
 
-private let crashHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void = {
-  signal, info, _ in
-  CrashRecorder.handle(signal, info)
-}
+#if os(Linux)
+  private let crashHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void =
+    {
+      signal, info, _ in
+      CrashRecorder.handle(signal, info)
+    }
+#endif

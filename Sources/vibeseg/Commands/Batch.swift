@@ -323,12 +323,14 @@ extension VibeSegCommand.Batch {
   /// (`prctl(PR_SET_PDEATHSIG, SIGKILL)`), then checks that the parent is still the one that
   /// started it (it may have died before the request: then exit now).
   static func dieWithParent(_ parent: String) {
-    typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-    // prctl is variadic in C and so not imported; its Linux ABI takes five machine words.
-    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") {
-      let PR_SET_PDEATHSIG: Int32 = 1
-      _ = unsafeBitCast(symbol, to: Prctl.self)(PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
-    }
+    #if os(Linux)
+      typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+      // prctl is variadic in C and so not imported; its Linux ABI takes five machine words.
+      if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") {
+        let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
+        _ = unsafeBitCast(symbol, to: Prctl.self)(setParentDeathSignal, UInt(SIGKILL), 0, 0, 0)
+      }
+    #endif
     if let pid = Int32(parent), getppid() != pid {
       printError("vibeseg: error: batch worker: the --jobs parent (pid \(pid)) is gone; stopping")
       _exit(143)
