@@ -179,7 +179,7 @@ public final class BatchRun: @unchecked Sendable {
     }
     // Before any case is listed or model loaded: the output folder must be writable, and no other
     // process may be running this shard into it.
-    try OutputFolderCheck.prepare(options.outputFolder)
+    try OutputFolderCheck.prepare(options.outputFolder, shard: options.shardIndex, of: options.shardCount)
     let shardLock = try ShardLock(outputFolder: options.outputFolder, shard: options.shardIndex, of: options.shardCount)
     lock.withLock { self.shardLock = shardLock }
     let task = try CohortTasks.make(options.task, options: options.taskOptions)

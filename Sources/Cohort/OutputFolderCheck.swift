@@ -8,12 +8,14 @@ import Foundation
 
 /// The first thing a batch run does, before any case is listed or model loaded: creates the output
 /// folder and its `.vibeseg` folder, and proves each writable by creating, writing and removing a
-/// probe file (`.vibeseg-probe-<pid>`). So an unwritable folder (read-only mount, permissions,
+/// probe file (`.vibeseg-probe-shard-I-of-N`: one name per shard, so that a probe left behind by a
+/// process killed in between is reused and removed by the shard's next run; two processes of one
+/// shard probing at once only truncate and unlink the same file). So an unwritable folder (read-only mount, permissions,
 /// immutable attribute, full disk) ends the run at once with exit 73 naming the folder, instead of
 /// after every case was computed.
 public enum OutputFolderCheck {
   /// - Throws: `BatchError.cannotCreateOutput` naming the folder and the system's reason.
-  public static func prepare(_ outputFolder: URL) throws {
+  public static func prepare(_ outputFolder: URL, shard index: Int, of count: Int) throws {
     let meta = Manifest.folder(in: outputFolder)
     for folder in [outputFolder, meta] {
       do {
@@ -22,13 +24,13 @@ public enum OutputFolderCheck {
         throw BatchError(
           .cannotCreateOutput, "cannot create the output folder: \(reason(of: error))", path: folder.path)
       }
-      try probe(folder)
+      try probe(folder, name: ".vibeseg-probe-shard-\(index)-of-\(count)")
     }
   }
 
   /// Creates, writes one byte to, and removes a probe file in `folder`.
-  static func probe(_ folder: URL) throws {
-    let path = folder.appendingPathComponent(".vibeseg-probe-\(getpid())").path
+  static func probe(_ folder: URL, name: String) throws {
+    let path = folder.appendingPathComponent(name).path
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
       throw BatchError(

@@ -116,14 +116,19 @@ struct BatchDeathTests {
     #expect(try manifest.record("s002")?.deathCount == 0)
   }
 
-  @Test("a second run of a shard whose lock is held throws .locked naming the holder, before anything else")
+  @Test("a second run of a shard whose lock is held throws .locked naming the holder, before anything else; no probe is left")
   func lock() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let input = dir.appendingPathComponent("in")
     let output = dir.appendingPathComponent("out")
     _ = try SyntheticCohort.make(in: input, count: 1)
-    try OutputFolderCheck.prepare(output)
+    // A probe left by a process killed while checking the folder is reused and removed.
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+    let leftover = output.appendingPathComponent(".vibeseg-probe-shard-0-of-1")
+    try Data("x".utf8).write(to: leftover)
+    try OutputFolderCheck.prepare(output, shard: 0, of: 1)
+    #expect(!FileManager.default.fileExists(atPath: leftover.path))
     var held: ShardLock? = try ShardLock(outputFolder: output, shard: 0, of: 1)
     #expect {
       try BatchRun(options: options(input, output)).run()

@@ -271,7 +271,7 @@ extension VibeSegCommand.Batch {
     let outputURL = URL(fileURLWithPath: output)
     var shardLock: ShardLock?
     try reportingErrors {
-      try OutputFolderCheck.prepare(outputURL)
+      try OutputFolderCheck.prepare(outputURL, shard: index, of: count)
       shardLock = try ShardLock(outputFolder: outputURL, shard: index, of: count)
     }
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
