@@ -128,8 +128,9 @@ public struct BatchSummary: Sendable {
 /// no attempt; the case is charged one `death` only if it was the one being computed (`stage`
 /// `computing`; never a case being read ahead or written), and quarantined after `maxDeaths`
 /// deaths, the limit that keeps a case which takes the process down every time (memory) from
-/// looping forever. Cases with deaths are computed after the rest of the shard, and such suspects
-/// start only when no other case's outputs are still being written. A `failed` input
+/// looping forever. Such suspects (deaths, or a crash charged) are computed after the rest of the
+/// shard, are not read ahead, and start only when no other case's outputs are still being written.
+/// A `failed` input
 /// error is final for those input bytes and that fingerprint; `--retry-quarantined` tries the
 /// quarantined cases again, `--overwrite` redoes everything.
 ///
@@ -246,9 +247,9 @@ public final class BatchRun: @unchecked Sendable {
       case .run: todo.append((item, record))
       }
     }
-    // Cases that were being computed when the process died go last: the rest of the shard gets
-    // done first, whether the deaths came from outside or from the case.
-    todo = todo.filter { $0.1.deathCount == 0 } + todo.filter { $0.1.deathCount > 0 }
+    // Suspects (being computed when the process died, or charged with a crash) go last: the rest
+    // of the shard gets done first, whether the deaths came from outside or from the case.
+    todo = todo.filter { !Self.isSuspect($0.1) } + todo.filter { Self.isSuspect($0.1) }
     // The note is applied (the charged row is saved): the next crash writes a new one.
     if options.recordCrashes {
       try CrashRecorder.install(note: noteURL)
@@ -529,16 +530,24 @@ public final class BatchRun: @unchecked Sendable {
     return pending
   }
 
+  /// A case the previous process died or crashed on (a death, or an attempt charged as `crash`).
+  static func isSuspect(_ record: ManifestRecord) -> Bool {
+    record.deathCount > 0 || record.errorKind == "crash"
+  }
+
   private func runLoop<T: CohortTask>(_ task: T, _ todo: [(CohortCase, ManifestRecord)], context: RunContext) {
-    var next = prefetch(task, todo[0].0, todo[0].1)
+    // A suspect is neither read ahead nor started while another case's outputs are being written:
+    // the commits in flight finish first, so that no neighbour's work dies with it again.
+    var next = Self.isSuspect(todo[0].1) ? nil : prefetch(task, todo[0].0, todo[0].1)
     for (index, (item, planned)) in todo.enumerated() {
-      let fetched = next.wait()
-      if index + 1 < todo.count { next = prefetch(task, todo[index + 1].0, todo[index + 1].1) }
+      if Self.isSuspect(planned) { writerQueue.sync {} }
+      let fetched = (next ?? prefetch(task, item, planned)).wait()
+      next = nil
+      if index + 1 < todo.count, !Self.isSuspect(todo[index + 1].1) {
+        next = prefetch(task, todo[index + 1].0, todo[index + 1].1)
+      }
       var record = planned
       var prefetched = fetched
-      // A suspect (computed or read when the process died or crashed before) starts alone: the
-      // commits in flight finish first, so that no neighbour's finished work dies with it again.
-      if planned.deathCount > 0 || planned.errorKind == "crash" { writerQueue.sync {} }
       while true {
         guard let running = startCase(item, &record, prefetched, context: context) else { return stopOrPark() }
         record = running
