@@ -19,7 +19,7 @@ public struct BatchReportRow: Sendable {
 /// Merging: each case id appears once; when several manifests hold it (the folder was run with
 /// different shard counts), the row updated last wins. Rows are sorted by case id.
 ///
-/// CSV columns: `case_id, status, attempts, error_kind, error, input_sha256, model_sha256,
+/// CSV columns: `case_id, status, attempts, deaths, error_kind, error, input_sha256, model_sha256,
 /// tool_version, started_at` (ISO 8601 UTC), `seconds_read, seconds_compute, seconds_write,
 /// seconds_total, label_map, preview, stats_csv, manifest`, then `volume_ml:<structure>` for every
 /// structure found in any case's statistics (sorted; blank where a case has none).
@@ -62,7 +62,7 @@ public enum BatchReport {
   public static func csv(_ rows: [BatchReportRow]) -> String {
     let structures = Array(Set(rows.flatMap { $0.volumesMilliliters.keys })).sorted()
     var header = [
-      "case_id", "status", "attempts", "error_kind", "error", "input_sha256", "model_sha256", "tool_version",
+      "case_id", "status", "attempts", "deaths", "error_kind", "error", "input_sha256", "model_sha256", "tool_version",
       "started_at",
       "seconds_read", "seconds_compute", "seconds_write", "seconds_total", "label_map", "preview", "stats_csv",
       "manifest",
@@ -74,7 +74,7 @@ public enum BatchReport {
       let r = row.record
       let total = [r.secondsRead, r.secondsCompute, r.secondsWrite].compactMap { $0 }.reduce(0, +)
       var cells = [
-        r.caseID, r.status.rawValue, "\(r.attempts)", r.errorKind ?? "", r.error ?? "", r.inputSHA256 ?? "",
+        r.caseID, r.status.rawValue, "\(r.attempts)", "\(r.deathCount)", r.errorKind ?? "", r.error ?? "", r.inputSHA256 ?? "",
         r.modelSHA256 ?? "", r.toolVersion ?? "",
         r.startedAt.map { iso.string(from: Date(timeIntervalSince1970: $0)) } ?? "",
         ReportFile.number(r.secondsRead), ReportFile.number(r.secondsCompute), ReportFile.number(r.secondsWrite),

@@ -13,8 +13,19 @@ public struct BatchOptions: Sendable {
   /// `--shard I/N` (0-based I).
   public var shardIndex = 0
   public var shardCount = 1
-  /// `--retries`: attempts a case gets before it is quarantined (crashes and transient errors).
+  /// `--retries`: attempts a case gets before it is quarantined: errors it raised (other than
+  /// input errors, final at once) and crashes of the process it caused (`CrashRecorder`).
   public var retries = 2
+  /// `--max-deaths`: process deaths of unknown cause (SIGKILL, OOM killer, power loss) while a case
+  /// was the one being computed, before it is quarantined. Kept apart from `retries` because a kill
+  /// from outside is no fault of the case; the limit only stops a case that takes the process down
+  /// every time (e.g. by exhausting memory) from being retried forever.
+  public var maxDeaths = 10
+  /// `--retry-quarantined`: quarantined cases are tried again (their attempts and deaths reset),
+  /// without redoing anything else.
+  public var retryQuarantined = false
+  /// Install `CrashRecorder` for the run (the CLI does; in-process tests leave the process alone).
+  public var recordCrashes = false
   /// `--stats`: per-case statistics next to each label map.
   public var statistics = false
   /// `--preview`: a per-case QC picture.
@@ -46,12 +57,14 @@ public enum BatchEvent: Sendable {
   case warning(String)
 }
 
-/// Test hooks of a run; the binary honours them only through `VIBESEG_TEST_CRASH_POINT`.
+/// Test hooks of a run; the binary honours them only through `VIBESEG_TEST_CRASH_POINT` (SIGKILL:
+/// a kill from outside) and `VIBESEG_TEST_CRASH_CASE` (`abort()` or a trap: the case's own crash).
 public struct BatchHooks: Sendable {
   /// Called at named points with the case id: `running-marked` (row says running, before
   /// compute), `computed` (before handing to the writer), `output-staged` (an output complete
   /// under its staging name, before the rename), `output-renamed` (after one rename, before the
-  /// manifest records the case), `manifest-update` (inside the manifest transaction, before commit).
+  /// manifest records the case), `manifest-update` (inside the manifest transaction, before commit),
+  /// `read` (on the prefetch thread, as the case starts being read ahead).
   public var crashPoint: @Sendable (_ point: String, _ caseID: String) -> Void = { _, _ in }
   public var events: @Sendable (BatchEvent) -> Void = { _ in }
   public init() {}
@@ -104,9 +117,26 @@ public struct BatchSummary: Sendable {
 /// The trade-off: bytes changed in place with the size kept and the mtime put back (`touch -d`,
 /// some restore tools, silent bit rot) go unnoticed; `verifyOutputs` re-hashes every output.
 ///
-/// A row still `running` counts one failed attempt (`crash`); at `retries` attempts the case is
-/// `quarantined`. A `failed` input error is final for those input bytes and that fingerprint;
-/// `--overwrite` redoes everything. A case `done` in another shard count's manifest in the same
+/// Before anything else: the output folder is proved writable (`OutputFolderCheck`, exit 73) and
+/// the shard's lock taken (`ShardLock`, exit 75 when another process runs this shard here).
+///
+/// Failures and deaths are counted apart. A case's `attempts` (limit `retries`) count what the
+/// case did by itself: errors it raised, and crashes of the process it caused (a fatal signal the
+/// process raised on itself while computing, reading or writing that case, which `CrashRecorder`
+/// notes for the next run). A row left `running` with no crash note means the process died of a
+/// cause it could not see (SIGKILL from a user or scheduler, the OOM killer, power loss): that is
+/// no attempt; the case is charged one `death` only if it was the one being computed (`stage`
+/// `computing`; never a case being read ahead or written), and quarantined after `maxDeaths`
+/// deaths, the limit that keeps a case which takes the process down every time (memory) from
+/// looping forever. Such suspects (deaths, or a crash charged) are computed after the rest of the
+/// shard, are not read ahead, and start only when no other case's outputs are still being written.
+/// A `failed` input
+/// error is final for those input bytes and that fingerprint; `--retry-quarantined` tries the
+/// quarantined cases again, `--overwrite` redoes everything.
+///
+/// A manifest write that fails (disk full, I/O error) stops the run: the case being computed is
+/// the last, no further case starts, and `run()` throws `BatchError.manifestFailure` (exit 74):
+/// nothing is computed that cannot be recorded. A case `done` in another shard count's manifest in the same
 /// folder (re-sharded run) is adopted after the same checks.
 ///
 /// Pipeline: a prefetch thread reads case i+1 while case i computes on the calling thread and a
@@ -120,11 +150,17 @@ public final class BatchRun: @unchecked Sendable {
   public let hooks: BatchHooks
   private let lock = NSLock()
   private var stopping = false
+  /// A manifest write failed: the run stops at once and `run()` throws this (exit 74).
+  private var fatal: (any Error)?
   private var computing: ManifestRecord?
+  /// The crash note the previous process of this shard left (read while planning).
+  var crashNote: CrashRecorder.Note?
+  /// Held for the run (`ShardLock`).
+  private var shardLock: ShardLock?
   /// Commits handed to the writer and not finished.
   private var inFlight = 0
   private var summary = BatchSummary()
-  private var manifest: Manifest?
+  var manifest: Manifest?
   private let writerQueue = DispatchQueue(label: "vibeseg.batch.writer")
   private let writeSlot = DispatchSemaphore(value: 1)
   private let readerQueue = DispatchQueue(label: "vibeseg.batch.reader")
@@ -142,6 +178,11 @@ public final class BatchRun: @unchecked Sendable {
     guard options.shardCount >= 1, (0..<options.shardCount).contains(options.shardIndex) else {
       throw BatchError(.invalidArgument, "--shard \(options.shardIndex)/\(options.shardCount): need 0 <= I < N")
     }
+    // Before any case is listed or model loaded: the output folder must be writable, and no other
+    // process may be running this shard into it.
+    try OutputFolderCheck.prepare(options.outputFolder, shard: options.shardIndex, of: options.shardCount)
+    let shardLock = try ShardLock(outputFolder: options.outputFolder, shard: options.shardIndex, of: options.shardCount)
+    lock.withLock { self.shardLock = shardLock }
     let task = try CohortTasks.make(options.task, options: options.taskOptions)
     return try run(task)
   }
@@ -165,12 +206,6 @@ public final class BatchRun: @unchecked Sendable {
         path: item.inputs[0].path)
     }
     let metaFolder = Manifest.folder(in: options.outputFolder)
-    do {
-      try FileManager.default.createDirectory(at: metaFolder, withIntermediateDirectories: true)
-    } catch {
-      throw BatchError(
-        .cannotCreateOutput, "cannot create the output folder: \(error.localizedDescription)", path: metaFolder.path)
-    }
     let manifestURL = metaFolder.appendingPathComponent(
       Manifest.fileName(shard: options.shardIndex, of: options.shardCount))
     let manifest = try Manifest(url: manifestURL)
@@ -181,6 +216,8 @@ public final class BatchRun: @unchecked Sendable {
     }
     try manifest.addPending(cases)
     var records = try manifest.records()
+    let noteURL = CrashRecorder.noteURL(for: manifestURL)
+    crashNote = CrashRecorder.read(noteURL)
     removeStaleFiles(cases, layout: layout, roles: roles, records: records)
 
     var fingerprintValues = task.fingerprint
@@ -210,6 +247,15 @@ public final class BatchRun: @unchecked Sendable {
       case .run: todo.append((item, record))
       }
     }
+    // Suspects (being computed when the process died, or charged with a crash) go last: the rest
+    // of the shard gets done first, whether the deaths came from outside or from the case.
+    todo = todo.filter { !Self.isSuspect($0.1) } + todo.filter { Self.isSuspect($0.1) }
+    // The note is applied (the charged row is saved): the next crash writes a new one.
+    if options.recordCrashes {
+      try CrashRecorder.install(note: noteURL)
+    } else if crashNote != nil {
+      unlink(noteURL.path)
+    }
     let outputsHashed = lock.withLock {
       summary.alreadyDone = alreadyDone
       return summary.outputsHashed
@@ -224,6 +270,7 @@ public final class BatchRun: @unchecked Sendable {
       runLoop(task, todo, context: context)
     }
     writerQueue.sync {}
+    if let fatal = lock.withLock({ self.fatal }) { throw fatal }
     return try finalSummary(cases, manifest: manifest)
   }
 
@@ -240,6 +287,7 @@ public final class BatchRun: @unchecked Sendable {
     if let current, let manifest = lock.withLock({ self.manifest }) {
       var record = current
       record.status = .pending
+      record.stage = nil
       record.attempts = max(0, record.attempts - 1)
       record.error = "interrupted by signal \(signal) (not counted as an attempt)"
       record.errorKind = nil
@@ -340,6 +388,7 @@ public final class BatchRun: @unchecked Sendable {
   {
     if options.overwrite {
       record.attempts = 0
+      record.deaths = 0
       return .run
     }
     let fingerprint = context.fingerprint(for: item)
@@ -347,20 +396,12 @@ public final class BatchRun: @unchecked Sendable {
       guard r.fingerprint == fingerprint, let identity = inputIdentity(item, record: r) else { return false }
       return identity.sha256 == r.inputSHA256
     }
+    if let note = crashNote, note.caseID == item.id, record.status != .done, record.status != .quarantined {
+      return try chargeCrash(note, &record)
+    }
     switch record.status {
     case .running:
-      // The process died while this case ran: that was one attempt.
-      record.error = "the process ended while this case was running (killed, out of memory or crashed)"
-      record.errorKind = "crash"
-      if record.attempts >= options.retries {
-        record.status = .quarantined
-        record.error = "quarantined after \(record.attempts) attempts: \(record.error!)"
-        try manifest!.save(record)
-        return .skipQuarantined
-      }
-      record.status = .pending
-      try manifest!.save(record)
-      return .run
+      return try chargeDeath(&record)
     case .done:
       if sameIdentity(record), let stat = verifiedOutputStat(record) {
         if stat != record.outputStat {
@@ -372,10 +413,12 @@ public final class BatchRun: @unchecked Sendable {
         return .skipDone
       }
       record.attempts = 0
+      record.deaths = 0
       return .run
     case .failed:
       guard sameIdentity(record) else {
         record.attempts = 0
+        record.deaths = 0
         return .run
       }
       if record.errorKind == "input" { return .skipFailed }
@@ -387,8 +430,9 @@ public final class BatchRun: @unchecked Sendable {
       }
       return .run
     case .quarantined:
-      if sameIdentity(record) { return .skipQuarantined }
+      if sameIdentity(record) && !options.retryQuarantined { return .skipQuarantined }
       record.attempts = 0
+      record.deaths = 0
       return .run
     case .pending:
       if let other = others[item.id], other.status == .done, sameIdentity(other),
@@ -476,22 +520,36 @@ public final class BatchRun: @unchecked Sendable {
     let pending = Pending<Prefetched<T.Loaded>>()
     readerQueue.async { [self] in
       let start = Date()
+      CrashRecorder.set(.reading, item.id)
+      hooks.crashPoint("read", item.id)
       let identity = inputIdentity(item, record: record)
       let loaded = Result { try task.load(item) }
+      CrashRecorder.set(.reading, nil)
       pending.fulfill(Prefetched(loaded: loaded, identity: identity, seconds: Date().timeIntervalSince(start)))
     }
     return pending
   }
 
+  /// A case the previous process died or crashed on (a death, or an attempt charged as `crash`).
+  static func isSuspect(_ record: ManifestRecord) -> Bool {
+    record.deathCount > 0 || record.errorKind == "crash"
+  }
+
   private func runLoop<T: CohortTask>(_ task: T, _ todo: [(CohortCase, ManifestRecord)], context: RunContext) {
-    var next = prefetch(task, todo[0].0, todo[0].1)
+    // A suspect is neither read ahead nor started while another case's outputs are being written:
+    // the commits in flight finish first, so that no neighbour's work dies with it again.
+    var next = Self.isSuspect(todo[0].1) ? nil : prefetch(task, todo[0].0, todo[0].1)
     for (index, (item, planned)) in todo.enumerated() {
-      let fetched = next.wait()
-      if index + 1 < todo.count { next = prefetch(task, todo[index + 1].0, todo[index + 1].1) }
+      if Self.isSuspect(planned) { writerQueue.sync {} }
+      let fetched = (next ?? prefetch(task, item, planned)).wait()
+      next = nil
+      if index + 1 < todo.count, !Self.isSuspect(todo[index + 1].1) {
+        next = prefetch(task, todo[index + 1].0, todo[index + 1].1)
+      }
       var record = planned
       var prefetched = fetched
       while true {
-        guard let running = startCase(item, &record, prefetched, context: context) else { parkForInterrupt() }
+        guard let running = startCase(item, &record, prefetched, context: context) else { return stopOrPark() }
         record = running
         hooks.crashPoint("running-marked", item.id)
         let computeStart = Date()
@@ -500,10 +558,13 @@ public final class BatchRun: @unchecked Sendable {
           products = try task.run(item, try prefetched.loaded.get())
         } catch {
           if retryable(error, record) {
+            CrashRecorder.set(.computing, nil)
             prefetched = Prefetched(loaded: Result { try task.load(item) }, identity: prefetched.identity, seconds: 0)
             continue
           }
+          CrashRecorder.set(.computing, nil)
           finishFailed(record, error: error, seconds: Date().timeIntervalSince(computeStart))
+          if lock.withLock({ fatal != nil }) { return }
           break
         }
         record.secondsCompute = Date().timeIntervalSince(computeStart)
@@ -515,7 +576,18 @@ public final class BatchRun: @unchecked Sendable {
           inFlight += 1
           return true
         }
-        guard proceed else { parkForInterrupt() }
+        guard proceed else { return stopOrPark() }
+        // Computed: a death from now on is not charged to the case (stage `writing`).
+        record.stage = "writing"
+        do {
+          try manifest!.save(record)
+        } catch {
+          lock.withLock { inFlight -= 1 }
+          writeSlot.signal()
+          stop(with: error)
+          return
+        }
+        CrashRecorder.set(.computing, nil)
         let committed = record
         writerQueue.async { [self] in
           commit(item, committed, products, context: context)
@@ -524,7 +596,24 @@ public final class BatchRun: @unchecked Sendable {
         }
         break
       }
+      if lock.withLock({ fatal != nil }) { return }
     }
+  }
+
+  /// A manifest write failed: nothing computed from now on could be recorded, so the run stops
+  /// (no new case starts; `run()` throws the error, exit 74).
+  private func stop(with error: any Error) {
+    lock.withLock {
+      if fatal == nil { fatal = error }
+      stopping = true
+    }
+  }
+
+  /// After `startCase` refused or the run stopped: returns when a manifest failure stopped the run,
+  /// parks when a signal did (`interrupt(signal:)` ends the process).
+  private func stopOrPark() {
+    if lock.withLock({ fatal != nil }) { return }
+    parkForInterrupt()
   }
 
   /// Marks the case running (attempt + 1); nil when the run is stopping.
@@ -535,6 +624,7 @@ public final class BatchRun: @unchecked Sendable {
   {
     var running = record
     running.status = .running
+    running.stage = "computing"
     running.attempts += 1
     running.error = nil
     running.errorKind = nil
@@ -559,11 +649,18 @@ public final class BatchRun: @unchecked Sendable {
       return true
     }
     guard started else { return nil }
+    // Nothing is computed that cannot be recorded: no row, no compute.
     do {
       try manifest!.save(running)
     } catch {
-      hooks.events(.warning("\(error)"))
+      lock.withLock {
+        computing = nil
+        summary.processed -= 1
+      }
+      stop(with: error)
+      return nil
     }
+    CrashRecorder.set(.computing, item.id)
     return running
   }
 
@@ -579,8 +676,14 @@ public final class BatchRun: @unchecked Sendable {
     record.errorKind = inputError ? "input" : "transient"
     record.error = "\(error)"
     record.status = !inputError && record.attempts >= options.retries ? .quarantined : .failed
+    record.stage = nil
     record.finishedAt = Date().timeIntervalSince1970
-    try? manifest!.save(record)
+    do {
+      try manifest!.save(record)
+    } catch {
+      stop(with: error)
+      return
+    }
     lock.withLock {
       if computing?.caseID == record.caseID { computing = nil }
       if record.status == .quarantined {
@@ -602,6 +705,8 @@ public final class BatchRun: @unchecked Sendable {
   /// Stages every output, hashes it, renames it into place, then records the case as done.
   private func commit(_ item: CohortCase, _ record: ManifestRecord, _ products: CaseProducts, context: RunContext) {
     let start = Date()
+    CrashRecorder.set(.writing, item.id)
+    defer { CrashRecorder.set(.writing, nil) }
     var staged = [(role: OutputRole, staging: URL, final: URL, sha256: String, bytes: Int)]()
     do {
       for (role, write) in try producers(item, products, context: context) {
@@ -643,6 +748,7 @@ public final class BatchRun: @unchecked Sendable {
     }
     var done = record
     done.status = .done
+    done.stage = nil
     done.outputStat = ManifestRecord.json(stats)
     done.outputs = ManifestRecord.json(
       staged.map {
@@ -655,7 +761,7 @@ public final class BatchRun: @unchecked Sendable {
     do {
       try manifest!.save(done) { hooks.crashPoint("manifest-update", item.id) }
     } catch {
-      hooks.events(.warning("\(error)"))
+      stop(with: error)
       return
     }
     lock.withLock { summary.succeeded += 1 }

@@ -5,16 +5,18 @@ import GRDB
 public enum CaseStatus: String, Sendable, Codable, CaseIterable {
   /// Known, not started (or abandoned cleanly by SIGINT/SIGTERM).
   case pending
-  /// Started and not finished: after a crash (`kill -9`, OOM, power loss) the row stays so, and
-  /// the next run counts that as one failed attempt.
+  /// Started and not finished. `ManifestRecord.stage` says whether the case was being computed
+  /// or its outputs written; after the process died the next run decides from it and from the
+  /// shard's crash note whom to charge (see `BatchRun`).
   case running
   /// Outputs committed; their hashes are recorded.
   case done
   /// The case failed; `error` says why. Input errors are final for those input bytes; other errors
   /// were retried up to `--retries` attempts.
   case failed
-  /// The case crashed the process (or failed transiently) `--retries` times: not retried again
-  /// unless `--overwrite`.
+  /// The case crashed the process or failed transiently `--retries` times, or was the case being
+  /// computed at `--max-deaths` process deaths: not retried again unless `--retry-quarantined` or
+  /// `--overwrite`.
   case quarantined
 }
 
@@ -45,9 +47,19 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
   public var modelSHA256: String?
   public var toolVersion: String?
   public var status: CaseStatus
+  /// Attempts that failed by themselves or are under way: errors the case raised and crashes of
+  /// the process it caused (a fatal signal raised while it was computed or read). Limit `--retries`.
   public var attempts: Int
+  /// Process deaths with no sign of the cause (SIGKILL, the OOM killer, power loss) while this
+  /// case was being computed: not attempts, since a kill from outside is no fault of the case.
+  /// Limit `--max-deaths`. nil in rows of manifests from before migration `v3` (read as 0).
+  public var deaths: Int?
+  /// While `running`: `computing` (the network runs on it) or `writing` (its outputs are being
+  /// committed); nil otherwise, and in rows of manifests from before `v3`.
+  public var stage: String?
   public var error: String?
-  /// `input` (final for these inputs), `transient` (retried), `crash` (process died while running).
+  /// `input` (final for these inputs), `transient` (retried), `crash` (the case crashed the
+  /// process), `death` (the process died while computing it, cause unknown).
   public var errorKind: String?
   /// JSON array of `RecordedOutput`.
   public var outputs: String?
@@ -75,7 +87,7 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
     case fingerprint
     case modelSHA256 = "model_sha256"
     case toolVersion = "tool_version"
-    case status, attempts, error
+    case status, attempts, deaths, stage, error
     case errorKind = "error_kind"
     case outputs
     case outputStat = "output_stat"
@@ -96,6 +108,9 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
     attempts = 0
     updatedAt = Date().timeIntervalSince1970
   }
+
+  /// `deaths`, 0 when not recorded.
+  public var deathCount: Int { deaths ?? 0 }
 
   /// The recorded outputs (empty when none or unreadable).
   public var recordedOutputs: [RecordedOutput] {
@@ -119,7 +134,8 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
 /// The manifest of one shard of a cohort run: an SQLite database (GRDB) at
 /// `OUT_DIR/.vibeseg/manifest-shard-I-of-N.sqlite`, one row per case.
 ///
-/// Schema: GRDB migrations `v1` (the `cases` table) and `v2` (column `output_stat`), applied in
+/// Schema: GRDB migrations `v1` (the `cases` table), `v2` (column `output_stat`) and `v3` (columns
+/// `deaths` and `stage`), applied in
 /// order when the shard's own process opens its manifest (`create: true`), so manifests of earlier versions are upgraded in place. An
 /// earlier binary can still open an upgraded manifest (it ignores the column, and a stale key it
 /// leaves behind only makes the next run re-hash that output).
@@ -127,7 +143,9 @@ public struct ManifestRecord: Sendable, Codable, Equatable, FetchableRecord, Per
 /// Durability: rollback journal with `synchronous = FULL`: every update is one transaction that
 /// is on disk when `update` returns; a `kill -9` at any moment leaves either the old or the new row
 /// (SQLite rolls a hot journal back on the next open), never a torn database. One writer per file
-/// (one process per shard); readers (`batch-report`) wait up to 10 s for a lock.
+/// (one process per shard, enforced by `ShardLock`); readers (`batch-report`) wait up to 10 s for
+/// a lock. A write that fails (disk full, I/O error) throws `BatchError.manifestFailure`, and
+/// `BatchRun` stops the run on it.
 public final class Manifest: Sendable {
   public let url: URL
   let queue: DatabaseQueue
@@ -195,6 +213,14 @@ public final class Manifest: Sendable {
       // Rows of v1 manifests get NULL: their outputs are hashed once and the keys recorded.
       migrator.registerMigration("v2") { db in
         try db.alter(table: "cases") { t in t.add(column: "output_stat", .text) }
+      }
+      // v3: process deaths counted apart from attempts, and which stage a running case is in, so
+      // that a death is charged only to the case being computed (not to one being written).
+      migrator.registerMigration("v3") { db in
+        try db.alter(table: "cases") { t in
+          t.add(column: "deaths", .integer)
+          t.add(column: "stage", .text)
+        }
       }
       // Only the shard's own process (create: true) migrates: readers of other shards' manifests
       // (adoption, batch-report) may open a file while its owner creates or upgrades it, and two

@@ -50,6 +50,7 @@ func exitCode(for error: Error) -> Int32 {
     case .missingInput: 66
     case .manifestFailure: 74
     case .cannotCreateOutput: 73
+    case .locked: 75
     }
   default: 70
   }

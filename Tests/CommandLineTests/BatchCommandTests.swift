@@ -130,7 +130,7 @@ struct BatchCommandTests {
   }
 
   @Test(
-    "kill -9 at random moments and named points, resume each time: no torn output, same bytes, every case once; a rerun does nothing"
+    "kill -9 at random moments and named points, some on one case again and again, resume each time with the default limits: no torn output, same bytes, every case once, no good case quarantined; a rerun does nothing"
   )
   func crashConsistency() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-crash")
@@ -160,15 +160,38 @@ struct BatchCommandTests {
 
     // Kills: even k at a named point (cycling through them, at its 1st to 3rd occurrence), odd k
     // at a random moment from start-up to about three cases in, so that the kills spread over the
-    // cohort's whole life instead of one run finishing it.
+    // cohort's whole life instead of one run finishing it. The last 30 % of the kills hit one case
+    // again and again as it is computed (the last case still pending; as a long case gets hit by
+    // kills from outside), each run finishing the other cases first. All with the default
+    // --retries and --max-deaths: a kill from outside is no fault of the case it hits.
     let points = ["running-marked", "computed", "output-staged", "output-renamed", "manifest-update"]
     var random = SeededGenerator(seed: Self.seed)
     let crashed = dir.appendingPathComponent("crashed")
     var killed = 0
+    var target: String?
+    var targetedKills = 0
     for k in 0..<Self.kills {
       let logs = dir.appendingPathComponent("kill\(k)")
-      let arguments = Self.batchArguments(input, crashed, ["--retries", "1000"])
-      if k % 2 == 0 {
+      let arguments = Self.batchArguments(input, crashed)
+      if k >= Self.kills * 7 / 10 && target == nil {
+        let rows = try Self.report(crashed, logs: dir.appendingPathComponent("pick"))
+        target = rows.last { $0["status"] != "done" && $0["status"] != "failed" }?["case_id"]
+        if target == nil, let last = rows.last(where: { $0["status"] == "done" })?["case_id"] {
+          // Everything done already (a fast machine): the last case's output goes, so it is redone.
+          try FileManager.default.removeItem(at: crashed.appendingPathComponent("\(last).nii.gz"))
+          target = last
+        }
+        try FileManager.default.removeItem(at: crashed.appendingPathComponent("report.csv"))
+      }
+      if let target, k >= Self.kills * 7 / 10 {
+        let point = targetedKills % 2 == 0 ? "running-marked" : "computed"
+        let result = try Self.run(
+          arguments, environment: ["VIBESEG_TEST_CRASH_POINT": "\(point)@\(target)"], logs: logs)
+        if result.signalled {
+          killed += 1
+          targetedKills += 1
+        }
+      } else if k % 2 == 0 {
         let point = points[(k / 2) % points.count]
         let occurrence = 1 + Int(random.next() % 3)
         let result = try Self.run(
@@ -188,8 +211,9 @@ struct BatchCommandTests {
     }
     #expect(killed >= Self.kills / 2, "most runs were really killed (\(killed) of \(Self.kills))")
 
-    let final = try Self.run(
-      Self.batchArguments(input, crashed, ["--retries", "1000"]), logs: dir.appendingPathComponent("final"))
+    #expect(
+      targetedKills >= Self.kills * 3 / 10 - 1, "one case was killed again and again while computed (\(targetedKills) times)")
+    let final = try Self.run(Self.batchArguments(input, crashed), logs: dir.appendingPathComponent("final"))
     #expect(final.status == 2, "\(final.stderr)")
     // Same files, same bytes; no staging or temporary file left.
     let expected = Self.files(reference).filter { !$0.hasSuffix("report.csv") }
@@ -211,7 +235,13 @@ struct BatchCommandTests {
           row["status"] == "failed" && row["error_kind"] == "input" && row["error"]!.contains("\(id).nii.gz"), "\(row)")
       } else {
         #expect(row["status"] == "done" && row["label_map"] == "\(id).nii.gz", "\(row)")
+        // Kills are deaths, never attempts: each good case was charged exactly its successful one.
+        #expect(row["attempts"] == "1", "\(row)")
       }
+    }
+    if let target {
+      let deaths = Int(rows.first { $0["case_id"] == target }?["deaths"] ?? "") ?? 0
+      #expect(deaths >= targetedKills, "\(target) was charged each kill while computed (\(deaths) deaths)")
     }
 
     // A second run over the finished cohort does no work: no inode or mtime changes.
@@ -225,12 +255,11 @@ struct BatchCommandTests {
       return result
     }
     let before = try identities()
-    let idle = try Self.run(
-      Self.batchArguments(input, crashed, ["--retries", "1000"]), logs: dir.appendingPathComponent("idle"))
+    let idle = try Self.run(Self.batchArguments(input, crashed), logs: dir.appendingPathComponent("idle"))
     #expect(idle.status == 2 && idle.stdout.hasPrefix("processed 0,"), "\(idle.stdout)\(idle.stderr)")
     #expect(try identities() == before)
     print(
-      "R9 batch crash consistency: \(Self.caseCount) cases, \(Self.kills) kills (\(killed) hit a running process), seed \(Self.seed), "
+      "R9 batch crash consistency: \(Self.caseCount) cases, \(Self.kills) kills (\(killed) hit a running process, \(targetedKills) on \(target ?? "-") as it was computed), seed \(Self.seed), "
         + "start-up \(String(format: "%.2f", startup)) s, \(String(format: "%.2f", perCase)) s/case: 0 torn outputs, outputs identical, every case once"
     )
   }
@@ -316,7 +345,7 @@ struct BatchCommandTests {
     #expect(rest.status == 0 && rest.stdout.hasPrefix("processed \(ids.count - done),"), "\(rest.stdout)")
   }
 
-  @Test("a case that kills the process every time is quarantined after --retries attempts; the others finish")
+  @Test("a case being computed at every kill -9 is quarantined after --max-deaths deaths; the others finish")
   func quarantine() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-poison")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -324,7 +353,7 @@ struct BatchCommandTests {
     let output = dir.appendingPathComponent("out")
     _ = try SyntheticCohort.make(in: input, count: 6)
     let poison = ["VIBESEG_TEST_CRASH_POINT": "running-marked@s000"]
-    let arguments = Self.batchArguments(input, output, ["--retries", "2"])
+    let arguments = Self.batchArguments(input, output, ["--max-deaths", "2"])
     for attempt in 1...2 {
       let result = try Self.run(arguments, environment: poison, logs: dir.appendingPathComponent("try\(attempt)"))
       #expect(result.signalled, "attempt \(attempt) dies at s000")

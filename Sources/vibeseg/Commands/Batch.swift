@@ -27,13 +27,21 @@ extension VibeSegCommand {
         A rerun skips cases whose outputs are in place with their recorded sha256 and match the current \
         model, version, flags and inputs; others are redone. An output whose size, mtime (ns), inode and \
         device equal those recorded is trusted without reading it; --verify-outputs re-hashes every one. \
-        A case running when the process died counts one attempt; \
-        after --retries attempts it is quarantined (redone only with --overwrite). \
+        Failures and deaths are counted apart: an error a case raises, or a crash of the process it \
+        causes (a fatal signal the process raises on itself while working on it), is one attempt, and \
+        after --retries attempts the case is quarantined. A process death of unseen cause (SIGKILL, \
+        OOM killer, power loss) is no attempt: it is charged, as a death, only to the case being \
+        computed (never one read ahead or being written), that case goes after the rest of the shard, \
+        and after --max-deaths deaths it is quarantined. --retry-quarantined tries quarantined cases \
+        again; --overwrite redoes everything. \
+        One process per shard and output folder (a lock in OUT_DIR/.vibeseg); the output folder is \
+        checked writable before any model is loaded; a manifest that cannot be written stops the run. \
         --shard I/N (0-based) takes the cases whose id's FNV-1a 64-bit hash mod N is I: \
         `sbatch --array=0-99` with `--shard $SLURM_ARRAY_TASK_ID/100`. SIGINT/SIGTERM: no new case \
         starts, a commit in progress finishes, the case being computed is left pending; exit 130/143. \
         Exit codes: 0 all cases done, 2 some failed or quarantined (listed on stderr and in the manifest), \
-        64 usage, 66 input missing, 69 model unavailable, 73 cannot create output, 74 manifest I/O.
+        64 usage, 66 input missing, 69 model unavailable, 73 cannot create output, 74 manifest I/O, \
+        75 this shard is being run into OUT_DIR by another process.
         """)
 
     @Argument(help: "Input folder, CSV case list, or BIDS root (with --bids).")
@@ -70,8 +78,18 @@ extension VibeSegCommand {
     @Option(help: "This shard I/N of the case list (0 <= I < N).")
     var shard: String = "0/1"
 
-    @Option(help: "Attempts per case before it is quarantined (crashes, transient errors).")
+    @Option(help: "Attempts per case before it is quarantined (errors it raised, crashes it caused).")
     var retries: Int = 2
+
+    @Option(
+      help: """
+        Process deaths of unseen cause (SIGKILL, OOM killer) while a case was being computed before it \
+        is quarantined.
+        """)
+    var maxDeaths: Int = 10
+
+    @Flag(help: "Try quarantined cases again (without redoing done ones, unlike --overwrite).")
+    var retryQuarantined = false
 
     @Flag(help: "Also write per-case statistics next to each label map.")
     var stats = false
@@ -125,6 +143,7 @@ extension VibeSegCommand {
     func validate() throws {
       _ = try parsedShard()
       guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+      guard maxDeaths >= 1 else { throw ValidationError("--max-deaths must be at least 1") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
       guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
@@ -144,6 +163,7 @@ extension VibeSegCommand {
 
     func run() throws {
       let (index, count) = try parsedShard()
+      if let parent = ProcessInfo.processInfo.environment[Self.parentVariable] { Self.dieWithParent(parent) }
       if jobs > 1 { try runJobs(index: index, count: count) }
       let inputURL = URL(fileURLWithPath: input)
       let source: CaseSource =
@@ -156,6 +176,9 @@ extension VibeSegCommand {
       options.shardIndex = index
       options.shardCount = count
       options.retries = retries
+      options.maxDeaths = maxDeaths
+      options.retryQuarantined = retryQuarantined
+      options.recordCrashes = true
       options.statistics = stats
       options.preview = preview
       options.overwrite = overwrite
@@ -178,6 +201,8 @@ extension VibeSegCommand {
       hooks.events = { progress.handle($0) }
       if let spec = ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_POINT"] {
         hooks.crashPoint = CrashPoint(spec).reach
+      } else if let spec = ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_CASE"] {
+        hooks.crashPoint = CrashCase(spec, kind: ProcessInfo.processInfo.environment["VIBESEG_TEST_CRASH_KIND"]).reach
       }
       let runner = BatchRun(options: options, hooks: hooks)
       for (number, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
@@ -222,7 +247,9 @@ extension VibeSegCommand.Batch {
     if verifyOutputs { args.append("--verify-outputs") }
     if let pattern { args += ["--pattern", pattern] }
     if bids { args.append("--bids") }
-    args += ["--retries", String(retries), "--threads", String(max(1, threads / jobs)), "--jobs", "1"]
+    args += ["--retries", String(retries), "--max-deaths", String(maxDeaths)]
+    args += ["--threads", String(max(1, threads / jobs)), "--jobs", "1"]
+    if retryQuarantined { args.append("--retry-quarantined") }
     if stats { args.append("--stats") }
     if preview { args.append("--preview") }
     if overwrite { args.append("--overwrite") }
@@ -234,7 +261,19 @@ extension VibeSegCommand.Batch {
   /// `--jobs J`: starts J workers, forwards SIGINT/SIGTERM to them, waits, and exits with the
   /// most telling status: an interrupt (130/143) first, then a run-level error (64, 66, 69 ...),
   /// then 2 when some case failed, else 0.
+  ///
+  /// The parent holds its shard's lock for the run (a second `--jobs` run of the same shard exits
+  /// 75 at once); each worker takes its sub-shard's. Workers die with the parent: each is told the
+  /// parent's pid (`VIBESEG_BATCH_PARENT`) and asks the kernel for SIGKILL when it goes
+  /// (`dieWithParent`), so a `kill -9` of the parent leaves no orphan computing on; their cases
+  /// resume like those of any killed run.
   func runJobs(index: Int, count: Int) throws -> Never {
+    let outputURL = URL(fileURLWithPath: output)
+    var shardLock: ShardLock?
+    try reportingErrors {
+      try OutputFolderCheck.prepare(outputURL, shard: index, of: count)
+      shardLock = try ShardLock(outputFolder: outputURL, shard: index, of: count)
+    }
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var workers = [Process]()
     let lock = NSLock()
@@ -253,6 +292,7 @@ extension VibeSegCommand.Batch {
       let process = Process()
       process.executableURL = executable
       process.arguments = workerArguments(job: j, index: index, count: count)
+      process.environment = ProcessInfo.processInfo.environment.merging([Self.parentVariable: "\(getpid())"]) { $1 }
       do {
         try lock.withLock { try process.run() }
       } catch {
@@ -272,7 +312,29 @@ extension VibeSegCommand.Batch {
       ?? statuses.first { $0 != 0 && $0 != 2 }
       ?? (statuses.contains(2) ? 2 : 0)
     fflush(nil)
+    withExtendedLifetime(shardLock) {}
     Foundation.exit(code)
+  }
+
+  /// Set by `runJobs` in each worker's environment: the parent's pid.
+  static let parentVariable = "VIBESEG_BATCH_PARENT"
+
+  /// In a `--jobs` worker: asks the kernel to SIGKILL this process when its parent dies
+  /// (`prctl(PR_SET_PDEATHSIG, SIGKILL)`), then checks that the parent is still the one that
+  /// started it (it may have died before the request: then exit now).
+  static func dieWithParent(_ parent: String) {
+    #if os(Linux)
+      typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+      // prctl is variadic in C and so not imported; its Linux ABI takes five machine words.
+      if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") {
+        let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
+        _ = unsafeBitCast(symbol, to: Prctl.self)(setParentDeathSignal, UInt(SIGKILL), 0, 0, 0)
+      }
+    #endif
+    if let pid = Int32(parent), getppid() != pid {
+      printError("vibeseg: error: batch worker: the --jobs parent (pid \(pid)) is gone; stopping")
+      _exit(143)
+    }
   }
 }
 
@@ -341,6 +403,32 @@ final class BatchProgress: @unchecked Sendable {
   static func duration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+  }
+}
+
+/// `VIBESEG_TEST_CRASH_CASE=[POINT@]CASE`: the process crashes by itself, with `abort()` (SIGABRT),
+/// when it reaches the named point for CASE (default `running-marked`, i.e. as CASE starts being
+/// computed; `read` crashes while CASE is read ahead). A test hook standing for a case that
+/// crashes the program (a trap, a segfault): `CrashRecorder` notes it, and the next run charges
+/// CASE an attempt. `VIBESEG_TEST_CRASH_KIND=trap` crashes with a Swift runtime trap instead
+/// (`preconditionFailure`: SIGILL or SIGTRAP, a fault on the crashing thread). Compare
+/// `VIBESEG_TEST_CRASH_POINT`, which stands for a kill from outside.
+struct CrashCase: Sendable {
+  let point: String
+  let caseID: String
+  let trap: Bool
+
+  init(_ spec: String, kind: String? = nil) {
+    let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
+    point = parts.count == 2 ? parts[0] : "running-marked"
+    caseID = parts.count == 2 ? parts[1] : spec
+    trap = kind == "trap"
+  }
+
+  func reach(_ point: String, _ id: String) {
+    guard point == self.point && id == caseID else { return }
+    if trap { preconditionFailure("VIBESEG_TEST_CRASH_CASE: test crash at \(point) of \(id)") }
+    abort()
   }
 }
 
