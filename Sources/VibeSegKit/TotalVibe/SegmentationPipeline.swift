@@ -102,7 +102,7 @@ public struct SegmentationPipeline {
       if let orientation = model.orientation {
         v = try v.reoriented(to: orientation)
       }
-      v = v.rescaled(toSpacing: model.targetSpacing, order: isLabel ? .nearest : .cubic, mode: .nearest)
+      v = try v.rescaled(toSpacing: model.targetSpacing, order: isLabel ? .nearest : .cubic, mode: .nearest)
       prepared.append(Self.squashedToFloat16(v))
     }
     if options.crop, let box = prepared[0].boundingBox(where: { $0 > 20 }) {
