@@ -21,3 +21,4 @@ enum JSONInput {
     }
   }
 }
+

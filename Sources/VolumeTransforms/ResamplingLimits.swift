@@ -25,6 +25,13 @@ public struct ResamplingError: Error, CustomStringConvertible, Sendable, Equatab
     self.field = field
   }
 
+  /// The same error naming `path` (the file whose geometry was refused), unless it names one.
+  public func naming(_ path: String) -> ResamplingError {
+    var copy = self
+    copy.path = self.path ?? path
+    return copy
+  }
+
   public var description: String {
     (path.map { "\($0): " } ?? "") + (field.map { "\($0): " } ?? "") + message
   }

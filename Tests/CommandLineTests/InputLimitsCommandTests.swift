@@ -19,6 +19,7 @@ struct InputLimitsCommandTests {
   struct Outcome: CustomStringConvertible {
     var status: Int32
     var signal: Int32?
+    var stdout: String
     var stderr: String
     var seconds: Double
     var description: String {
@@ -48,8 +49,16 @@ struct InputLimitsCommandTests {
     env.removeValue(forKey: "VIBESEG_WEIGHTS_PATH")
     env.removeValue(forKey: "TOTALVIBE_WEIGHTS_PATH")
     process.environment = env
+    // stdout to a file (a pipe read after stderr could fill up and stall the child).
+    let outURL = home.appendingPathComponent("stdout-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    let out = try FileHandle(forWritingTo: outURL)
+    defer {
+      try? out.close()
+      try? FileManager.default.removeItem(at: outURL)
+    }
     let err = Pipe()
-    process.standardOutput = FileHandle.nullDevice
+    process.standardOutput = out
     process.standardError = err
     let started = Date()
     try process.run()
@@ -60,8 +69,9 @@ struct InputLimitsCommandTests {
     process.waitUntilExit()
     watchdog.cancel()
     let signal: Int32? = process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
-    return Outcome(status: process.terminationStatus, signal: signal, stderr: String(decoding: data, as: UTF8.self),
-      seconds: Date().timeIntervalSince(started))
+    let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+    return Outcome(status: process.terminationStatus, signal: signal, stdout: stdout,
+      stderr: String(decoding: data, as: UTF8.self), seconds: Date().timeIntervalSince(started))
   }
 
   /// A float32 image with a bright block (so cropping and prediction have something), voxel size
@@ -121,7 +131,7 @@ struct InputLimitsCommandTests {
     let output = dir.appendingPathComponent("out.nii.gz")
     let args = c.command.map { $0 == "IN" ? input.path : $0 == "OUT" ? output.path : $0 }
     let r = try Self.run(args, home: dir)
-    #expect(r.signal == nil && r.status == c.status && r.stderr.contains(c.message), "\(r)")
+    #expect(r.signal == nil && r.status == c.status && (r.stderr + r.stdout).contains(c.message), "\(r)")
     if c.status != 0 {
       #expect(r.stderr.contains(input.path), "the message names the file: \(r)")
       #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r)")
