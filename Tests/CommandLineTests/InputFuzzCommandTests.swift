@@ -58,7 +58,7 @@ struct InputFuzzCommandTests {
     let commands = ["info", "convert", "predict", "segment"]
     var runs = 0, refused = 0, succeeded = 0
     let started = Date()
-    for n in 0..<40 {
+    for n in 0..<64 {
       let command = commands[n % commands.count]
       let shape = (0..<3).map { _ in Int.random(in: 1...10, using: &g) }
       let units = [0, 2, 10, 2, 10, 1, 3, 11, 5][Int.random(in: 0..<9, using: &g)]
@@ -132,7 +132,7 @@ struct InputFuzzCommandTests {
     let segmentImage = Fixtures.committed("segment/case_asr/image.nii.gz")  // 91x20x117, 2.5x3.2x2.8 mm
     var runs = 0, refused = 0, succeeded = 0
     let started = Date()
-    for n in 0..<15 {
+    for n in 0..<24 {
       let segment = n % 3 == 2
       let source = segment ? InputLimitsCommandTests.roi : InputLimitsCommandTests.predictModel
       // patch_size: a third valid (multiples of the stride products 4, 16, 16), the rest hostile.
