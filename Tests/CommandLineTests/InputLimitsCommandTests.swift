@@ -189,8 +189,8 @@ struct InputLimitsCommandTests {
 
   // MARK: - Rows 6 and 7: FIFOs and oversized JSON
 
-  @Test("a FIFO as checkpoint, plans.json or image: 65 at once, no hang",
-    arguments: ["fold_0/checkpoint_final.pth", "plans.json", "image"])
+  @Test("a FIFO as checkpoint, plans.json, dataset.json, image or label-name file: 65 at once, no hang",
+    arguments: ["fold_0/checkpoint_final.pth", "plans.json", "dataset.json", "image", "labels.json"])
   func fifo(_ name: String) throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -202,6 +202,9 @@ struct InputLimitsCommandTests {
     if name == "image" {
       fifo = dir.appendingPathComponent("image.nii.gz")
       args = ["info", fifo.path]
+    } else if name == "labels.json" {
+      fifo = dir.appendingPathComponent(name)
+      args = ["stats", Fixtures.committed("segment/case_asr/seg_upstream.nii.gz").path, "--label-names", fifo.path]
     } else {
       fifo = folder.appendingPathComponent(name)
       try FileManager.default.removeItem(at: fifo)
