@@ -117,6 +117,8 @@ struct InputLimitsCommandTests {
       command: ["convert", "IN", "-o", "OUT", "--spacing", "1e-300", "1", "1"], status: 64, message: "--spacing"),
     .init(name: "convert --spacing on a micron image", spacing: [2000, 2000, 2000], units: 3,
       command: ["convert", "IN", "-o", "OUT", "--spacing", "1", "1", "1"], status: 65, message: "xyzt_units"),
+    .init(name: "stats: micron (volumes in mm^3 would be wrong)", spacing: [2000, 2000, 2000], units: 3,
+      command: ["stats", "IN"], status: 65, message: "xyzt_units"),
     .init(name: "info shows a micron image with a warning", spacing: [2000, 2000, 2000], units: 3,
       command: ["info", "IN"], status: 0, message: "xyzt_units"),
   ]
