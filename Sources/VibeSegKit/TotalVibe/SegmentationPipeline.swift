@@ -76,7 +76,9 @@ public struct SegmentationPipeline {
   /// (or on the model's grid with `keepSize`).
   ///
   /// - Throws: `VibeSegKitError.invalidInput` for a 4-D image or labels above 255,
-  ///   `OrientationError` for an affine without orientation, prediction errors from nnU-Net's steps.
+  ///   `OrientationError` for an affine without orientation, `ResamplingError` when the rescale
+  ///   (or nnU-Net's resampling) would pass `ResamplingLimits.maxVoxels`, prediction errors from
+  ///   nnU-Net's steps.
   public func segment(_ image: AnyVolume) throws -> Volume<UInt8> {
     guard image.channelCount == 1 else {
       throw VibeSegKitError(.invalidInput, "the image has \(image.channelCount) volumes; give one 3-D volume")
