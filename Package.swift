@@ -57,7 +57,8 @@ let package = Package(
     .target(
       name: "VibeSegKit",
       dependencies: [
-        "VolumeCore", "VolumeTransforms", "NiftiIO", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo", "CPNG", "CZlib",
+        "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo",
+        "CPNG", "CZlib",
       ]),
     .target(
       name: "Cohort",

@@ -189,7 +189,7 @@ public enum CohortTasks {
         .contains(e.code)
     case let e as BatchError: return e.code == .invalidArgument
     case is PlansError: return true
-    default: return String(describing: type(of: error)) == "OrientationError"
+    default: return ["OrientationError", "ResamplingError"].contains(String(describing: type(of: error)))
     }
   }
 }

@@ -259,7 +259,7 @@ struct HTTPDownloader {
   // MARK: files
 
   private func readMetadata(_ url: URL) -> PartMetadata? {
-    guard let data = try? Data(contentsOf: url) else { return nil }
+    guard let data = jsonFile(url) else { return nil }
     return try? JSONDecoder().decode(PartMetadata.self, from: data)
   }
 

@@ -182,7 +182,7 @@ public struct ModelZoo: Sendable {
 
   func readMarker(_ id: Int) -> InstallRecord? {
     let url = datasetFolder(id).appendingPathComponent(InstallRecord.fileName)
-    guard let data = try? Data(contentsOf: url),
+    guard let data = jsonFile(url),
       let record = try? JSONDecoder().decode(InstallRecord.self, from: data), record.id == id,
       !record.folder.contains("/"), !record.folder.hasPrefix(".")
     else { return nil }
@@ -364,7 +364,7 @@ public struct ModelZoo: Sendable {
     let url = releaseURL(for: asset)
     let final = downloadsFolder.appendingPathComponent(asset)
     let verified = downloadsFolder.appendingPathComponent("\(asset).verified.json")
-    if let data = try? Data(contentsOf: verified),
+    if let data = jsonFile(verified),
       let record = try? JSONDecoder().decode(InstallRecord.Asset.self, from: data),
       record.source == url.absoluteString, fileSize(final) == record.size,
       expectedSHA256.map({ $0.lowercased() == record.sha256 }) ?? true,
@@ -552,7 +552,7 @@ public struct ModelZoo: Sendable {
     }
     let root = staging.appendingPathComponent(folder)
     for file in ["dataset.json", "plans.json"] {
-      guard let data = try? Data(contentsOf: root.appendingPathComponent(file)),
+      guard let data = jsonFile(root.appendingPathComponent(file)),
         (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
       else {
         throw ModelZooError(.invalidArchive, "\(folder)/\(file) is missing or not a JSON object", path: zip.path)
@@ -609,4 +609,11 @@ public struct ModelZoo: Sendable {
     }
     return any
   }
+}
+
+/// A small JSON file of the cache or of an extracted archive (install records, `plans.json`,
+/// `dataset.json`), or nil: read only when it is a regular file of at most
+/// `RegularFile.maxJSONBytes` (64 MiB), so a FIFO never blocks and a huge file is never loaded.
+func jsonFile(_ url: URL) -> Data? {
+  (try? RegularFile.contents(url.path, maxBytes: RegularFile.maxJSONBytes)).map { Data($0) }
 }

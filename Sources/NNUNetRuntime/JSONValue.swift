@@ -1,4 +1,5 @@
 import Foundation
+import TorchCheckpoint
 
 /// A JSON node with the file and field path it came from, and typed accessors that throw
 /// `PlansError` naming both, so a user reads
@@ -8,12 +9,21 @@ struct JSONValue {
   let path: String
   let field: String
 
+  /// Reads and parses a JSON file (plans.json, dataset.json) through `RegularFile.contents`: only
+  /// a regular file (a FIFO or device is refused without blocking) of at most
+  /// `RegularFile.maxJSONBytes` (64 MiB, from `fstat`, before reading) is read.
   static func parse(_ url: URL) throws -> JSONValue {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw PlansError(.missingFile, "cannot read the file", path: url.path)
+    let bytes: [UInt8]
+    do throws(RegularFile.Failure) {
+      bytes = try RegularFile.contents(url.path, maxBytes: RegularFile.maxJSONBytes)
+    } catch {
+      switch error.kind {
+      case .missing, .ioFailure: throw PlansError(.missingFile, "cannot read the file: \(error.message)", path: url.path)
+      case .notRegular, .tooLarge: throw PlansError(.invalidJSON, error.message, path: url.path)
+      }
     }
     do {
-      return JSONValue(node: try OrderedJSONParser.parse([UInt8](data)), path: url.path, field: "")
+      return JSONValue(node: try OrderedJSONParser.parse(bytes), path: url.path, field: "")
     } catch {
       throw PlansError(.invalidJSON, "not valid JSON: \(error)", path: url.path)
     }

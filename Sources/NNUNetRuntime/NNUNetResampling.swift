@@ -5,8 +5,17 @@ import VolumeTransforms
 enum NNUNetResampling {
   /// `compute_new_shape`: `round(old_spacing / new_spacing · shape)` per axis, Python `round`
   /// (half to even), evaluated in float64 in that operation order.
-  static func newShape(shape: [Int], spacing: [Double], target: [Double]) -> [Int] {
-    (0..<shape.count).map { Int((spacing[$0] / target[$0] * Double(shape[$0])).rounded(.toNearestOrEven)) }
+  ///
+  /// - Throws: `ResamplingError` (through `ResamplingLimits.checkedShape`, before anything is
+  ///   allocated) when an axis rounds to 0 voxels (nnU-Net would fail on the empty array), the
+  ///   spacings are not positive and finite, or the shape passes `ResamplingLimits.maxVoxels`.
+  static func newShape(shape: [Int], spacing: [Double], target: [Double]) throws(ResamplingError) -> [Int] {
+    guard spacing.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+      throw ResamplingError(.invalidSpacing, "voxel size \(spacing) mm must be positive and finite", field: "pixdim")
+    }
+    let sizes = (0..<shape.count).map { (spacing[$0] / target[$0] * Double(shape[$0])).rounded(.toNearestOrEven) }
+    return try ResamplingLimits.checkedShape(
+      sizes, what: "resampling \(shape) voxels of \(spacing) mm to the model's spacing \(target) mm", field: "pixdim")
   }
 
   /// Axes whose spacing equals the largest one (`get_lowres_axis`, exact comparison).
@@ -44,7 +53,7 @@ enum NNUNetResampling {
     if array.shape == newShape { return array }
     let interpolation = try interpolationOrder(order)
     guard let axis = separateAxis(current: current, new: new, force: forceSeparateZ) else {
-      return resize(array, to: newShape, order: interpolation)
+      return try resize(array, to: newShape, order: interpolation)
     }
     guard orderZ == 0 else {
       throw PlansError(.unsupported, "order_z \(orderZ) is not supported (nnU-Net's default is 0)", path: "plans.json")
@@ -55,12 +64,16 @@ enum NNUNetResampling {
     planeShape[axis] = 1
     var targetPlane = newShape
     targetPlane[axis] = 1
-    var stacked = DenseArray<Double>(shape: (0..<3).map { $0 == axis ? s[axis] : newShape[$0] }, repeating: 0)
+    // The in-plane result keeps the old slice count: it passes the cap too (z collapsing while the
+    // planes grow would otherwise hold up to s[axis] times the capped output).
+    let stackedShape = (0..<3).map { $0 == axis ? s[axis] : newShape[$0] }
+    try ResamplingLimits.check(stackedShape, what: "resampling \(s) slice by slice to \(stackedShape)", field: "pixdim")
+    var stacked = DenseArray<Double>(shape: stackedShape, repeating: 0)
     for slice in 0..<s[axis] {
       var lower = [0, 0, 0], upper = s
       lower[axis] = slice
       upper[axis] = slice + 1
-      let plane = resize(array.cropped(lower: lower, upper: upper), to: targetPlane, order: interpolation)
+      let plane = try resize(array.cropped(lower: lower, upper: upper), to: targetPlane, order: interpolation)
       var at = [0, 0, 0]
       at[axis] = slice
       plane.write(into: &stacked, at: at)
@@ -95,11 +108,13 @@ enum NNUNetResampling {
 
   /// skimage `resize` on a C-order array: the array (a0, a1, a2) with a2 fastest is a volume of
   /// shape (a2, a1, a0) in VibeSeg's i-fastest layout.
-  static func resize(_ array: DenseArray<Double>, to shape: [Int], order: InterpolationOrder) -> DenseArray<Double> {
+  static func resize(_ array: DenseArray<Double>, to shape: [Int], order: InterpolationOrder)
+    throws(ResamplingError) -> DenseArray<Double>
+  {
     if array.shape == shape { return array }
     let grid = ImageGrid(shape: array.shape.reversed(), affine: .identity)
     let volume = Volume(grid: grid, voxels: array.values)
-    let out = volume.resized(toShape: shape.reversed(), order: order)
+    let out = try volume.resized(toShape: shape.reversed(), order: order)
     return DenseArray(shape: shape, values: out.voxels)
   }
 }

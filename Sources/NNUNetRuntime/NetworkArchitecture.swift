@@ -89,10 +89,23 @@ public struct NetworkArchitecture: Sendable, Equatable {
     try validate(c)
   }
 
+  /// Sanity caps on a plans file's network (nnU-Net plans use 5-7 stages, at most 320 features in
+  /// 3-D and 512 in 2-D, 1-4 blocks per stage, kernels of 1 or 3, strides 1 or 2): far above
+  /// every real model, low enough that no value allocates absurd buffers.
+  static let maxStages = 16, maxFeatures = 4096, maxDepth = 64, maxKernel = 15
+
   private func validate(_ json: JSONValue) throws {
     func check(_ ok: Bool, _ message: String) throws { if !ok { throw json.fail(message) } }
-    try check(stageCount >= 1, "n_stages must be at least 1")
+    try check((1...Self.maxStages).contains(stageCount), "n_stages must be 1...\(Self.maxStages), found \(stageCount)")
     try check(featuresPerStage.count == stageCount, "features_per_stage has \(featuresPerStage.count) entries for \(stageCount) stages")
+    try check(featuresPerStage.allSatisfy { (1...Self.maxFeatures).contains($0) },
+      "features_per_stage \(featuresPerStage) must be 1...\(Self.maxFeatures) per stage")
+    try check(encoderDepthPerStage.allSatisfy { (1...Self.maxDepth).contains($0) },
+      "convolutions/blocks per encoder stage \(encoderDepthPerStage) must be 1...\(Self.maxDepth)")
+    try check(convsPerDecoderStage.allSatisfy { (1...Self.maxDepth).contains($0) },
+      "n_conv_per_stage_decoder \(convsPerDecoderStage) must be 1...\(Self.maxDepth)")
+    try check(kernelSizes.joined().allSatisfy { $0 <= Self.maxKernel } && strides.joined().allSatisfy { $0 <= Self.maxKernel },
+      "kernel sizes and strides must be at most \(Self.maxKernel)")
     try check(kernelSizes.count == stageCount && kernelSizes.allSatisfy { $0.count == dimension && $0.allSatisfy { $0 >= 1 && $0 % 2 == 1 } },
       "kernel_sizes must have \(stageCount) entries of \(dimension) odd sizes")
     try check(strides.count == stageCount && strides.allSatisfy { $0.count == dimension && $0.allSatisfy { $0 >= 1 } },

@@ -155,6 +155,7 @@ public struct Configuration: Sendable {
     guard patchSize.count == spacing.count, (2...3).contains(patchSize.count) else {
       throw json.fail("patch_size \(patchSize) and spacing \(spacing) must both have 2 or 3 entries")
     }
+    try Self.checkGeometry(patchSize: patchSize, spacing: spacing, json: json)
     let schemes = try json.member("normalization_schemes").array()
     normalizationSchemes = try schemes.map { value in
       let text = try value.string()
@@ -180,5 +181,34 @@ public struct Configuration: Sendable {
     }
     previousStage = try json.optionalMember("previous_stage")?.string()
     batchSize = try json.optionalMember("batch_size")?.int()
+  }
+
+  /// Largest accepted patch: 2²⁴ voxels (256³). nnU-Net plans patches of about 128³–192³ (3-D)
+  /// and 2048² (2-D); the Gaussian map is patch-sized in Double and every network activation
+  /// patch-sized times its features, so a larger patch is a broken or hostile plans file.
+  public static let maxPatchVoxels = 1 << 24
+  /// Accepted target spacing per axis, in mm: 0.01 ... 100. Finer than 10 µm or coarser than
+  /// 10 cm is not an MRI/CT model; such values (0, NaN, 0.001) would make resampling empty or
+  /// enormous.
+  public static let spacingRange = 0.01...100.0
+
+  /// `patch_size`: positive integers whose product is at most `maxPatchVoxels`; `spacing`: finite
+  /// and within `spacingRange`. Throws `PlansError.invalidField` naming the field
+  /// (`configurations.3d_fullres.patch_size`).
+  static func checkGeometry(patchSize: [Int], spacing: [Double], json: JSONValue) throws {
+    let patchField = try json.member("patch_size")
+    var voxels = 1
+    for (axis, size) in patchSize.enumerated() {
+      guard size >= 1 else { throw patchField.fail("entry \(axis) is \(size); patch sizes must be positive integers") }
+      let (product, overflow) = voxels.multipliedReportingOverflow(by: size)
+      guard !overflow, product <= maxPatchVoxels else {
+        throw patchField.fail("\(patchSize) holds more than \(maxPatchVoxels) voxels (2^24, 256^3)")
+      }
+      voxels = product
+    }
+    let spacingField = try json.member("spacing")
+    for (axis, value) in spacing.enumerated() where !(value.isFinite && spacingRange.contains(value)) {
+      throw spacingField.fail("entry \(axis) is \(value) mm; target spacings must lie in 0.01...100 mm")
+    }
   }
 }

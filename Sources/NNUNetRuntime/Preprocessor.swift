@@ -37,7 +37,7 @@ struct Preprocessor {
     data = data.map { $0.cropped(lower: box.lower, upper: box.upper) }
     let croppedMask = mask.cropped(lower: box.lower, upper: box.upper)
     let shapeAfterCropping = data[0].shape
-    let newShape = NNUNetResampling.newShape(shape: shapeAfterCropping, spacing: spacing, target: configuration.spacing)
+    let newShape = try NNUNetResampling.newShape(shape: shapeAfterCropping, spacing: spacing, target: configuration.spacing)
     for c in data.indices {
       try Self.requireFinite(data[c].values, channel: c, stage: nil)
       try IntensityNormalization.apply(configuration.normalizationSchemes[c], to: &data[c].values,

@@ -1,5 +1,6 @@
 import Foundation
 import InferenceEngine
+import VolumeTransforms
 
 extension SlidingWindow {
   /// Sliding-window logits for a preprocessed case `[C, X, Y, Z]`, averaged over the networks
@@ -37,7 +38,14 @@ extension SlidingWindow {
     }
     let channels = data.count
     let shape = data[0].shape
+    // The patch (Gaussian map, tiles) and the padded image pass the one resampling cap before
+    // anything of their size is allocated (plans are checked on load; this guards other callers).
+    guard patch.count == 3 else {
+      throw PlansError(.invalidField, "patch size \(patch) must have 3 entries", path: "plans.json", field: "patch_size")
+    }
+    try ResamplingLimits.check(patch, what: "the patch size \(patch)", field: "patch_size")
     let (padLower, padded) = padding(shape: shape, patch: patch)
+    try ResamplingLimits.check(padded, what: "padding \(shape) to the patch \(patch)", field: "patch_size")
     let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
     let gaussian = gaussian(patch: patch)
     let k = networks[0].outputChannelCount

@@ -10,8 +10,12 @@ final class FileDescriptor {
   let raw: Int32
   let path: String
 
+  /// Opens an input without ever blocking: `O_NONBLOCK` lets `open` return at once even for a
+  /// FIFO with no writer; `fstat` then requires a regular file (a FIFO, directory, socket or device
+  /// is `.notNifti`, 65), and `O_NONBLOCK` is cleared before any read. (TorchCheckpoint's
+  /// `RegularFile` does the same for the modules that can import it.)
   init(readingFrom path: String) throws {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else {
       let err = errno
       let code: NiftiError.Code = (err == ENOENT || err == ENOTDIR) ? .fileNotFound : .ioFailure
@@ -19,6 +23,29 @@ final class FileDescriptor {
     }
     raw = fd
     self.path = path
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw NiftiError(.ioFailure, "cannot stat: \(String(cString: strerror(errno)))", path: path)
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw NiftiError(.notNifti, "not a regular file (\(Self.describe(mode: info.st_mode))); only regular files are read", path: path)
+    }
+    let flags = fcntl(fd, F_GETFL)
+    guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
+      throw NiftiError(.ioFailure, "cannot clear O_NONBLOCK: \(String(cString: strerror(errno)))", path: path)
+    }
+  }
+
+  /// "a FIFO", "a directory", ... for a `st_mode`.
+  static func describe(mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: "a FIFO"
+    case S_IFDIR: "a directory"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFSOCK: "a socket"
+    default: "not a regular file"
+    }
   }
 
   init(creating path: String) throws {
@@ -39,7 +66,7 @@ final class FileDescriptor {
       throw NiftiError(.ioFailure, "cannot stat: \(String(cString: strerror(errno)))", path: path)
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else {
-      throw NiftiError(.ioFailure, "not a regular file", path: path)
+      throw NiftiError(.notNifti, "not a regular file (\(Self.describe(mode: info.st_mode)))", path: path)
     }
     return Int(info.st_size)
   }

@@ -70,6 +70,25 @@ extension NiftiHeader {
     return warnings
   }
 
+  /// The spatial unit code, `xyzt_units & 7`: 0 unknown, 1 metre, 2 millimetre, 3 micron
+  /// (4...7 are not NIfTI codes).
+  public var spatialUnitCode: Int { xyztUnits & 7 }
+
+  /// The units rule: VibeSeg treats `pixdim` and the affines as millimetres, as nibabel, nnU-Net
+  /// and TotalVibeSegmentator do (they ignore `xyzt_units`). Code 2 (mm) and 0 (unknown, read as
+  /// mm) are accepted. Metre (1), micron (3) and the undefined codes 4...7 would make every size
+  /// wrong by 1000× (or undefined), and converting them would silently disagree with upstream, so
+  /// they are refused (`.unsupported`, field `xyzt_units`) unless `accept` (`vibeseg info`), which
+  /// gets a warning instead.
+  func checkSpatialUnits(path: String, accept: Bool) throws -> [NiftiWarning] {
+    let code = spatialUnitCode
+    guard code != 0 && code != 2 else { return [] }
+    let name = code == 1 ? "metre" : code == 3 ? "micron" : "undefined code \(code)"
+    let message = "spatial unit is \(name) (xyzt_units & 7 = \(code)); VibeSeg reads voxel sizes and affines as mm"
+    if accept { return [NiftiWarning(field: "xyzt_units", message: message + ": sizes below are the stored numbers, not mm")] }
+    throw NiftiError(.unsupported, message + " and refuses other units rather than misread them; rewrite the header in mm (xyzt_units 2 or 10)", path: path, field: "xyzt_units")
+  }
+
   /// Voxel count (`dim[1]·...·dim[dim[0]]`) and data size in bytes, by checked multiplication.
   func dataByteCount(path: String) throws -> (voxels: Int, bytes: Int) {
     var count = 1

@@ -10,6 +10,10 @@ public struct NiftiReadOptions: Sendable {
   /// Accept files with neither a usable sform nor qform, using the pixdim-only affine with a
   /// warning (`--allow-no-orientation`). Off by default: left/right could be wrong.
   public var allowMissingOrientation = false
+  /// Accept spatial units other than mm (metre, micron, undefined codes in `xyzt_units`) with a
+  /// warning instead of refusing the file (`NiftiHeader.checkSpatialUnits`). Only `vibeseg info`
+  /// sets it: it shows the header; everything else uses sizes in mm.
+  public var acceptAnySpatialUnits = false
 
   public init() {}
 }
@@ -60,6 +64,7 @@ extension NiftiImage {
     headerBytes += rest
     let header = NiftiHeader(decoding: headerBytes, version: version, byteOrder: order)
     warnings += try header.validate(path: path)
+    warnings += try header.checkSpatialUnits(path: path, accept: options.acceptAnySpatialUnits)
     let (voxelCount, byteCount) = try header.dataByteCount(path: path)
     let offset = Int(header.voxOffset)
 

@@ -11,26 +11,20 @@ final class FileArchiveSource: ArchiveSource {
   let path: String
   let size: Int
 
+  /// Opens through `RegularFile.openForReading`: never blocks, refuses anything but a regular file.
   init(path: String) throws {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      let err = errno
-      let code: CheckpointError.Code = (err == ENOENT || err == ENOTDIR) ? .fileNotFound : .ioFailure
-      throw CheckpointError(code, "cannot open for reading: \(String(cString: strerror(err)))", path: path)
+    do throws(RegularFile.Failure) {
+      (descriptor, size) = try RegularFile.openForReading(path)
+    } catch {
+      let code: CheckpointError.Code =
+        switch error.kind {
+        case .missing: .fileNotFound
+        case .notRegular, .tooLarge: .unsupported
+        case .ioFailure: .ioFailure
+        }
+      throw CheckpointError(code, error.message, path: path)
     }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      let message = String(cString: strerror(errno))
-      close(fd)
-      throw CheckpointError(.ioFailure, "cannot stat: \(message)", path: path)
-    }
-    guard (info.st_mode & S_IFMT) == S_IFREG else {
-      close(fd)
-      throw CheckpointError(.ioFailure, "not a regular file", path: path)
-    }
-    descriptor = fd
     self.path = path
-    size = Int(info.st_size)
   }
 
   deinit { close(descriptor) }

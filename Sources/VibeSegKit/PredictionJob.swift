@@ -2,6 +2,7 @@ import Foundation
 import NNUNetRuntime
 import NiftiIO
 import VolumeCore
+import VolumeTransforms
 
 /// `vibeseg predict`: one case through an nnU-Net model folder, from channel files to a label map
 /// file (and optionally a probability file), both written atomically on the first channel's grid.
@@ -53,7 +54,12 @@ public struct PredictionJob {
     var options = self.options
     options.saveProbabilities = probabilitiesOutput != nil
     let model = try LoadedModel(bundle: bundle, threads: threads)
-    let prediction = try model.predictor(options: options).predict(consume channels)
+    let prediction: Prediction
+    do {
+      prediction = try model.predictor(options: options).predict(consume channels)
+    } catch let error as ResamplingError {
+      throw error.naming(inputs[0].path)
+    }
     if let probabilitiesOutput, let probabilities = prediction.probabilities {
       var image = NiftiImage(probabilities)
       image.header.xyztUnits = header!.xyztUnits

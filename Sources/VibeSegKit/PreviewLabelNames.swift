@@ -10,14 +10,7 @@ import Foundation
 /// Id 0 is ignored in both.
 public enum PreviewLabelNames {
   public static func load(contentsOf url: URL) throws(VibeSegKitError) -> [Int: String] {
-    let data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw VibeSegKitError(
-        .missingInput, "cannot read the label-name file: \(error.localizedDescription)",
-        path: url.path, option: "--label-names")
-    }
+    let data = try JSONInput.data(url, option: "--label-names")
     func malformed(_ why: String) -> VibeSegKitError {
       VibeSegKitError(
         .invalidLabelFile,

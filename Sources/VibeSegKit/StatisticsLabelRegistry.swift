@@ -48,10 +48,7 @@ public struct StatisticsLabelRegistry: Sendable, Equatable {
 
   /// Reads a JSON label file (see the type's documentation).
   public init(contentsOf url: URL) throws(VibeSegKitError) {
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      throw VibeSegKitError(.missingInput, "cannot read the label file", context: url.path, underlying: error)
-    }
+    let data = try JSONInput.data(url)
     guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
       throw VibeSegKitError(.invalidLabelFile, "not a JSON object mapping label ids to names", context: url.path)
     }

@@ -76,9 +76,10 @@ extension Volume {
   /// mapping samples: column c scaled by `n_in/n_out`, origin at input voxel
   /// `0.5·(n_in/n_out) - 0.5`. Always separable: O(N_in + N_out·(order+1)) per channel.
   ///
-  /// - Precondition: `shape` holds 3 positive sizes.
-  public func resized(toShape shape: [Int], order: InterpolationOrder) -> Volume {
-    resizedInternal(toShape: shape, order: order, parallel: true)
+  /// - Throws: `ResamplingError` unless `shape` holds 3 sizes ≥ 1 whose product is at most
+  ///   `ResamplingLimits.maxVoxels` (checked before the output is allocated).
+  public func resized(toShape shape: [Int], order: InterpolationOrder) throws(ResamplingError) -> Volume {
+    try resizedInternal(toShape: shape, order: order, parallel: true)
   }
 
   // MARK: - Package entry points (tests pass `parallel: false` to compare thread counts)
@@ -94,8 +95,13 @@ extension Volume {
     }
   }
 
-  package func resizedInternal(toShape newShape: [Int], order: InterpolationOrder, parallel: Bool) -> Volume {
-    precondition(newShape.count == 3 && newShape.allSatisfy { $0 >= 1 }, "resized(toShape:): bad shape \(newShape)")
+  package func resizedInternal(toShape newShape: [Int], order: InterpolationOrder, parallel: Bool)
+    throws(ResamplingError) -> Volume
+  {
+    guard newShape.count == 3 else {
+      throw ResamplingError(.emptyAxis, "resizing to \(newShape) needs 3 sizes")
+    }
+    try ResamplingLimits.check(newShape, what: "resizing \(shape) to \(newShape)")
     if newShape == shape { return self }
     let zoom = (0..<3).map { Double(shape[$0]) / Double(newShape[$0]) }
     var affine = grid.affine

@@ -16,16 +16,22 @@ public enum RescaleGeometry {
   /// so 5 voxels of 1 mm at 2 mm give `rint(2.5) = 2`. A result of 0 becomes 1 (TPTBox would
   /// create an empty array).
   ///
-  /// - Precondition: three sizes, spacings and positive finite new spacings.
-  public static func newShape(shape: [Int], spacing: [Double], newSpacing: [Double]) -> [Int] {
-    precondition(shape.count == 3 && spacing.count == 3 && newSpacing.count == 3,
-      "RescaleGeometry.newShape: need 3 sizes and spacings")
-    precondition(newSpacing.allSatisfy { $0 > 0 && $0.isFinite }, "RescaleGeometry.newShape: bad spacing \(newSpacing)")
-    return (0..<3).map { i in
-      let size = (Double(shape[i]) * spacing[i] / newSpacing[i]).rounded(.toNearestOrEven)
-      precondition(size.isFinite && size < 1e12, "RescaleGeometry.newShape: size \(size) on axis \(i)")
-      return Swift.max(1, Int(size))
+  /// - Throws: `ResamplingError.invalidSpacing` unless there are three sizes, three old and three
+  ///   new spacings, all positive and finite; `.tooManyVoxels` when the shape passes
+  ///   `ResamplingLimits.maxVoxels` (checked before anything is allocated).
+  public static func newShape(shape: [Int], spacing: [Double], newSpacing: [Double]) throws(ResamplingError) -> [Int] {
+    guard shape.count == 3 && spacing.count == 3 && newSpacing.count == 3 else {
+      throw ResamplingError(.invalidSpacing, "rescaling needs 3 sizes and 3 spacings, got \(shape), \(spacing) -> \(newSpacing)")
     }
+    guard newSpacing.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+      throw ResamplingError(.invalidSpacing, "target spacing \(newSpacing) mm must be three positive finite numbers")
+    }
+    guard spacing.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+      throw ResamplingError(.invalidSpacing, "voxel size \(spacing) mm must be three positive finite numbers", field: "pixdim")
+    }
+    let sizes = (0..<3).map { i in max(1, (Double(shape[i]) * spacing[i] / newSpacing[i]).rounded(.toNearestOrEven)) }
+    return try ResamplingLimits.checkedShape(
+      sizes, what: "rescaling \(shape) voxels of \(spacing) mm to \(newSpacing) mm")
   }
 
   /// The affine after rescaling: column c of the linear part becomes
@@ -42,10 +48,10 @@ public enum RescaleGeometry {
   }
 
   /// The grid TPTBox `rescale` produces: `newShape` on the rounded spacing, `newAffine`.
-  public static func grid(_ grid: ImageGrid, newSpacing: [Double]) -> ImageGrid {
+  public static func grid(_ grid: ImageGrid, newSpacing: [Double]) throws(ResamplingError) -> ImageGrid {
     let spacing = roundedSpacing(grid.spacingMillimeters)
     return ImageGrid(
-      shape: newShape(shape: grid.shape, spacing: spacing, newSpacing: newSpacing),
+      shape: try newShape(shape: grid.shape, spacing: spacing, newSpacing: newSpacing),
       affine: newAffine(grid.affine, newSpacing: newSpacing))
   }
 
@@ -102,23 +108,26 @@ extension Volume {
   /// `ResamplingEngine.nearlyDiagonalTolerance`; order 0 on oblique grids evaluates one tap per
   /// output voxel on the general path.
   ///
-  /// - Precondition: three positive finite spacings; the affine is invertible.
+  /// - Throws: `ResamplingError` for spacings that are not three positive finite numbers or a
+  ///   new shape above `ResamplingLimits.maxVoxels`, before the output is allocated.
+  /// - Precondition: the affine is invertible.
   public func rescaled(
     toSpacing newSpacing: [Double], order: InterpolationOrder, mode: BoundaryMode = .nearest, cval: Double = 0,
     alignCorners: Bool = false, skipTolerance: Double = 1e-3
-  ) -> Volume {
-    rescaledInternal(toSpacing: newSpacing, order: order, mode: mode, cval: cval, alignCorners: alignCorners,
+  ) throws(ResamplingError) -> Volume {
+    try rescaledInternal(toSpacing: newSpacing, order: order, mode: mode, cval: cval, alignCorners: alignCorners,
       skipTolerance: skipTolerance, parallel: true)
   }
 
   package func rescaledInternal(
     toSpacing newSpacing: [Double], order: InterpolationOrder, mode: BoundaryMode, cval: Double,
     alignCorners: Bool, skipTolerance: Double, parallel: Bool
-  ) -> Volume {
-    precondition(newSpacing.count == 3 && newSpacing.allSatisfy { $0 > 0 && $0.isFinite },
-      "rescaled(toSpacing:): need 3 positive spacings, got \(newSpacing)")
+  ) throws(ResamplingError) -> Volume {
+    guard newSpacing.count == 3 && newSpacing.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+      throw ResamplingError(.invalidSpacing, "target spacing \(newSpacing) mm must be three positive finite numbers")
+    }
     if RescaleGeometry.isAlreadyAt(grid.spacingMillimeters, newSpacing: newSpacing, atol: skipTolerance) { return self }
-    let target = RescaleGeometry.grid(grid, newSpacing: newSpacing)
+    let target = try RescaleGeometry.grid(grid, newSpacing: newSpacing)
     var from = grid.affine
     var to = target.affine
     if alignCorners {

@@ -21,6 +21,9 @@ func exitCode(for error: Error) -> Int32 {
     case .cannotCreateOutput: 73
     }
   case is OrientationError: 65
+  // A flag (`convert --spacing`) that asks for an impossible grid is a usage error; a header or
+  // plans geometry is rejected input.
+  case let e as ResamplingError: (e.field?.hasPrefix("--") ?? false) ? 64 : 65
   case let e as PlansError: e.code == .missingFile ? 69 : 65
   case is CheckpointError: 65
   case is EngineError: 65

@@ -62,14 +62,14 @@ extension ResampleGoldens.Case {
     let sourceAffine = inputAffine.map { Affine(rows: $0) } ?? .identity
     let grid = ImageGrid(shape: inputShape, affine: sourceAffine)
     switch dtype {
-    case "float64": return run(Volume<Double>(grid: grid, voxels: values))
-    case "int16": return run(Volume<Int16>(grid: grid, voxels: values.map { Int16(exactly: $0)! }))
-    case "uint8": return run(Volume<UInt8>(grid: grid, voxels: values.map { UInt8(exactly: $0)! }))
+    case "float64": return try run(Volume<Double>(grid: grid, voxels: values))
+    case "int16": return try run(Volume<Int16>(grid: grid, voxels: values.map { Int16(exactly: $0)! }))
+    case "uint8": return try run(Volume<UInt8>(grid: grid, voxels: values.map { UInt8(exactly: $0)! }))
     default: throw CocoaError(.featureUnsupported)
     }
   }
 
-  private func run<V: VoxelScalar>(_ volume: Volume<V>) -> (values: [Double], grid: ImageGrid) {
+  private func run<V: VoxelScalar>(_ volume: Volume<V>) throws -> (values: [Double], grid: ImageGrid) {
     let result: Volume<V>
     switch kind {
     case "affine":
@@ -78,14 +78,14 @@ extension ResampleGoldens.Case {
         through: mapping, onto: ImageGrid(shape: outputShape, affine: .identity), order: interpolationOrder,
         mode: boundaryMode, cval: cval)
     case "rescale":
-      result = volume.rescaled(toSpacing: spacing!, order: interpolationOrder, mode: boundaryMode,
+      result = try volume.rescaled(toSpacing: spacing!, order: interpolationOrder, mode: boundaryMode,
         alignCorners: alignCorners ?? false)
     case "onto":
       result = volume.resampled(
         onto: ImageGrid(shape: outputShape, affine: Affine(rows: targetAffine!)), order: interpolationOrder,
         mode: boundaryMode, cval: cval)
     case "resize":
-      result = volume.resized(toShape: outputShape, order: interpolationOrder)
+      result = try volume.resized(toShape: outputShape, order: interpolationOrder)
     default:
       fatalError("unknown case kind \(kind)")
     }
@@ -130,7 +130,7 @@ struct ResamplingGoldenTests {
   @Test("rescaled grid equals TPTBox's shape and affine", arguments: ResampleGoldens.shared.cases.filter { $0.kind == "rescale" })
   func rescaleGrid(_ golden: ResampleGoldens.Case) throws {
     let grid = ImageGrid(shape: golden.inputShape, affine: Affine(rows: golden.inputAffine!))
-    let target = RescaleGeometry.grid(grid, newSpacing: golden.spacing!)
+    let target = try RescaleGeometry.grid(grid, newSpacing: golden.spacing!)
     #expect(target.shape == golden.outputShape)
     // Same operations as NumPy's element-wise (A · new) / s: exact.
     #expect(target.affine == Affine(rows: golden.outputAffine!))
@@ -143,7 +143,7 @@ struct ResamplingGoldenTests {
     if golden.kind == "onto" {
       target = Affine(rows: golden.targetAffine!)
     } else {
-      target = RescaleGeometry.grid(ImageGrid(shape: golden.inputShape, affine: source), newSpacing: golden.spacing!).affine
+      target = try RescaleGeometry.grid(ImageGrid(shape: golden.inputShape, affine: source), newSpacing: golden.spacing!).affine
     }
     let mapping = try #require(VoxelMapping(sampling: source, at: target))
     let difference = zip(mapping.matrix.joined() + mapping.offset, golden.matrix!.joined() + golden.offset!)

@@ -2,6 +2,7 @@ import Foundation
 import NNUNetRuntime
 import NiftiIO
 import VolumeCore
+import VolumeTransforms
 
 /// `vibeseg segment`: one image through a TotalVibeSegmentator model (and its ROI model when it is
 /// cascaded) to a uint8 label map with the input's geometry, a JSON sidecar of label names, and
@@ -77,7 +78,8 @@ public struct SegmentJob {
     }
     let (image, volume, warnings) = try Self.readImage(input)
     let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
-    var labels = try pipeline.segment(volume)
+    var labels: Volume<UInt8>
+    do { labels = try pipeline.segment(volume) } catch let error as ResamplingError { throw error.naming(input.path) }
     if let spineModel {
       labels.voxels = spineModel.mapped(labels.voxels)
     }

@@ -76,7 +76,9 @@ public struct SegmentationPipeline {
   /// (or on the model's grid with `keepSize`).
   ///
   /// - Throws: `VibeSegKitError.invalidInput` for a 4-D image or labels above 255,
-  ///   `OrientationError` for an affine without orientation, prediction errors from nnU-Net's steps.
+  ///   `OrientationError` for an affine without orientation, `ResamplingError` when the rescale
+  ///   (or nnU-Net's resampling) would pass `ResamplingLimits.maxVoxels`, prediction errors from
+  ///   nnU-Net's steps.
   public func segment(_ image: AnyVolume) throws -> Volume<UInt8> {
     guard image.channelCount == 1 else {
       throw VibeSegKitError(.invalidInput, "the image has \(image.channelCount) volumes; give one 3-D volume")
@@ -102,7 +104,7 @@ public struct SegmentationPipeline {
       if let orientation = model.orientation {
         v = try v.reoriented(to: orientation)
       }
-      v = v.rescaled(toSpacing: model.targetSpacing, order: isLabel ? .nearest : .cubic, mode: .nearest)
+      v = try v.rescaled(toSpacing: model.targetSpacing, order: isLabel ? .nearest : .cubic, mode: .nearest)
       prepared.append(Self.squashedToFloat16(v))
     }
     if options.crop, let box = prepared[0].boundingBox(where: { $0 > 20 }) {

@@ -72,12 +72,21 @@ extension VibeSegCommand {
           result.volume = try image.volume.reoriented(to: Orientation(orientation)!)
         }
         if !spacing.isEmpty {
+          // The new shape must pass the resampling cap: checked before any Double copy or output
+          // exists; a refusal is a usage error (64) naming --spacing.
+          do {
+            _ = try RescaleGeometry.grid(result.volume.grid, newSpacing: spacing)
+          } catch var error as ResamplingError {
+            error.path = input
+            if error.field != "pixdim" { error.field = "--spacing" }
+            throw error
+          }
           if result.scaling == nil {
             // Resample in the stored type (as TPTBox does), no Double copy of the whole volume.
-            let resampled = result.volume.rescaled(toSpacing: spacing, order: order, mode: .nearest)
+            let resampled = try result.volume.rescaled(toSpacing: spacing, order: order, mode: .nearest)
             result.volume = dtype.map { resampled.converted(to: $0) } ?? resampled
           } else {
-            let resampled = result.scaledVolume(as: Double.self).rescaled(toSpacing: spacing, order: order, mode: .nearest)
+            let resampled = try result.scaledVolume(as: Double.self).rescaled(toSpacing: spacing, order: order, mode: .nearest)
             result.volume = AnyVolume(resampled).converted(to: dtype ?? .float32)
             result.scaling = nil
           }

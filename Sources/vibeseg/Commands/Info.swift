@@ -22,6 +22,7 @@ extension VibeSegCommand {
       try reportingErrors {
         var options = NiftiReadOptions()
         options.allowMissingOrientation = allowNoOrientation
+        options.acceptAnySpatialUnits = true  // shown with a warning; other commands refuse them
         let image = try NiftiImage(contentsOf: URL(fileURLWithPath: file), options: options)
         let report = ImageReport(path: file, image: image)
         if json {
