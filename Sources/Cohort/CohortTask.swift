@@ -138,6 +138,8 @@ public struct CohortTaskOptions: Sendable {
   public var folds: [String]?
   public var checkpoint: String = "final"
   public var stepSize: Double = 0.5
+  /// `--pad` (segment, spine, combine): upstream's reflect padding on the model grid.
+  public var padding: Int = 5
   public var mirroring: Bool = true
   /// Network threads (does not change outputs).
   public var threads: Int = 2

@@ -48,6 +48,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     cascade = try CascadeFolders(modelName, options: options)
     var fingerprint = cascade.fingerprint
     fingerprint["step_size"] = "\(options.stepSize)"
+    fingerprint["padding"] = "\(options.padding)"
     fingerprint["pipeline"] = "combine"
     fingerprint["model_name"] = modelName
     fingerprint["female"] = "\(options.female)"
@@ -62,6 +63,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     let roi = try cascade.roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
     var segmentation = SegmentationOptions()
     segmentation.stepSize = options.stepSize
+    segmentation.padding = options.padding
     pipeline = try SegmentationPipeline(model: model, roiModel: roi, options: segmentation)
     labelNames = model.labelNames
   }

@@ -36,6 +36,7 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     roiFolder = cascade.roiFolder
     var fingerprint = cascade.fingerprint
     fingerprint["step_size"] = "\(options.stepSize)"
+    fingerprint["padding"] = "\(options.padding)"
     fingerprint["pipeline"] = spine.map { "spine-\($0.rawValue)" } ?? "segment"
     self.fingerprint = fingerprint
     modelLabel = cascade.modelLabel
@@ -47,6 +48,7 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     let roi = try roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
     var segmentation = SegmentationOptions()
     segmentation.stepSize = options.stepSize
+    segmentation.padding = options.padding
     pipeline = try SegmentationPipeline(model: model, roiModel: roi, options: segmentation)
     labelNames = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
   }

@@ -21,7 +21,24 @@ public struct PredictionOptions: Sendable {
   /// `LoadedModel.predictor` sets it to the network's thread count, so that `--threads 1`
   /// processes side by side (`batch --jobs`) do not each spread over every core.
   public var threads = ProcessInfo.processInfo.activeProcessorCount
+  /// The sliding window's Gaussian weighting: nnU-Net's (`vibeseg predict`) or TPTBox's
+  /// (`vibeseg segment`, TotalVibeSegmentator's predictor).
+  public var importanceMap = ImportanceMap.nnUNet
+  /// Round the normalised network input to float16, as TPTBox does (it normalises in float32
+  /// and stores the result back into its float16 array). nnU-Net keeps float32.
+  public var float16Input = false
   public init() {}
+}
+
+/// The Gaussian importance map of the sliding window (`compute_gaussian`, σ = patch/8, peak at
+/// patch/2, zeros replaced by the smallest non-zero weight).
+public enum ImportanceMap: String, Sendable, Hashable, Codable {
+  /// nnU-Net v2: the float64 map normalised to a peak of 10, then cast to float16.
+  case nnUNet
+  /// TPTBox 1.1.0 (`nnUnet_utils/sliding_window_prediction.py`): the float64 map cast to float16
+  /// first (small weights underflow to 0, then to the floor value), divided by its float16
+  /// maximum and multiplied by 1000 in float16.
+  case tptbox
 }
 
 /// nnU-Net v2's `predict_from_files` for one case, step by step (nnunet-inference.md 5–8).
@@ -72,7 +89,7 @@ public struct Predictor {
     guard configuration.architecture.dimension == 3 else {
       throw PlansError(.unsupported, "2-D configurations are not supported yet", path: bundle.directory.path)
     }
-    let preprocessor = Preprocessor(plans: bundle.plans, configuration: configuration)
+    let preprocessor = Preprocessor(plans: bundle.plans, configuration: configuration, float16Output: options.float16Input)
     let (data, record) = try preprocessor.prepare(channels)
     let grid = channels[0].grid
     _ = consume channels
@@ -86,13 +103,13 @@ public struct Predictor {
       // whole volume never exist (nnunet-inference.md 7.1 is a no-op when the shapes match).
       segmentation = DenseArray(shape: record.shapeAfterCropping, repeating: 0)
       try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
-        stepSize: options.stepSize, workers: options.threads) { slab in
+        stepSize: options.stepSize, importance: options.importanceMap, workers: options.threads) { slab in
         let labels = bundle.labels.hasRegions ? exporter.segmentation(exporter.probabilities(slab.logits)) : exporter.segmentation(slab.logits)
         slab.scatter(labels.values, into: &segmentation.values, shape: record.shapeAfterCropping)
       }
     } else {
       let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
-        stepSize: options.stepSize, workers: options.threads)
+        stepSize: options.stepSize, importance: options.importanceMap, workers: options.threads)
       let restored = try exporter.restoreLogits(logits, using: record)
       if options.saveProbabilities || bundle.labels.hasRegions {
         let probabilities = exporter.probabilities(restored)

@@ -22,6 +22,8 @@ public struct PreprocessingRecord: Sendable, Equatable {
 struct Preprocessor {
   let plans: Plans
   let configuration: Configuration
+  /// Round the normalised channels to float16 (TPTBox), see `PredictionOptions.float16Input`.
+  var float16Output = false
 
   /// - Parameter channels: float32 channel volumes on one grid (checked by the caller).
   func prepare(_ channels: [Volume<Float>]) throws -> ([DenseArray<Float>], PreprocessingRecord) {
@@ -43,6 +45,9 @@ struct Preprocessor {
       try IntensityNormalization.apply(configuration.normalizationSchemes[c], to: &data[c].values,
         useMask: configuration.useMaskForNorm[c], mask: croppedMask.values,
         properties: plans.foregroundIntensityProperties[c], channel: c)
+      if float16Output {
+        data[c].values.withUnsafeMutableBufferPointer { b in for n in b.indices { b[n] = Float(Float16(b[n])) } }
+      }
       try Self.requireFinite(data[c].values, channel: c, stage: configuration.normalizationSchemes[c])
     }
     let settings = configuration.dataResampling

@@ -30,7 +30,7 @@ extension SlidingWindow {
   /// rows up to the current tile's y extent, in the z bands touched (rounded to pages per row,
   /// band and channel); plus the input and one slab (`slabBytes`).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    stepSize: Double, importance: ImportanceMap = .nnUNet, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
     slabBytes: Int = 16 << 20, consume: (Slab) throws -> Void) throws {
     // A step above one patch would leave voxels no tile covers and rows beyond the ring.
     guard stepSize > 0 && stepSize <= 1 else {
@@ -47,7 +47,7 @@ extension SlidingWindow {
     let (padLower, padded) = padding(shape: shape, patch: patch)
     try ResamplingLimits.check(padded, what: "padding \(shape) to the patch \(patch)", field: "patch_size")
     let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
-    let gaussian = gaussian(patch: patch)
+    let gaussian = gaussian(patch: patch, importance: importance)
     let k = networks[0].outputChannelCount
     let folds = networks.count
     let starts = (0..<3).map { tileStarts(size: padded[$0], patch: patch[$0], stepSize: stepSize) }

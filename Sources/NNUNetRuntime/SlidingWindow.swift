@@ -53,11 +53,30 @@ enum SlidingWindow {
     return ((0..<3).map { (padded[$0] - shape[$0]) / 2 }, padded)
   }
 
-  /// The float16 Gaussian importance map (`compute_gaussian`, sigma_scale 1/8, value_scaling 10):
-  /// a separable fp64 Gaussian of σ = p/8 truncated at `int(4σ + 0.5)` with its peak at `p/2`,
-  /// normalised so the peak is 10, converted fp64 → fp32 → fp16, zeros replaced by the smallest
-  /// non-zero value. C order.
-  static func gaussian(patch: [Int]) -> [Float16] {
+  /// The float16 Gaussian importance map of `importance` (see `ImportanceMap`), C order.
+  static func gaussian(patch: [Int], importance: ImportanceMap = .nnUNet) -> [Float16] {
+    let g = separableGaussian(patch: patch)
+    var out: [Float16]
+    switch importance {
+    case .nnUNet:
+      let scale = g.max()! / 10
+      out = g.map { Float16(Float($0 / scale)) }
+    case .tptbox:
+      // torch: float64 -> float16 (through float32), then `/ max` and `* 1000` each computed in
+      // float32 and rounded to float16 (PyTorch's CPU half arithmetic).
+      let g16 = g.map { Float16(Float($0)) }
+      let top = Float(g16.max()!)
+      out = g16.map { Float16(Float(Float16(Float($0) / top)) * 1000) }
+    }
+    let smallest = out.filter { $0 != 0 }.min() ?? 1
+    for n in out.indices where out[n] == 0 { out[n] = smallest }
+    return out
+  }
+
+  /// scipy `gaussian_filter` of a unit delta at `p/2` (mode constant): a separable fp64 Gaussian of
+  /// σ = p/8 per axis truncated at `int(4σ + 0.5)`, each 1-D kernel normalised by its pairwise
+  /// sum, the value at (a, b, c) being `(k0[a]·k1[b])·k2[c]`. C order.
+  static func separableGaussian(patch: [Int]) -> [Double] {
     let kernels: [[Double]] = patch.map { p in
       let sigma = Double(p) / 8
       let radius = Int(4 * sigma + 0.5)
@@ -69,11 +88,7 @@ enum SlidingWindow {
     var g = [Double]()
     g.reserveCapacity(patch.reduce(1, *))
     for a in kernels[0] { for b in kernels[1] { for c in kernels[2] { g.append((a * b) * c) } } }
-    let scale = g.max()! / 10
-    var out = g.map { Float16(Float($0 / scale)) }
-    let smallest = out.filter { $0 != 0 }.min() ?? 1
-    for n in out.indices where out[n] == 0 { out[n] = smallest }
-    return out
+    return g
   }
 
   /// Mirroring combinations in `itertools.combinations` order over the allowed axes.
@@ -212,10 +227,10 @@ enum SlidingWindow {
   /// All logits of the case as float16 `[K, X, Y, Z]` (the slabs of `predict(... consume:)`
   /// collected).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
+    stepSize: Double, importance: ImportanceMap = .nnUNet, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
     let shape = data[0].shape
     var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
-    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, workers: workers) { slab in
+    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, importance: importance, workers: workers) { slab in
       for c in result.indices { slab.scatter(slab.logits[c].values, into: &result[c].values, shape: shape) }
     }
     return result

@@ -18,28 +18,50 @@ public struct SegmentationOptions: Sendable, Hashable, Codable {
   public var keepSize = false
   /// Upstream `fill_holes=True`: fill the holes of every label after resampling back.
   public var fillHoles = false
+  /// Upstream `padd`: voxels of reflect padding on every side of every axis of every channel on
+  /// the model grid, cut off again after prediction. 5 is the default of `run_vibeseg` and of
+  /// VIBESegmentator's run script (`--padd`); 0 is `run_inference_on_file`'s own default.
+  public var padding = 5
 
   public init() {}
+
+  enum CodingKeys: String, CodingKey { case stepSize, mirroring, crop, keepSize, fillHoles, padding }
+
+  /// Reads sidecars and manifests written before `padding` existed (it was always 0 then).
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    stepSize = try c.decode(Double.self, forKey: .stepSize)
+    mirroring = try c.decode(Bool.self, forKey: .mirroring)
+    crop = try c.decode(Bool.self, forKey: .crop)
+    keepSize = try c.decode(Bool.self, forKey: .keepSize)
+    fillHoles = try c.decode(Bool.self, forKey: .fillHoles)
+    padding = try c.decodeIfPresent(Int.self, forKey: .padding) ?? 0
+  }
 }
 
-/// TotalVibeSegmentator's segmentation of one image (TPTBox `run_inference_on_file` +
-/// `nnUnet_utils/inference_api.py run_inference`, 2025-2026), with nnU-Net's prediction done by
-/// `NNUNetRuntime.Predictor`:
+/// TotalVibeSegmentator's segmentation of one image as TPTBox 1.1.0 does it
+/// (`run_inference_on_file`, `docs/tptbox-pipeline.md` has the step-by-step reading of its code),
+/// with the network and nnU-Net's preprocessing done by `NNUNetRuntime.Predictor` in TPTBox's
+/// numerics:
 ///
 /// 1. reorient every channel to the model's `orientation` (axis permutation and flips only);
-/// 2. rescale to `TotalVibeModel.targetSpacing` (TPTBox `rescale_`: `RescaleGeometry` shape and
-///    affine, cubic B-spline with edge extension for images, order 0 for label channels, the
-///    stored scalar type kept, skipped within 1e-3 mm);
-/// 3. squash: when a channel's maximum exceeds 10000, divide it by `max / 1000` (Float);
-/// 4. optional crop to the bounding box of first-channel voxels > 20;
-/// 5. every channel rounded to float16 (upstream casts the arrays with `astype(np.float16)` before
-///    handing them to nnU-Net), then nnU-Net's prediction (`Predictor`, no mirroring, step 0.5,
-///    all folds) on the reader-order spacing of the rescaled grid;
-/// 6. labels back onto the input grid with nearest neighbour, scipy `mode='nearest'` (TPTBox
-///    `resample_from_to_(og, mode="nearest")`), unless `keepSize`.
+/// 2. squash (images): when the maximum exceeds 10000, divide by `max / 1000` — in float64 for
+///    integer and float64 images, in float32 for float32 images (NumPy's promotion rules);
+/// 3. rescale to `TotalVibeModel.targetSpacing` (TPTBox `rescale_(out_dtype=float16)`:
+///    `RescaleGeometry` shape and affine, cubic B-spline with edge extension for images, order 0
+///    for label channels, computed in float64, stored float32, then rounded to float16; skipped
+///    within 1e-3 mm, then the values are rounded to float16 directly);
+/// 4. optional crop to the bounding box of first-channel voxels > 20 (never undone);
+/// 5. reflect padding of `options.padding` voxels on every side (`np.pad(mode="reflect")`);
+/// 6. nnU-Net's prediction (`Predictor`: no mirroring, step 0.5, all folds) with TPTBox's
+///    Gaussian (`ImportanceMap.tptbox`) and the normalised input rounded to float16;
+/// 7. the padding cut off; labels back onto the input grid with nearest neighbour, scipy
+///    `mode='nearest'`, where the input grid's affine is rounded to 7 decimals as TPTBox's `Grid`
+///    does (`resample_from_to_(og, mode="nearest")`), unless `keepSize`.
 ///
 /// A cascaded model (`roiModelID` set) first runs the ROI model through the same steps; its label
-/// map on the input grid becomes channel 1 (a label channel: order 0 when rescaled).
+/// map on the input grid becomes channel 1 (a label channel: order 0 when rescaled), as
+/// TotalVibeSegmentator's run script chains the two calls.
 public struct SegmentationPipeline {
   public var model: TotalVibeModel
   public var roiModel: TotalVibeModel?
@@ -95,7 +117,7 @@ public struct SegmentationPipeline {
     return labels
   }
 
-  /// Steps 1-6 for one model; the labels on the channels' grid (or the model grid).
+  /// Steps 1-7 for one model; the labels on the channels' grid (or the model grid).
   func run(_ model: TotalVibeModel, channels: [(volume: AnyVolume, isLabel: Bool)], keepSize: Bool) throws -> Volume<UInt8> {
     let inputGrid = channels[0].volume.grid
     var prepared = [Volume<Float>]()
@@ -104,37 +126,78 @@ public struct SegmentationPipeline {
       if let orientation = model.orientation {
         v = try v.reoriented(to: orientation)
       }
-      v = try v.rescaled(toSpacing: model.targetSpacing, order: isLabel ? .nearest : .cubic, mode: .nearest)
-      prepared.append(Self.squashedToFloat16(v))
+      prepared.append(try Self.rescaledToFloat16(isLabel ? v : Self.squashed(v), spacing: model.targetSpacing, isLabel: isLabel))
     }
     if options.crop, let box = prepared[0].boundingBox(where: { $0 > 20 }) {
       prepared = prepared.map { $0.cropped(to: box) }
     }
+    let pad = options.padding
+    if pad > 0 {
+      prepared = prepared.map { $0.reflectPadded(by: pad) }
+    }
     var predictionOptions = PredictionOptions()
     predictionOptions.stepSize = options.stepSize
     predictionOptions.mirroring = options.mirroring
-    let prediction = try model.loaded.predictor(options: predictionOptions).predict(prepared)
-    let labels = keepSize ? prediction.labels : prediction.labels.resampled(onto: inputGrid, order: .nearest, mode: .nearest)
+    predictionOptions.importanceMap = .tptbox
+    predictionOptions.float16Input = true
+    var labels = try model.loaded.predictor(options: predictionOptions).predict(prepared).labels
+    if pad > 0 {
+      labels = labels.cropped(to: VoxelBox(lower: [pad, pad, pad], upper: labels.shape.map { $0 - pad }))
+    }
+    if !keepSize {
+      // TPTBox maps onto a `Grid` made from the input, whose affine is rounded to 7 decimals
+      // (a float32 2.8 becomes exactly 2.8); that decides exact half-voxel ties.
+      let target = ImageGrid(shape: inputGrid.shape, affine: Self.roundedToSevenDecimals(inputGrid.affine))
+      labels = Volume(grid: inputGrid, voxels: labels.resampled(onto: target, order: .nearest, mode: .nearest).voxels)
+    }
     guard let top = labels.valueRange?.max, top <= 255 else {
       throw VibeSegKitError(.invalidInput, "the model produced label ids above 255, which a uint8 label map cannot hold", path: model.folder.path)
     }
     return labels.converted(to: UInt8.self)
   }
 
-  /// Step 3 and the float16 cast of step 5: values as Float; when the maximum exceeds 10000 every
-  /// value is divided by `max / 1000` (computed in Float, as NumPy does for float32 arrays);
-  /// then each value is rounded to the nearest float16 (ties to even, as `astype(np.float16)`).
-  static func squashedToFloat16(_ volume: AnyVolume) -> Volume<Float> {
-    var v = volume.converted(to: Float.self)
-    let top = v.voxels.max() ?? 0
-    let divisor: Float? = top > 10000 ? top / 1000 : nil
-    v.voxels.withUnsafeMutableBufferPointer { buffer in
-      for n in buffer.indices {
-        var x = buffer[n]
-        if let divisor { x /= divisor }
-        buffer[n] = Float(Float16(x))
-      }
+  /// Step 2, upstream `squash`: `arr / (arr.max() / 1000)` when the maximum exceeds 10000, with
+  /// NumPy's types: float32 images in float32, integer and float64 images in float64 (an integer
+  /// image that needs no squash keeps its type).
+  static func squashed(_ volume: AnyVolume) -> AnyVolume {
+    guard let top = volume.valueRange?.max, top > 10000 else { return volume }
+    if case .float32(var v) = volume {
+      let divisor = Float(top) / 1000
+      v.voxels.withUnsafeMutableBufferPointer { b in for n in b.indices { b[n] /= divisor } }
+      return .float32(v)
     }
-    return v
+    var v = volume.converted(to: Double.self)
+    let divisor = top / 1000
+    v.voxels.withUnsafeMutableBufferPointer { b in for n in b.indices { b[n] /= divisor } }
+    return .float64(v)
+  }
+
+  /// Step 3, TPTBox `rescale_(zoom, mode="nearest", out_dtype=np.float16)`: scipy
+  /// `affine_transform` (computed in float64) into a float32 array, then `astype(float16)`; when
+  /// the spacing is already within 1e-3 mm nothing is resampled and the stored values are
+  /// rounded to float16 directly (NumPy converts float64 to float16 in one rounding).
+  static func rescaledToFloat16(_ volume: AnyVolume, spacing: [Double], isLabel: Bool) throws -> Volume<Float> {
+    let source = volume.grid.spacingMillimeters
+    if RescaleGeometry.isAlreadyAt(source, newSpacing: spacing) {
+      var v = volume.converted(to: Double.self)
+      let voxels = v.voxels.map { Float(Float16($0)) }
+      v.voxels = []
+      return Volume(grid: volume.grid, channelCount: volume.channelCount, voxels: voxels)
+    }
+    // Integers are resampled as float64 (scipy computes in float64 and writes float32).
+    let input: AnyVolume
+    switch volume {
+    case .float32, .float64: input = volume
+    default: input = .float64(volume.converted(to: Double.self))
+    }
+    var rescaled = try input.rescaled(toSpacing: spacing, order: isLabel ? .nearest : .cubic, mode: .nearest)
+      .converted(to: Float.self)
+    rescaled.voxels.withUnsafeMutableBufferPointer { b in for n in b.indices { b[n] = Float(Float16(b[n])) } }
+    return rescaled
+  }
+
+  /// NumPy `np.round(affine, 7)`: each entry `rint(x · 1e7) / 1e7`.
+  static func roundedToSevenDecimals(_ affine: Affine) -> Affine {
+    Affine(rows: affine.rows.map { row in row.map { ($0 * 1e7).rounded(.toNearestOrEven) / 1e7 } })
   }
 }

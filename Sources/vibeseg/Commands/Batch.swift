@@ -129,6 +129,9 @@ extension VibeSegCommand {
     @Option(help: "Sliding-window step as a fraction of the patch.")
     var stepSize: Double = 0.5
 
+    @Option(help: "segment/spine/combine: voxels of reflect padding on the model grid (upstream padd; 0 = none).")
+    var pad: Int = 5
+
     @Flag(inversion: .prefixedNo, help: "Test-time mirroring (default on when the checkpoint allows it).")
     var tta = true
 
@@ -147,6 +150,7 @@ extension VibeSegCommand {
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
       guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
+      guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
       if bids && input.lowercased().hasSuffix(".csv") { throw ValidationError("--bids needs a folder, not a CSV list") }
       if pattern != nil && input.lowercased().hasSuffix(".csv") {
         throw ValidationError("--pattern applies to folders, not a CSV list")
@@ -190,6 +194,7 @@ extension VibeSegCommand {
       options.taskOptions.folds = folds.isEmpty ? nil : folds
       options.taskOptions.checkpoint = checkpoint.rawValue
       options.taskOptions.stepSize = stepSize
+      options.taskOptions.padding = pad
       options.taskOptions.mirroring = tta
       options.taskOptions.threads = threads
       let zoo = try ModelZoo.fromEnvironment()
@@ -254,7 +259,7 @@ extension VibeSegCommand.Batch {
     if preview { args.append("--preview") }
     if overwrite { args.append("--overwrite") }
     if !folds.isEmpty { args += ["--folds"] + folds }
-    args += ["--checkpoint", checkpoint.rawValue, "--step-size", String(stepSize), tta ? "--tta" : "--no-tta"]
+    args += ["--checkpoint", checkpoint.rawValue, "--step-size", String(stepSize), "--pad", String(pad), tta ? "--tta" : "--no-tta"]
     return args
   }
 

@@ -61,6 +61,7 @@ extension VibeSegCommand {
         let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = CombineJob(inputs: inputs, output: URL(fileURLWithPath: output), model: main, roiModel: roi, modelName: model)
         job.segmentation.stepSize = modelOptions.stepSize
+        job.segmentation.padding = modelOptions.pad
         job.combination.female = female
         job.combination.fillHoles = fillHoles
         job.intermediateFolder = intermediateFolder

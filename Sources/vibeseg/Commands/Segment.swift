@@ -11,6 +11,9 @@ struct ModelRunOptions: ParsableArguments {
   @Option(help: "Sliding-window step as a fraction of the patch (upstream: 0.5).")
   var stepSize: Double = 0.5
 
+  @Option(help: "Voxels of reflect padding on every side on the model grid, cut off after prediction (upstream padd: 5 in run_vibeseg and the run script; 0 = none).")
+  var pad: Int = 5
+
   @Option(help: "Threads for the network.")
   var threads: Int = 2
 
@@ -22,6 +25,7 @@ struct ModelRunOptions: ParsableArguments {
 
   func validate() throws {
     guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
+    guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
   }
 
@@ -106,6 +110,7 @@ extension VibeSegCommand {
           input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
           modelName: model)
         job.options.stepSize = modelOptions.stepSize
+        job.options.padding = modelOptions.pad
         job.options.crop = crop
         job.options.keepSize = keepSize
         job.options.fillHoles = fillHoles
@@ -156,6 +161,7 @@ extension VibeSegCommand {
           modelName: String(model))
         job.spineModel = SpineModel(rawValue: model)
         job.options.stepSize = modelOptions.stepSize
+        job.options.padding = modelOptions.pad
         job.overwrite = modelOptions.overwrite
         let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
