@@ -99,7 +99,7 @@ struct CascadeFolders {
   init(_ name: String, options: CohortTaskOptions) throws {
     let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
     self.folder = folder
-    let bundle = try ModelBundle(directory: folder, folds: options.folds)
+    let bundle = try ModelBundle(directory: folder, folds: options.folds, rule: .tptbox)
     let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
     var fingerprint = [String: String]()
     if let id = bundle.dataset.roi {
@@ -115,7 +115,7 @@ struct CascadeFolders {
         }
         roi = found
       }
-      let roiBundle = try ModelBundle(directory: roi)
+      let roiBundle = try ModelBundle(directory: roi, rule: .tptbox)
       fingerprint["roi_model_sha256"] = try ModelFingerprint.sha256(
         of: ["dataset.json", "plans.json"].map { roi.appendingPathComponent($0) } + roiBundle.folds.map(\.url),
         relativeTo: roi)

@@ -6,6 +6,20 @@ public enum CheckpointName: String, Sendable, CaseIterable {
   case best = "checkpoint_best.pth"
 }
 
+/// How the folds and their checkpoint files are chosen.
+public enum FoldRule: String, Sendable, Hashable {
+  /// nnU-Net v2 (`nnUNetPredictor.initialize_from_trained_model_folder`, `vibeseg predict`):
+  /// default folds are the `fold_N` folders (names sorted as strings, `fold_all` excluded) that
+  /// hold the requested checkpoint; a fold without it is left out (with a warning); a requested
+  /// fold without it is an error. VibeSeg's one addition: `fold_all` when no `fold_N` qualifies.
+  case nnUNet
+  /// TPTBox 1.1.0 (`run_inference_on_file`, `load_inf_model`; `vibeseg segment`): default folds
+  /// are every `fold*` folder, names sorted as strings (`fold_all` included); the requested
+  /// checkpoint when every fold has it, else `checkpoint_best.pth` for every fold (a warning),
+  /// never a mix.
+  case tptbox
+}
+
 /// One fold's checkpoint file.
 public struct FoldCheckpoint: Sendable, Equatable {
   /// "0" ... "4" or "all".
@@ -41,11 +55,11 @@ public struct ModelBundle: Sendable {
   ///   - folds: fold names ("0", "1", ..., "all"); nil finds every `fold_N` folder (not
   ///     `fold_all`) that holds a checkpoint, as nnU-Net does with `use_folds=None`, or `fold_all`
   ///     when there is no `fold_N`.
-  ///   - checkpoint: the file to use in each fold. When `.final` is missing but
-  ///     `checkpoint_best.pth` exists, that is used with a warning (a training that never finished).
+  ///   - checkpoint: the file to use in each fold (see `rule` for a missing one).
   ///   - configuration: overrides the configuration named by the folder.
+  ///   - rule: how folds and checkpoints are chosen: nnU-Net's (default) or TPTBox's.
   public init(directory: URL, folds requested: [String]? = nil, checkpoint: CheckpointName = .final,
-    configuration override: String? = nil) throws {
+    configuration override: String? = nil, rule: FoldRule = .nnUNet) throws {
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
     guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -69,46 +83,80 @@ public struct ModelBundle: Sendable {
       throw PlansError(.invalidField, "\(configuration.normalizationSchemes.count) normalisation schemes for \(dataset.channelNames.count) channels in dataset.json", path: plansURL.path, field: "configurations.\(configurationName).normalization_schemes")
     }
     var warnings = [String]()
-    folds = try Self.findFolds(in: directory, requested: requested, checkpoint: checkpoint, warnings: &warnings)
+    folds = try rule == .nnUNet
+      ? Self.findFolds(in: directory, requested: requested, checkpoint: checkpoint, warnings: &warnings)
+      : Self.findFoldsAsTPTBox(in: directory, requested: requested, checkpoint: checkpoint, warnings: &warnings)
     self.warnings = warnings
   }
 
+  /// `FoldRule.nnUNet`.
   static func findFolds(in directory: URL, requested: [String]?, checkpoint: CheckpointName, warnings: inout [String]) throws -> [FoldCheckpoint] {
     let fm = FileManager.default
-    let entries = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
     func checkpointURL(_ fold: String) -> FoldCheckpoint? {
-      let folder = directory.appendingPathComponent("fold_\(fold)")
-      let wanted = folder.appendingPathComponent(checkpoint.rawValue)
-      if fm.fileExists(atPath: wanted.path) { return FoldCheckpoint(fold: fold, url: wanted, name: checkpoint) }
-      if checkpoint == .final {
-        let best = folder.appendingPathComponent(CheckpointName.best.rawValue)
-        if fm.fileExists(atPath: best.path) {
-          warnings.append("fold_\(fold): no \(CheckpointName.final.rawValue) (training did not finish?); using \(CheckpointName.best.rawValue)")
-          return FoldCheckpoint(fold: fold, url: best, name: .best)
-        }
-      }
-      return nil
+      let wanted = directory.appendingPathComponent("fold_\(fold)").appendingPathComponent(checkpoint.rawValue)
+      return fm.fileExists(atPath: wanted.path) ? FoldCheckpoint(fold: fold, url: wanted, name: checkpoint) : nil
     }
     if let requested {
       return try requested.map { fold in
-        guard fold == "all" || Int(fold) != nil else {
-          throw PlansError(.invalidField, "fold '\(fold)' is neither a number nor 'all'", path: directory.path)
-        }
+        try checkFoldName(fold, in: directory)
         guard let found = checkpointURL(fold) else {
           throw PlansError(.missingFile, "fold_\(fold) has no \(checkpoint.rawValue)", path: directory.appendingPathComponent("fold_\(fold)").path)
         }
         return found
       }
     }
-    let numbered = entries.compactMap { name -> Int? in
-      guard name.hasPrefix("fold_"), let n = Int(name.dropFirst(5)) else { return nil }
-      return n
-    }.sorted()
-    var found = numbered.compactMap { checkpointURL(String($0)) }
+    var found = [FoldCheckpoint]()
+    for name in foldFolders(in: directory) where name != "fold_all" {
+      let fold = String(name.dropFirst(5))
+      guard Int(fold) != nil else { continue }
+      if let checkpoint = checkpointURL(fold) {
+        found.append(checkpoint)
+      } else {
+        warnings.append("\(name): no \(checkpoint.rawValue); left out, as nnU-Net does (choose the checkpoint with --checkpoint)")
+      }
+    }
     if found.isEmpty, let all = checkpointURL("all") { found = [all] }
     guard !found.isEmpty else {
       throw PlansError(.missingFile, "no fold_N (or fold_all) folder with \(checkpoint.rawValue)", path: directory.path)
     }
     return found
+  }
+
+  /// `FoldRule.tptbox`.
+  static func findFoldsAsTPTBox(in directory: URL, requested: [String]?, checkpoint: CheckpointName, warnings: inout [String]) throws -> [FoldCheckpoint] {
+    let folds = try requested ?? foldFolders(in: directory).map { String($0.dropFirst(5)) }
+    for fold in folds { try checkFoldName(fold, in: directory) }
+    guard !folds.isEmpty else {
+      throw PlansError(.missingFile, "no fold_N (or fold_all) folder", path: directory.path)
+    }
+    func urls(_ name: CheckpointName) -> [FoldCheckpoint]? {
+      let all = folds.map { FoldCheckpoint(fold: $0, url: directory.appendingPathComponent("fold_\($0)").appendingPathComponent(name.rawValue), name: name) }
+      return all.allSatisfy { FileManager.default.fileExists(atPath: $0.url.path) } ? all : nil
+    }
+    if let found = urls(checkpoint) { return found }
+    if checkpoint == .final, let best = urls(.best) {
+      warnings.append("not every fold has \(CheckpointName.final.rawValue); every fold uses \(CheckpointName.best.rawValue), as upstream does")
+      return best
+    }
+    let missing = folds.filter { !FileManager.default.fileExists(atPath: directory.appendingPathComponent("fold_\($0)/\(checkpoint.rawValue)").path) }
+    throw PlansError(
+      .missingFile, "fold_\(missing[0]) has no \(checkpoint.rawValue)\(checkpoint == .final ? " (and not every fold has \(CheckpointName.best.rawValue))" : "")",
+      path: directory.appendingPathComponent("fold_\(missing[0])").path)
+  }
+
+  /// The `fold_*` folders of `directory`, names sorted as strings (Python's `sorted`).
+  static func foldFolders(in directory: URL) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    return entries.filter { name in
+      var isDirectory: ObjCBool = false
+      return name.hasPrefix("fold_") && FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+        && isDirectory.boolValue
+    }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+  }
+
+  static func checkFoldName(_ fold: String, in directory: URL) throws {
+    guard fold == "all" || Int(fold) != nil else {
+      throw PlansError(.invalidField, "fold '\(fold)' is neither a number nor 'all'", path: directory.path)
+    }
   }
 }

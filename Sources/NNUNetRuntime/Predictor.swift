@@ -27,6 +27,10 @@ public struct PredictionOptions: Sendable {
   /// Round the normalised network input to float16, as TPTBox does (it normalises in float32
   /// and stores the result back into its float16 array). nnU-Net keeps float32.
   public var float16Input = false
+  /// Keep logits that overflowed float16 (±infinity) instead of refusing them, as TPTBox does:
+  /// with its ×1000 Gaussian, weighted sums above 65504 become infinite, and its argmax takes
+  /// an infinite logit as the largest. NaN logits are refused either way.
+  public var keepInfiniteLogits = false
   public init() {}
 }
 
@@ -103,13 +107,15 @@ public struct Predictor {
       // whole volume never exist (nnunet-inference.md 7.1 is a no-op when the shapes match).
       segmentation = DenseArray(shape: record.shapeAfterCropping, repeating: 0)
       try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
-        stepSize: options.stepSize, importance: options.importanceMap, workers: options.threads) { slab in
+        stepSize: options.stepSize, importance: options.importanceMap, keepInfiniteLogits: options.keepInfiniteLogits,
+        workers: options.threads) { slab in
         let labels = bundle.labels.hasRegions ? exporter.segmentation(exporter.probabilities(slab.logits)) : exporter.segmentation(slab.logits)
         slab.scatter(labels.values, into: &segmentation.values, shape: record.shapeAfterCropping)
       }
     } else {
       let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
-        stepSize: options.stepSize, importance: options.importanceMap, workers: options.threads)
+        stepSize: options.stepSize, importance: options.importanceMap, keepInfiniteLogits: options.keepInfiniteLogits,
+        workers: options.threads)
       let restored = try exporter.restoreLogits(logits, using: record)
       if options.saveProbabilities || bundle.labels.hasRegions {
         let probabilities = exporter.probabilities(restored)

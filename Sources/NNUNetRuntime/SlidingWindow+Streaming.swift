@@ -30,7 +30,8 @@ extension SlidingWindow {
   /// rows up to the current tile's y extent, in the z bands touched (rounded to pages per row,
   /// band and channel); plus the input and one slab (`slabBytes`).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double, importance: ImportanceMap = .nnUNet, workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    stepSize: Double, importance: ImportanceMap = .nnUNet, keepInfiniteLogits: Bool = false,
+    workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
     slabBytes: Int = 16 << 20, consume: (Slab) throws -> Void) throws {
     // A step above one patch would leave voxels no tile covers and rows beyond the ring.
     guard stepSize > 0 && stepSize <= 1 else {
@@ -136,7 +137,8 @@ extension SlidingWindow {
         let nextY = j + 1 < starts[1].count ? starts[1][j + 1] : padded[1]
         try finish(
           rows: sx..<nextX, ys: finishedY..<nextY, shape: shape, padLower: padLower, k: k, folds: folds,
-          accumulators: accumulators, weights: weights, classRanges: classRanges, slabBytes: slabBytes, consume: consume)
+          accumulators: accumulators, weights: weights, classRanges: classRanges, slabBytes: slabBytes,
+          keepInfiniteLogits: keepInfiniteLogits, consume: consume)
         finishedY = nextY
       }
       p = []
@@ -148,7 +150,7 @@ extension SlidingWindow {
   private static func finish(
     rows: Range<Int>, ys: Range<Int>, shape: [Int], padLower: [Int], k: Int, folds: Int,
     accumulators: AccumulatorRing, weights: AccumulatorRing, classRanges: [Range<Int>], slabBytes: Int,
-    consume: (Slab) throws -> Void
+    keepInfiniteLogits: Bool, consume: (Slab) throws -> Void
   ) throws {
     let xs = max(rows.lowerBound, padLower[0])..<min(rows.upperBound, padLower[0] + shape[0])
     let yRange = max(ys.lowerBound, padLower[1])..<min(ys.upperBound, padLower[1] + shape[1])
@@ -189,7 +191,9 @@ extension SlidingWindow {
               }
               initialized = count
             }
-            let overflow = values.contains { !$0.isFinite }
+            // NaN is always an error; ±infinity (float16 overflow of the weighted sums) only
+            // unless the caller follows TPTBox, whose argmax takes an infinite logit as the largest.
+            let overflow = keepInfiniteLogits ? values.contains { $0.isNaN } : values.contains { !$0.isFinite }
             results.store(c, DenseArray(shape: [hi - lo, yRange.count, n2], values: values), overflow: overflow)
           }
         }

@@ -227,10 +227,12 @@ enum SlidingWindow {
   /// All logits of the case as float16 `[K, X, Y, Z]` (the slabs of `predict(... consume:)`
   /// collected).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
-    stepSize: Double, importance: ImportanceMap = .nnUNet, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
+    stepSize: Double, importance: ImportanceMap = .nnUNet, keepInfiniteLogits: Bool = false,
+    workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
     let shape = data[0].shape
     var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
-    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, importance: importance, workers: workers) { slab in
+    try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, importance: importance,
+      keepInfiniteLogits: keepInfiniteLogits, workers: workers) { slab in
       for c in result.indices { slab.scatter(slab.logits[c].values, into: &result[c].values, shape: shape) }
     }
     return result

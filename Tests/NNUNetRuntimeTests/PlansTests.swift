@@ -29,14 +29,31 @@ struct PlansTests {
     #expect(c.architecture.featuresPerStage == expected.architecture.features_per_stage)
     #expect(c.architecture.kernelSizes == expected.architecture.kernel_sizes)
     #expect(c.architecture.strides == expected.architecture.strides)
-    #expect(bundle.folds.map(\.fold) == expected.folds.map(String.init))
+    // Every fold the script wrote is used, or left out with a warning when it lacks
+    // checkpoint_final.pth (nnU-Net's auto-detection; `foldRules`).
+    #expect(Set(bundle.folds.map(\.fold)).isSubset(of: expected.folds.map(String.init)))
+    #expect(bundle.folds.count + bundle.warnings.count == expected.folds.count, "\(bundle.warnings)")
   }
 
-  @Test("a fold without checkpoint_final.pth falls back to checkpoint_best.pth with a warning")
-  func bestFallback() throws {
-    let bundle = try ModelBundle(directory: ModelFixtures.folder("resenc_2ch_fp16"))
-    #expect(bundle.folds.map(\.name) == [.final, .best])
-    #expect(bundle.warnings.count == 1 && bundle.warnings[0].contains("fold_1"), "\(bundle.warnings)")
+  @Test("folds: nnU-Net leaves out a fold without the checkpoint; TPTBox uses checkpoint_best for every fold")
+  func foldRules() throws {
+    // resenc_2ch_fp16: fold_0 has checkpoint_final.pth, fold_1 only checkpoint_best.pth.
+    let nnunet = try ModelBundle(directory: ModelFixtures.folder("resenc_2ch_fp16"))
+    #expect(nnunet.folds.map(\.fold) == ["0"] && nnunet.folds.map(\.name) == [.final])
+    #expect(nnunet.warnings.count == 1 && nnunet.warnings[0].contains("fold_1"), "\(nnunet.warnings)")
+    #expect(throws: PlansError.self) { try ModelBundle(directory: ModelFixtures.folder("resenc_2ch_fp16"), folds: ["0", "1"]) }
+    // TPTBox never mixes: final for every fold, else best for every fold, else an error.
+    #expect(throws: PlansError.self) { try ModelBundle(directory: ModelFixtures.folder("resenc_2ch_fp16"), rule: .tptbox) }
+    let dir = try copyOfFixture("plain_1ch")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for fold in ["fold_0", "fold_1"] {
+      try FileManager.default.moveItem(
+        at: dir.appendingPathComponent("\(fold)/checkpoint_final.pth"), to: dir.appendingPathComponent("\(fold)/checkpoint_best.pth"))
+    }
+    let best = try ModelBundle(directory: dir, rule: .tptbox)
+    #expect(best.folds.map(\.fold) == ["0", "1"] && best.folds.allSatisfy { $0.name == .best })
+    #expect(best.warnings.count == 1, "\(best.warnings)")
+    #expect(throws: PlansError.self) { try ModelBundle(directory: dir) }
     let explicit = try ModelBundle(directory: ModelFixtures.folder("plain_1ch"), folds: ["1"])
     #expect(explicit.folds.map(\.fold) == ["1"])
     #expect(throws: PlansError.self) { try ModelBundle(directory: ModelFixtures.folder("plain_1ch"), folds: ["3"]) }

@@ -140,6 +140,7 @@ public struct SegmentationPipeline {
     predictionOptions.mirroring = options.mirroring
     predictionOptions.importanceMap = .tptbox
     predictionOptions.float16Input = true
+    predictionOptions.keepInfiniteLogits = true
     var labels = try model.loaded.predictor(options: predictionOptions).predict(prepared).labels
     if pad > 0 {
       labels = labels.cropped(to: VoxelBox(lower: [pad, pad, pad], upper: labels.shape.map { $0 - pad }))

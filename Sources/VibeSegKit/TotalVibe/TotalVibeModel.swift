@@ -27,7 +27,7 @@ public struct TotalVibeModel {
   ///   the CLI), `VibeSegKitError.modelUnavailable` for an orientation that is not three
   ///   distinct axis codes.
   public init(folder: URL, folds: [String]? = nil, checkpoint: CheckpointName = .final, threads: Int = 2) throws {
-    let bundle = try ModelBundle(directory: folder, folds: folds, checkpoint: checkpoint)
+    let bundle = try ModelBundle(directory: folder, folds: folds, checkpoint: checkpoint, rule: .tptbox)
     if let code = bundle.dataset.orientation {
       guard let orientation = Orientation(code.uppercased()) else {
         throw VibeSegKitError(
