@@ -101,6 +101,7 @@ extension VibeSegCommand {
         try result.write(to: URL(fileURLWithPath: output), options: options, in: outputs)
         try outputs.commit()
         for note in outputs.notes { printError("vibeseg: note: \(note)") }
+        printWritten([output])
       }
     }
   }

@@ -67,6 +67,7 @@ extension VibeSegCommand {
         job.threads = threads
         job.overwrite = overwrite
         for warning in try job.run() { printError("vibeseg: warning: \(warning)") }
+        printWritten([output] + (saveProbabilities.map { [$0] } ?? []))
       }
     }
   }

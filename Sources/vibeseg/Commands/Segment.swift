@@ -119,6 +119,7 @@ extension VibeSegCommand {
         job.overwrite = modelOptions.overwrite
         let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWritten([output, report.sidecar.path] + report.masks.map(\.path), labels: report.labelsPresent.count)
       }
     }
   }
@@ -165,7 +166,14 @@ extension VibeSegCommand {
         job.overwrite = modelOptions.overwrite
         let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWritten([output, report.sidecar.path], labels: report.labelsPresent.count)
       }
     }
   }
+}
+
+/// The last line of a command that wrote files: what was written, where (stdout).
+func printWritten(_ paths: [String], labels: Int? = nil) {
+  let shown = paths.count > 4 ? paths.prefix(3) + ["... \(paths.count - 3) more"] : paths[...]
+  print("wrote \(shown.joined(separator: ", "))" + (labels.map { " (\($0) labels present)" } ?? ""))
 }
