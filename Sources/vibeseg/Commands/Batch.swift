@@ -122,8 +122,8 @@ extension VibeSegCommand {
         """)
     var verifyOutputs = false
 
-    @Option(help: "Threads for the network (shared out among --jobs).")
-    var threads: Int = 2
+    @Option(help: "Threads for the network (shared out among --jobs) (default: every core, as nnU-Net and PyTorch use them).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(
       help: """

@@ -37,8 +37,8 @@ extension VibeSegCommand {
     @Option(help: "Also write class probabilities to this file (4-D float32 NIfTI).")
     var saveProbabilities: String?
 
-    @Option(help: "Threads for the network.")
-    var threads: Int = 2
+    @Option(help: "Threads for the network (default: every core, as nnU-Net and PyTorch use them).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Replace existing outputs (never one of the inputs).")
     var overwrite = false
