@@ -25,6 +25,8 @@ public struct SegmentJob {
   public var modelName: String
   /// Upstream's relabelling for the spine models (`vibeseg spine`), applied to the final map.
   public var spineModel: SpineModel?
+  /// Told what starts next (reading, each model, writing), for the CLI's progress lines.
+  public var progress: ((String) -> Void)? = nil
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -76,11 +78,14 @@ public struct SegmentJob {
       }
       try outputs.declare(masks.map(\.url))
     }
+    progress?("reading \(input.lastPathComponent)")
     let (image, volume, warnings) = try Self.readImage(input)
-    let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
+    var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
+    pipeline.progress = progress
     let product = try Self.compute(
       image: image, volume: volume, input: input, pipeline: pipeline, names: names, keep: keep, spineModel: spineModel,
       modelName: modelName, masks: !masks.isEmpty)
+    progress?("writing \(output.lastPathComponent)\(masks.isEmpty ? "" : " and \(masks.count) masks")")
     for (id, url) in masks {
       try product.mask(id).write(to: url, in: outputs)
     }

@@ -66,6 +66,8 @@ public struct SegmentationPipeline {
   public var model: TotalVibeModel
   public var roiModel: TotalVibeModel?
   public var options: SegmentationOptions
+  /// Told what starts next ("ROI model 978 (folder)", "model ..."), for the CLI's progress lines.
+  public var progress: ((String) -> Void)? = nil
 
   /// - Throws: `VibeSegKitError.modelUnavailable` when `model` is cascaded and no `roiModel` is
   ///   given, or the channel counts do not fit (the main model must take 1 image channel plus the
@@ -107,9 +109,11 @@ public struct SegmentationPipeline {
     }
     var channels: [(volume: AnyVolume, isLabel: Bool)] = [(image, false)]
     if let roiModel {
+      progress?("ROI model \(roiModel.folder.deletingLastPathComponent().lastPathComponent) (\(roiModel.bundle.folds.count) fold(s))")
       let roi = try run(roiModel, channels: channels, keepSize: false)
       channels.append((AnyVolume(roi), true))
     }
+    progress?("model \(model.folder.deletingLastPathComponent().lastPathComponent) (\(model.bundle.folds.count) fold(s))")
     let labels = try run(model, channels: channels, keepSize: options.keepSize)
     if options.fillHoles {
       return try fillingHoles(labels)
