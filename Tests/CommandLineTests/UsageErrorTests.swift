@@ -15,6 +15,8 @@ struct UsageErrorTests {
     #expect(spacing.status == 64 && spacing.stderr.hasPrefix("vibeseg: error: --spacing"), "\(spacing.stderr)")
     #expect(spacing.stderr.contains("vibeseg convert --help") && !spacing.stderr.contains("USAGE"), "\(spacing.stderr)")
     #expect(spacing.stderr.split(separator: "\n").count == 2, "\(spacing.stderr)")
+    let directory = try VibeSegBinary.run(["segment", "x.nii.gz", "-o", "/tmp/some-folder"])
+    #expect(directory.status == 64 && directory.stderr.contains("--split-masks"), "\(directory.stderr)")
     let help = try VibeSegBinary.run(["--help"])
     #expect(help.status == 0)
     for code in ["2 some cases", "64 usage", "65", "66", "69", "70", "73", "74", "75", "130/143"] {

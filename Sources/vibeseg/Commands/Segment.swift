@@ -47,10 +47,12 @@ struct ModelRunOptions: ParsableArguments {
   }
 }
 
-func checkNiftiOutput(_ name: String) throws {
+func checkNiftiOutput(_ name: String, masksHint: Bool = false) throws {
   let lower = name.lowercased()
   guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
-    throw ValidationError("\(name): outputs must end in .nii or .nii.gz")
+    // TotalSegmentator users type `-o DIR` for one file per structure.
+    let hint = masksHint ? "; for one mask file per structure in a folder (TotalSegmentator's -o DIR) add --split-masks DIR" : ""
+    throw ValidationError("\(name): outputs must end in .nii or .nii.gz\(hint)")
   }
 }
 
@@ -97,7 +99,7 @@ extension VibeSegCommand {
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
-      try checkNiftiOutput(output)
+      try checkNiftiOutput(output, masksHint: true)
     }
 
     func run() throws {
