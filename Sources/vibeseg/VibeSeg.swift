@@ -53,6 +53,14 @@ struct VibeSegCommand: ParsableCommand {
   /// by `reportingErrors`) keep ArgumentParser's handling.
   static func runReportingUsageErrors() {
     let arguments = Array(CommandLine.arguments.dropFirst())
+    // `vibeseg help NAME` with an unknown NAME is a usage error, not the top-level help.
+    let names = configuration.subcommands.map { $0._commandName }
+    if arguments.first == "help", arguments.count > 1, !names.contains(arguments[1]) {
+      let near = names.min { editDistance(arguments[1], $0) < editDistance(arguments[1], $1) }
+      let hint = near.flatMap { editDistance(arguments[1], $0) <= 2 ? "did you mean `vibeseg help \($0)`?" : nil } ?? "see `vibeseg --help`"
+      FileHandle.standardError.write(Data("vibeseg: error: no command '\(arguments[1])'\nvibeseg: \(hint)\n".utf8))
+      Foundation.exit(64)
+    }
     do {
       var command = try parseAsRoot(arguments)
       try command.run()

@@ -160,6 +160,7 @@ extension VibeSegCommand {
       guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
       guard maxDeaths >= 1 else { throw ValidationError("--max-deaths must be at least 1") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      try checkFolds(folds)
       guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
       guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }

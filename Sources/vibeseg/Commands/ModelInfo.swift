@@ -21,6 +21,10 @@ extension VibeSegCommand {
     @Option(help: "Checkpoint: final or best.")
     var checkpoint: CheckpointChoice = .final
 
+    func validate() throws {
+      try checkFolds(folds)
+    }
+
     func run() throws {
       try reportingErrors {
         var isDirectory: ObjCBool = false

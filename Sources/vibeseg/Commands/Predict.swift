@@ -47,6 +47,7 @@ extension VibeSegCommand {
       guard !input.isEmpty else { throw ValidationError("give at least one input channel with -i") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      try checkFolds(folds)
       for name in [output] + (saveProbabilities.map { [$0] } ?? []) {
         let lower = name.lowercased()
         guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {

@@ -27,6 +27,7 @@ struct ModelRunOptions: ParsableArguments {
     guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
     guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    try checkFolds(folds)
   }
 
   func locator() throws -> ModelLocator {
@@ -44,6 +45,14 @@ struct ModelRunOptions: ParsableArguments {
     let main = try load(try locator.folder(for: model))
     guard let id = main.roiModelID else { return (main, nil) }
     return (main, try load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id)))
+  }
+}
+
+/// `--folds` entries: fold numbers or `all`, space-separated (64 with a hint for `0,1`).
+func checkFolds(_ folds: [String]) throws {
+  for fold in folds where !(fold == "all" || Int(fold).map { $0 >= 0 } == true) {
+    let hint = fold.contains(",") ? "; give folds separated by spaces: --folds \(fold.split(separator: ",").joined(separator: " "))" : ""
+    throw ValidationError("--folds: '\(fold)' is not a fold number or 'all'\(hint)")
   }
 }
 
