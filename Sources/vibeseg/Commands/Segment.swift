@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ModelZoo
 import VibeSegKit
 
@@ -186,10 +189,13 @@ extension VibeSegCommand {
 }
 
 /// Progress of a long command on stderr: `vibeseg: [  12.3 s] model 100 (5 fold(s))`, seconds
-/// since the command started.
+/// since the command started. Only when stderr is a terminal, so that scripts and logs get just
+/// warnings and the one error line.
 final class ProgressLines {
   let start = Date()
+  let enabled = isatty(STDERR_FILENO) != 0
   func report(_ step: String) {
+    guard enabled else { return }
     printError("vibeseg: [\(String(format: "%6.1f", Date().timeIntervalSince(start))) s] \(step)")
   }
 }
