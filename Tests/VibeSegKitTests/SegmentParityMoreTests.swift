@@ -1,0 +1,160 @@
+import Foundation
+import NiftiIO
+import Testing
+import VolumeCore
+import VolumeTransforms
+import _TestSupport
+
+@testable import VibeSegKit
+
+/// `segment` against upstream's own pipeline on more models and inputs (issue 16): label maps made
+/// by TPTBox 1.1.0's `run_inference_on_file` (CPU) with scripts/fixtures/make_segment_upstream_more.py
+/// → Tests/Fixtures/segment_upstream_more/. Models made by nnU-Net's real planner: a random-weight
+/// cascade (ROI model as channel 1, 2 folds, an ignore label), a random-weight model whose plans
+/// transpose the axes ([2, 0, 1]), both with seg heads scaled so |logit| <= ~3 (float16 resolves the
+/// margins, upstream's float16 sums cannot overflow), and a model trained here with nnU-Net on the
+/// real MR. Inputs: LPS int16, RAS scaled float32 (squashed), an oblique affine, and a CT large
+/// enough for several tiles per axis. Padding 0 and 5, model grid (keep_size) and input grid.
+/// `compare_segment_upstream_more.py` measures the same with the CLI.
+@Suite("Segment parity with upstream, more models and inputs", .serialized)
+struct SegmentParityMoreTests {
+  static let root = "segment_upstream_more"
+  static let variants: [(padding: Int, keepSize: Bool)] = [(0, true), (0, false), (5, true), (5, false)]
+
+  /// Minimum voxel agreement per fixture on the model grid (`keep_size`) and the input grid.
+  /// Measured 2026-12-07 (see the table in the commit that added this file); the issue asks
+  /// for 0.999 / 0.995.
+  struct Minimum {
+    var model: Double
+    var input: Double
+  }
+
+  static let minimum: [String: Minimum] = [
+    "roi/mr_lps_int16": Minimum(model: 0.999, input: 0.995),
+    "roi/mr_oblique_int16": Minimum(model: 0.999, input: 0.995),
+    "seg/mr_lps_int16": Minimum(model: 0.999, input: 0.995),
+    "seg/mr_oblique_int16": Minimum(model: 0.999, input: 0.995),
+    "transposed/ct_ras_int16": Minimum(model: 0.999, input: 0.995),
+    "trained/mr_lps_int16": Minimum(model: 0.999, input: 0.995),
+    "trained/mr_ras_float": Minimum(model: 0.999, input: 0.995),
+  ]
+
+  static func model(_ name: String) throws -> TotalVibeModel {
+    let parent = Fixtures.committed("\(root)/models/\(name)")
+    let folders = try FileManager.default.contentsOfDirectory(at: parent, includingPropertiesForKeys: nil)
+      .filter { $0.lastPathComponent.contains("__") }
+    try #require(folders.count == 1, "one Trainer__Plans__config folder in \(parent.path)")
+    return try TotalVibeModel(folder: folders[0])
+  }
+
+  static func labels(_ url: URL) throws -> Volume<UInt8> {
+    try NiftiImage(contentsOf: url).volume.converted(to: UInt8.self)
+  }
+
+  static func upstream(_ name: String, _ what: String, padding: Int, keepSize: Bool) throws -> Volume<UInt8> {
+    try labels(Fixtures.committed("\(root)/\(name)/\(what)_padd\(padding)_\(keepSize ? "model" : "input").nii.gz"))
+  }
+
+  static func image(_ name: String) throws -> AnyVolume {
+    let image = try NiftiImage(contentsOf: Fixtures.committed("\(root)/\(name)/image.nii.gz"))
+    return image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
+  }
+
+  static func options(padding: Int, keepSize: Bool) -> SegmentationOptions {
+    var options = SegmentationOptions()
+    options.padding = padding
+    options.keepSize = keepSize
+    return options
+  }
+
+  static func agreement(_ a: Volume<UInt8>, _ b: Volume<UInt8>) -> Double {
+    precondition(a.grid.shape == b.grid.shape)
+    let same = zip(a.voxels, b.voxels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+    return Double(same) / Double(a.voxels.count)
+  }
+
+  @Test("the fixture models carry what the planner and the script chose")
+  func modelKeys() throws {
+    let main = try Self.model("main")
+    #expect(main.orientation?.code == "LPS")
+    #expect(main.roiModelID == 978)
+    #expect(main.targetSpacing == [1.875, 1.875, 3.0])
+    #expect(main.labelNames.count == 5)
+    let roi = try Self.model("roi")
+    #expect(roi.orientation?.code == "RAS")
+    #expect(roi.targetSpacing == [4, 4, 4])
+    let transposed = try Self.model("transposed")
+    #expect(transposed.bundle.plans.transposeForward == [2, 0, 1])
+    // plans spacing [4, 3, 2.5] in transposed order (x, z, y) → (x, y, z) = (4, 2.5, 3).
+    #expect(transposed.targetSpacing == [4, 2.5, 3])
+    let trained = try Self.model("trained")
+    #expect(trained.orientation?.code == "LPS")
+    #expect(trained.targetSpacing == [2.5, 2.5, 3])
+  }
+
+  /// One single model (no cascade) against upstream for the four variants.
+  func single(_ what: String, _ name: String, model: TotalVibeModel, minimum: Minimum) throws {
+    let volume = try Self.image(name)
+    for (padding, keepSize) in Self.variants {
+      let label = "\(what) \(name) padd \(padding) \(keepSize ? "model" : "input") grid"
+      let labels = try SegmentationPipeline(model: model, options: Self.options(padding: padding, keepSize: keepSize)).segment(volume)
+      let expected = try Self.upstream(name, what, padding: padding, keepSize: keepSize)
+      try #require(labels.grid.shape == expected.grid.shape, "\(label)")
+      let agreement = Self.agreement(labels, expected)
+      #expect(agreement >= (keepSize ? minimum.model : minimum.input), "\(label): agreement \(agreement)")
+      #expect(Set(expected.voxels).count >= 3, "\(label): upstream's map must hold several structures")
+      print("segment parity more \(label): \(agreement)")
+    }
+  }
+
+  @Test("transposed plans ([2, 0, 1]) equal upstream's", arguments: ["ct_ras_int16"])
+  func transposed(name: String) throws {
+    try single("transposed", name, model: try Self.model("transposed"), minimum: Self.minimum["transposed/\(name)"]!)
+  }
+
+  @Test("the model trained with nnU-Net equals upstream's", arguments: ["mr_lps_int16", "mr_ras_float"])
+  func trained(name: String) throws {
+    try single("trained", name, model: try Self.model("trained"), minimum: Self.minimum["trained/\(name)"]!)
+  }
+
+  @Test("the ROI model alone equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16"])
+  func roi(name: String) throws {
+    try single("roi", name, model: try Self.model("roi"), minimum: Self.minimum["roi/\(name)"]!)
+  }
+
+  /// The model-grid map brought onto the input grid by the pipeline's own export step
+  /// (`SegmentationPipeline.run` without keepSize: nearest neighbour onto the input grid whose
+  /// affine is rounded to 7 decimals). Halves the cascade's run time; `cascade` checks once that
+  /// it equals `segment` without keepSize.
+  static func onInputGrid(_ labels: Volume<UInt8>, _ input: ImageGrid) -> Volume<UInt8> {
+    let target = ImageGrid(shape: input.shape, affine: SegmentationPipeline.roundedToSevenDecimals(input.affine))
+    return Volume(grid: input, voxels: labels.resampled(onto: target, order: .nearest, mode: .nearest).voxels)
+  }
+
+  /// The whole cascade: our ROI map is the main model's channel 1 (2 folds, an ignore label).
+  @Test("the cascade equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16"])
+  func cascade(name: String) throws {
+    let (main, roi) = (try Self.model("main"), try Self.model("roi"))
+    let volume = try Self.image(name)
+    let minimum = Self.minimum["seg/\(name)"]!
+    for padding in [0, 5] {
+      let label = "seg \(name) padd \(padding)"
+      let pipeline = try SegmentationPipeline(model: main, roiModel: roi, options: Self.options(padding: padding, keepSize: true))
+      let onModelGrid = try pipeline.segment(volume)
+      let expectedModel = try Self.upstream(name, "seg", padding: padding, keepSize: true)
+      let expectedInput = try Self.upstream(name, "seg", padding: padding, keepSize: false)
+      #expect(Set(expectedModel.voxels).count >= 3, "\(label): upstream's map must hold several structures")
+      try #require(onModelGrid.grid.shape == expectedModel.grid.shape, "\(label)")
+      let onInput = Self.onInputGrid(onModelGrid, volume.grid)
+      if name == "mr_lps_int16" && padding == 5 {
+        let direct = try SegmentationPipeline(model: main, roiModel: roi, options: Self.options(padding: padding, keepSize: false)).segment(volume)
+        #expect(direct.voxels == onInput.voxels, "the export step differs from segment without keepSize")
+      }
+      let model = Self.agreement(onModelGrid, expectedModel)
+      let input = Self.agreement(onInput, expectedInput)
+      #expect(model >= minimum.model, "\(label) model grid: \(model)")
+      #expect(input >= minimum.input, "\(label) input grid: \(input)")
+      print("segment parity more \(label): model grid \(model), input grid \(input)")
+    }
+  }
+}
