@@ -22,7 +22,7 @@ struct SegmentParityMoreTests {
   static let variants: [(padding: Int, keepSize: Bool)] = [(0, true), (0, false), (5, true), (5, false)]
 
   /// Minimum voxel agreement per fixture on the model grid (`keep_size`) and the input grid.
-  /// Measured 2026-12-07 (see the table in the commit that added this file); the issue asks
+  /// Measured 2026-12-07 (table: Tests/Fixtures/segment_upstream_more/README.md); the issue asks
   /// for 0.999 / 0.995.
   struct Minimum {
     var model: Double
@@ -42,8 +42,9 @@ struct SegmentParityMoreTests {
     "seg/mr_oblique_int16": Minimum(model: 0.96, input: 0.96),
     // Measured 99.998 % (7 voxels, padd 0), 99.999 % (3-4 voxels, padd 5).
     "transposed/ct_ras_int16": Minimum(model: 0.9999, input: 0.9999),
-    "trained/mr_lps_int16": Minimum(model: 0.999, input: 0.995),
-    "trained/mr_ras_float": Minimum(model: 0.999, input: 0.995),
+    // The trained model (liver, stomach, left kidney on this scan): measured 100.000 % everywhere.
+    "trained/mr_lps_int16": Minimum(model: 0.9999, input: 0.9999),
+    "trained/mr_ras_float": Minimum(model: 0.9999, input: 0.9999),
   ]
 
   /// The cascade with the ROI map carried on the rounded input grid, as upstream's chain does
