@@ -19,7 +19,6 @@ import _TestSupport
 @Suite("Segment parity with upstream, more models and inputs", .serialized)
 struct SegmentParityMoreTests {
   static let root = "segment_upstream_more"
-  static let variants: [(padding: Int, keepSize: Bool)] = [(0, true), (0, false), (5, true), (5, false)]
 
   /// Minimum voxel agreement per fixture on the model grid (`keep_size`) and the input grid.
   /// Measured 2026-12-07 (table: Tests/Fixtures/segment_upstream_more/README.md); the issue asks
@@ -201,6 +200,12 @@ struct SegmentParityMoreTests {
         #expect(modelU >= asUpstream.model, "\(label) model grid, ROI map on the rounded grid: \(modelU)")
         #expect(inputU >= asUpstream.input, "\(label) input grid, ROI map on the rounded grid: \(inputU)")
         line += "; ROI map on the rounded grid as upstream: model grid \(modelU), input grid \(inputU)"
+        // The main model alone: upstream's own ROI map, on the rounded grid as upstream passes it.
+        let theirs = try Self.upstream(name, "roi", padding: padding, keepSize: false)
+        let isolated = try pipeline.run(main, channels: [(volume, false), (AnyVolume(Volume(grid: roundedGrid, voxels: theirs.voxels)), true)], keepSize: true)
+        let modelI = Self.agreement(isolated, expectedModel)
+        #expect(modelI >= 0.999, "\(label) main model on upstream's ROI map: \(modelI)")
+        line += "; main model on upstream's ROI map: model grid \(modelI)"
       }
       print(line)
     }
