@@ -111,7 +111,12 @@ public struct SegmentationPipeline {
     if let roiModel {
       progress?("ROI model \(roiModel.folder.deletingLastPathComponent().lastPathComponent) (\(roiModel.bundle.folds.count) fold(s))")
       let roi = try run(roiModel, channels: channels, keepSize: false)
-      channels.append((AnyVolume(roi), true))
+      // Upstream's chain hands the main model the ROI map as TPTBox returned it: on the input
+      // grid with the affine rounded to 7 decimals (`resample_from_to_` gives the target `Grid`'s
+      // affine), while the image keeps the file's affine. On oblique inputs the ROI channel's own
+      // rescale onto the model grid depends on that difference.
+      let roiGrid = ImageGrid(shape: roi.grid.shape, affine: Self.roundedToSevenDecimals(image.grid.affine))
+      channels.append((AnyVolume(Volume(grid: roiGrid, voxels: roi.voxels)), true))
     }
     progress?("model \(model.folder.deletingLastPathComponent().lastPathComponent) (\(model.bundle.folds.count) fold(s))")
     let labels = try run(model, channels: channels, keepSize: options.keepSize)
