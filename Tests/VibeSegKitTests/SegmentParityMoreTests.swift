@@ -60,31 +60,22 @@ struct SegmentParityMoreTests {
     return try TotalVibeModel(folder: folders[0])
   }
 
-  static func labels(_ url: URL) throws -> Volume<UInt8> {
-    try NiftiImage(contentsOf: url).volume.converted(to: UInt8.self)
-  }
+  // Reading, options and agreement as in SegmentParityTests (one copy of each).
+  static func labels(_ url: URL) throws -> Volume<UInt8> { try SegmentParityTests.labels(url) }
 
   static func upstream(_ name: String, _ what: String, padding: Int, keepSize: Bool) throws -> Volume<UInt8> {
     try labels(Fixtures.committed("\(root)/\(name)/\(what)_padd\(padding)_\(keepSize ? "model" : "input").nii.gz"))
   }
 
   static func image(_ name: String) throws -> AnyVolume {
-    let image = try NiftiImage(contentsOf: Fixtures.committed("\(root)/\(name)/image.nii.gz"))
-    return image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
+    try SegmentParityTests.image(at: Fixtures.committed("\(root)/\(name)/image.nii.gz"))
   }
 
   static func options(padding: Int, keepSize: Bool) -> SegmentationOptions {
-    var options = SegmentationOptions()
-    options.padding = padding
-    options.keepSize = keepSize
-    return options
+    SegmentParityTests.options(padding: padding, keepSize: keepSize)
   }
 
-  static func agreement(_ a: Volume<UInt8>, _ b: Volume<UInt8>) -> Double {
-    precondition(a.grid.shape == b.grid.shape)
-    let same = zip(a.voxels, b.voxels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
-    return Double(same) / Double(a.voxels.count)
-  }
+  static func agreement(_ a: Volume<UInt8>, _ b: Volume<UInt8>) -> Double { SegmentParityTests.agreement(a, b) }
 
   @Test("the fixture models carry what the planner and the script chose")
   func modelKeys() throws {
