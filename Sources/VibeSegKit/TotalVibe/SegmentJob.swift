@@ -84,7 +84,7 @@ public struct SegmentJob {
     pipeline.progress = progress
     let product = try Self.compute(
       image: image, volume: volume, input: input, pipeline: pipeline, names: names, keep: keep, spineModel: spineModel,
-      modelName: modelName, masks: !masks.isEmpty)
+      modelName: modelName)
     progress?("writing \(output.lastPathComponent)\(masks.isEmpty ? "" : " and \(masks.count) masks")")
     for (id, url) in masks {
       try product.mask(id).write(to: url, in: outputs)
@@ -126,10 +126,10 @@ public struct SegmentJob {
   ///   - names: the output's label names (after a spine relabelling).
   ///   - keep: the label ids `--roi-subset` keeps (nil: all).
   ///   - modelName: `--model` as given, recorded in the sidecar.
-  ///   - masks: unused by the computation; documents that masks come from `Product.mask`.
+  /// Masks, when wanted, come from `Product.mask`.
   public static func compute(
     image: NiftiImage, volume: AnyVolume, input: URL, pipeline: SegmentationPipeline, names: [Int: String], keep: Set<Int>?,
-    spineModel: SpineModel?, modelName: String, masks: Bool = false
+    spineModel: SpineModel?, modelName: String
   ) throws -> Product {
     var labels: Volume<UInt8>
     do { labels = try pipeline.segment(volume) } catch let error as ResamplingError { throw error.naming(input.path) }

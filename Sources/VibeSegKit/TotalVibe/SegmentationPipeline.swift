@@ -189,9 +189,7 @@ public struct SegmentationPipeline {
   static func rescaledToFloat16(_ volume: AnyVolume, spacing: [Double], isLabel: Bool) throws -> Volume<Float> {
     let source = volume.grid.spacingMillimeters
     if RescaleGeometry.isAlreadyAt(source, newSpacing: spacing) {
-      var v = volume.converted(to: Double.self)
-      let voxels = v.voxels.map { Float(Float16($0)) }
-      v.voxels = []
+      let voxels = volume.converted(to: Double.self).voxels.map { Float(Float16($0)) }
       return Volume(grid: volume.grid, channelCount: volume.channelCount, voxels: voxels)
     }
     // Integers are resampled as float64 (scipy computes in float64 and writes float32).
