@@ -136,6 +136,9 @@ public struct CohortTaskOptions: Sendable {
   /// nil: ids are refused with `ModelZooError.unknownModel`.
   public var modelResolver: (@Sendable (Int) throws -> URL?)?
   public var folds: [String]?
+  /// `--max-folds` (segment, spine, combine): the first N default folds of the main model
+  /// (TPTBox's `max_folds`); the ROI model always runs every fold.
+  public var maxFolds: Int?
   public var checkpoint: String = "final"
   public var stepSize: Double = 0.5
   /// `--pad` (segment, spine, combine): upstream's reflect padding on the model grid.

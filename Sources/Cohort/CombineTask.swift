@@ -59,7 +59,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
 
   public func prepare() throws {
     guard pipeline == nil else { return }
-    let model = try TotalVibeModel(folder: cascade.folder, folds: options.folds, threads: options.threads)
+    let model = try TotalVibeModel(folder: cascade.folder, folds: options.folds, maxFolds: options.maxFolds, threads: options.threads)
     let roi = try cascade.roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
     var segmentation = SegmentationOptions()
     segmentation.stepSize = options.stepSize

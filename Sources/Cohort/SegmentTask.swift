@@ -84,7 +84,7 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
 
   public func prepare() throws {
     guard pipeline == nil else { return }
-    let model = try TotalVibeModel(folder: folder, folds: options.folds, threads: options.threads)
+    let model = try TotalVibeModel(folder: folder, folds: options.folds, maxFolds: options.maxFolds, threads: options.threads)
     let roi = try roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
     pipeline = try SegmentationPipeline(model: model, roiModel: roi, options: segmentationOptions)
   }
@@ -148,7 +148,7 @@ struct CascadeFolders {
   init(_ name: String, options: CohortTaskOptions) throws {
     let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
     self.folder = folder
-    let bundle = try ModelBundle(directory: folder, folds: options.folds, rule: .tptbox)
+    let bundle = try ModelBundle(directory: folder, folds: options.folds, rule: .tptbox, maxFolds: options.maxFolds)
     structureNames = bundle.dataset.structureNames
     let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
     var fingerprint = [String: String]()

@@ -58,8 +58,11 @@ public struct ModelBundle: Sendable {
   ///   - checkpoint: the file to use in each fold (see `rule` for a missing one).
   ///   - configuration: overrides the configuration named by the folder.
   ///   - rule: how folds and checkpoints are chosen: nnU-Net's (default) or TPTBox's.
+  ///   - maxFolds: `FoldRule.tptbox` only: keep the first N default folds (names sorted as
+  ///     strings), TPTBox's `max_folds=N` (`run_inference_on_file`: `folds[:max_folds]`, before
+  ///     the checkpoint is chosen). Ignored when `folds` names them.
   public init(directory: URL, folds requested: [String]? = nil, checkpoint: CheckpointName = .final,
-    configuration override: String? = nil, rule: FoldRule = .nnUNet) throws {
+    configuration override: String? = nil, rule: FoldRule = .nnUNet, maxFolds: Int? = nil) throws {
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
     guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -85,7 +88,7 @@ public struct ModelBundle: Sendable {
     var warnings = [String]()
     folds = try rule == .nnUNet
       ? Self.findFolds(in: directory, requested: requested, checkpoint: checkpoint, warnings: &warnings)
-      : Self.findFoldsAsTPTBox(in: directory, requested: requested, checkpoint: checkpoint, warnings: &warnings)
+      : Self.findFoldsAsTPTBox(in: directory, requested: requested, checkpoint: checkpoint, maxFolds: maxFolds, warnings: &warnings)
     self.warnings = warnings
   }
 
@@ -123,8 +126,8 @@ public struct ModelBundle: Sendable {
   }
 
   /// `FoldRule.tptbox`.
-  static func findFoldsAsTPTBox(in directory: URL, requested: [String]?, checkpoint: CheckpointName, warnings: inout [String]) throws -> [FoldCheckpoint] {
-    let folds = try requested ?? foldFolders(in: directory).map { String($0.dropFirst(5)) }
+  static func findFoldsAsTPTBox(in directory: URL, requested: [String]?, checkpoint: CheckpointName, maxFolds: Int? = nil, warnings: inout [String]) throws -> [FoldCheckpoint] {
+    let folds = try requested ?? Array(foldFolders(in: directory).map { String($0.dropFirst(5)) }.prefix(max(maxFolds ?? .max, 1)))
     for fold in folds { try checkFoldName(fold, in: directory) }
     guard !folds.isEmpty else {
       throw PlansError(.missingFile, "no fold_N (or fold_all) folder", path: directory.path)

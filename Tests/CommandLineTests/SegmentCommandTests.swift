@@ -90,6 +90,36 @@ struct SegmentCommandTests {
     #expect(leftovers.isEmpty, "\(name): left \(leftovers)")
   }
 
+  @Test("--max-folds 1 is --folds 0; fold choices apply to the main model, the ROI model runs every fold")
+  func foldChoices() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    func segment(_ name: String, _ extra: [String], roi: URL = Self.roi) throws -> (CommandResult, URL) {
+      let out = dir.appendingPathComponent(name)
+      let r = try VibeSegBinary.run(
+        ["segment", Self.image.path, "-o", out.path, "--model", Self.main.path, "--roi-model", roi.path, "--pad", "0"] + extra,
+        environment: Self.isolated(dir))
+      return (r, out)
+    }
+    let (first, firstOut) = try segment("max1.nii.gz", ["--max-folds", "1"])
+    let (fold0, fold0Out) = try segment("fold0.nii.gz", ["--folds", "0"])
+    #expect(first.status == 0 && fold0.status == 0, "\(first.stderr) \(fold0.stderr)")
+    #expect(try Self.labels(firstOut) == Self.labels(fold0Out))
+    // The main model has fold_0 and fold_1; a ROI model with a broken fold_1 fails even with
+    // --folds 0 / --max-folds 1, because upstream's run script runs the ROI model on every fold.
+    let roi = dir.appendingPathComponent("roi/\(Self.roi.lastPathComponent)")
+    try FileManager.default.createDirectory(at: roi.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: Self.roi, to: roi)
+    try FileManager.default.createDirectory(at: roi.appendingPathComponent("fold_1"), withIntermediateDirectories: true)
+    try Data("not a checkpoint".utf8).write(to: roi.appendingPathComponent("fold_1/checkpoint_final.pth"))
+    for extra in [["--folds", "0"], ["--max-folds", "1"]] {
+      let (broken, out) = try segment("broken.nii.gz", extra, roi: roi)
+      #expect(broken.status != 0 && broken.stderr.contains("fold_1"), "\(extra): \(broken.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+    let (both, _) = try segment("both.nii.gz", ["--folds", "0", "--max-folds", "1"])
+    #expect(both.status == 64 && both.stderr.contains("--max-folds"), "\(both.stderr)")
+  }
+
   @Test("a 4-D image is refused with 65 and nothing is written")
   func fourD() throws {
     let dir = try Fixtures.temporaryDirectory()

@@ -60,6 +60,27 @@ struct PlansTests {
     #expect(throws: PlansError.self) { try ModelBundle(directory: ModelFixtures.folder("plain_1ch"), checkpoint: .best) }
   }
 
+  @Test("maxFolds keeps the first N folds in string order, before the checkpoint is chosen (TPTBox max_folds)")
+  func maxFolds() throws {
+    let dir = try copyOfFixture("plain_1ch")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // fold_10 sorts between fold_1 and fold_2 as a string, as Python's sorted() puts it.
+    for name in ["fold_10", "fold_2"] {
+      try FileManager.default.copyItem(at: dir.appendingPathComponent("fold_1"), to: dir.appendingPathComponent(name))
+    }
+    #expect(try ModelBundle(directory: dir, rule: .tptbox).folds.map(\.fold) == ["0", "1", "10", "2"])
+    #expect(try ModelBundle(directory: dir, rule: .tptbox, maxFolds: 3).folds.map(\.fold) == ["0", "1", "10"])
+    #expect(try ModelBundle(directory: dir, rule: .tptbox, maxFolds: 9).folds.count == 4)
+    // A fold past N without checkpoint_final.pth no longer forces checkpoint_best for every fold.
+    try FileManager.default.moveItem(
+      at: dir.appendingPathComponent("fold_2/checkpoint_final.pth"), to: dir.appendingPathComponent("fold_2/checkpoint_best.pth"))
+    let three = try ModelBundle(directory: dir, rule: .tptbox, maxFolds: 3)
+    #expect(three.folds.allSatisfy { $0.name == .final } && three.warnings.isEmpty, "\(three.warnings)")
+    #expect(throws: PlansError.self) { try ModelBundle(directory: dir, rule: .tptbox) }
+    // Named folds win over maxFolds.
+    #expect(try ModelBundle(directory: dir, folds: ["1"], rule: .tptbox, maxFolds: 3).folds.map(\.fold) == ["1"])
+  }
+
   @Test("old-style plans (before v2.3) give the same network as new-style ones")
   func oldStylePlans() throws {
     let dir = try copyOfFixture("plain_1ch")

@@ -26,8 +26,10 @@ public struct TotalVibeModel {
   /// - Throws: `PlansError`/`CheckpointError` for an unusable folder (missing files exit 69 in
   ///   the CLI), `VibeSegKitError.modelUnavailable` for an orientation that is not three
   ///   distinct axis codes.
-  public init(folder: URL, folds: [String]? = nil, checkpoint: CheckpointName = .final, threads: Int = 2) throws {
-    let bundle = try ModelBundle(directory: folder, folds: folds, checkpoint: checkpoint, rule: .tptbox)
+  /// `maxFolds` keeps the first N default folds (TPTBox's `max_folds`); upstream's cascade never
+  /// limits the ROI model's folds, so callers pass it for the main model only.
+  public init(folder: URL, folds: [String]? = nil, maxFolds: Int? = nil, checkpoint: CheckpointName = .final, threads: Int = 2) throws {
+    let bundle = try ModelBundle(directory: folder, folds: folds, checkpoint: checkpoint, rule: .tptbox, maxFolds: maxFolds)
     if let code = bundle.dataset.orientation {
       guard let orientation = Orientation(code.uppercased()) else {
         throw VibeSegKitError(

@@ -135,6 +135,9 @@ extension VibeSegCommand {
     @Option(parsing: .upToNextOption, help: "Folds (default: every fold_N found).")
     var folds: [String] = []
 
+    @Option(help: "segment/spine/combine: use only the first N folds of the model (names sorted as strings; upstream's max_folds). Not with --folds.")
+    var maxFolds: Int?
+
     @Option(help: "predict: checkpoint final (default) or best. (segment, spine and combine choose as upstream: final for every fold, else best for every fold.)")
     var checkpoint: CheckpointChoice?
 
@@ -184,6 +187,12 @@ extension VibeSegCommand {
             "--checkpoint applies to --task predict; TotalVibeSegmentator's pipeline uses checkpoint_final for every fold, else checkpoint_best for every fold, as upstream")
         }
         if tta != nil { throw ValidationError("--tta/--no-tta apply to --task predict; TotalVibeSegmentator's pipeline never mirrors, as upstream") }
+      } else if maxFolds != nil {
+        throw ValidationError("--max-folds applies to --task segment, spine and combine (upstream's max_folds); for predict name the folds with --folds")
+      }
+      if let maxFolds {
+        guard maxFolds >= 1 else { throw ValidationError("--max-folds must be at least 1") }
+        guard folds.isEmpty else { throw ValidationError("--max-folds and --folds exclude each other: --folds names the folds, --max-folds keeps the first N") }
       }
       if bids && task == "combine" {
         throw ValidationError(
@@ -223,6 +232,7 @@ extension VibeSegCommand {
       options.taskOptions.keepSize = keepSize
       options.taskOptions.splitMasks = splitMasks
       options.taskOptions.folds = folds.isEmpty ? nil : folds
+      options.taskOptions.maxFolds = maxFolds
       options.taskOptions.checkpoint = (checkpoint ?? .final).rawValue
       options.taskOptions.stepSize = stepSize
       options.taskOptions.padding = pad
@@ -294,6 +304,7 @@ extension VibeSegCommand.Batch {
     if preview { args.append("--preview") }
     if overwrite { args.append("--overwrite") }
     if !folds.isEmpty { args += ["--folds"] + folds }
+    if let maxFolds { args += ["--max-folds", String(maxFolds)] }
     args += ["--step-size", String(stepSize), "--pad", String(pad)]
     if let checkpoint { args += ["--checkpoint", checkpoint.rawValue] }
     if let tta { args.append(tta ? "--tta" : "--no-tta") }

@@ -8,8 +8,11 @@ import VibeSegKit
 
 /// Options shared by `segment` and `spine`: where the model comes from and how it runs.
 struct ModelRunOptions: ParsableArguments {
-  @Option(parsing: .upToNextOption, help: "Folds (default: every fold_N the model has, as upstream).")
+  @Option(parsing: .upToNextOption, help: "Folds of the model (default: every fold_N it has, as upstream; a cascade's ROI model always runs every fold, as upstream's run script).")
   var folds: [String] = []
+
+  @Option(help: "Use only the first N folds of the model (fold names sorted as strings; upstream's max_folds). Not with --folds.")
+  var maxFolds: Int?
 
   @Option(help: "Sliding-window step as a fraction of the patch (upstream: 0.5).")
   var stepSize: Double = 0.5
@@ -31,14 +34,24 @@ struct ModelRunOptions: ParsableArguments {
     guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     try checkFolds(folds)
+    if let maxFolds {
+      guard maxFolds >= 1 else { throw ValidationError("--max-folds must be at least 1") }
+      guard folds.isEmpty else { throw ValidationError("--max-folds and --folds exclude each other: --folds names the folds, --max-folds keeps the first N") }
+    }
   }
 
   func locator() throws -> ModelLocator {
     ModelLocator(zoo: try ModelZoo.fromEnvironment(), allowDownload: !offline, progress: ProgressReporter().report)
   }
 
+  /// The model `--folds`/`--max-folds` apply to.
   func load(_ folder: URL) throws -> TotalVibeModel {
-    try TotalVibeModel(folder: folder, folds: folds.isEmpty ? nil : folds, threads: threads)
+    try TotalVibeModel(folder: folder, folds: folds.isEmpty ? nil : folds, maxFolds: maxFolds, threads: threads)
+  }
+
+  /// A cascade's ROI model: every fold, as upstream's `run_roi` (no `max_folds`).
+  func loadROI(_ folder: URL) throws -> TotalVibeModel {
+    try TotalVibeModel(folder: folder, threads: threads)
   }
 
   /// The model `--model` names and, when it is cascaded, its ROI model: `--roi-model`, else the
@@ -47,7 +60,7 @@ struct ModelRunOptions: ParsableArguments {
     let locator = try locator()
     let main = try load(try locator.folder(for: model))
     guard let id = main.roiModelID else { return (main, nil) }
-    return (main, try load(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id)))
+    return (main, try loadROI(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id)))
   }
 }
 
