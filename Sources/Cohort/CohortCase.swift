@@ -1,4 +1,5 @@
 import Foundation
+import VibeSegKit
 
 /// One case (subject, scan) of a cohort run: an id and its input files in channel order.
 public struct CohortCase: Sendable, Equatable, Hashable {
@@ -139,16 +140,12 @@ public enum CaseDiscovery {
 
   /// The file name without `.nii.gz` / `.nii` (or without its last extension otherwise).
   static func stem(_ name: String) -> String {
-    let lower = name.lowercased()
-    if lower.hasSuffix(".nii.gz") { return String(name.dropLast(7)) }
-    if lower.hasSuffix(".nii") { return String(name.dropLast(4)) }
-    return (name as NSString).deletingPathExtension
+    ImageInput.stem(name) ?? (name as NSString).deletingPathExtension
   }
 
   static func matches(_ name: String, pattern: String?) -> Bool {
     if let pattern { return fnmatch(pattern, name, 0) == 0 }
-    let lower = name.lowercased()
-    return lower.hasSuffix(".nii.gz") || lower.hasSuffix(".nii")
+    return ImageInput.isImage(name)
   }
 
   static func requireFolder(_ url: URL) throws {

@@ -1,6 +1,7 @@
 import Foundation
 import ModelZoo
 import NNUNetRuntime
+import VibeSegKit
 import NiftiIO
 import VolumeCore
 
@@ -87,16 +88,10 @@ public final class PredictTask: CohortTask, @unchecked Sendable {
 
   /// Reads the channel files; the float conversion happens here too, off the main thread.
   public func load(_ item: CohortCase) throws -> PredictInput {
-    var warnings = [String]()
-    let images = try item.inputs.map { try NiftiImage(contentsOf: $0) }
-    for (url, image) in zip(item.inputs, images) {
-      warnings += image.warnings.map { "\(url.path): \($0)" }
-      guard image.volume.channelCount == 1 else {
-        throw NiftiError(
-          .unsupported, "\(image.volume.channelCount) volumes in one file; give each channel as its own 3-D file",
-          path: url.path, field: "dim[4]")
-      }
-    }
+    // The same reading and checks as `vibeseg predict` (`PredictionJob`): one finite 3-D volume per file.
+    let inputs = try item.inputs.map { try ImageInput.readVolume($0, warnIdentityAffine: false) }
+    let images = inputs.map(\.image)
+    let warnings = inputs.flatMap(\.warnings)
     let channels = images.map { $0.scaledVolume(as: Float.self) }
     try Predictor.checkChannels(channels, names: item.inputs.map(\.path), expected: bundle.dataset.channelNames.count)
     return PredictInput(first: images[0], channels: channels, warnings: warnings)

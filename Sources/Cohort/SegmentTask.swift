@@ -93,8 +93,8 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     guard item.inputs.count == 1 else {
       throw BatchError(.invalidArgument, "--task \(Self.kind) takes one image per case, this case has \(item.inputs.count)")
     }
-    let (image, volume, warnings) = try SegmentJob.readImage(item.inputs[0])
-    return SegmentInput(image: image, volume: volume, warnings: warnings)
+    let scan = try ImageInput.readVolume(item.inputs[0])
+    return SegmentInput(image: scan.image, volume: scan.values, warnings: scan.warnings)
   }
 
   /// `SegmentJob.compute`, the computation `vibeseg segment`/`spine` runs: the same label map,

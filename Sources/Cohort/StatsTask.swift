@@ -16,7 +16,7 @@ public final class StatsTask: CohortTask, @unchecked Sendable {
   public func prepare() throws {}
 
   public func load(_ item: CohortCase) throws -> [NiftiImage] {
-    try item.inputs.map { try NiftiImage(contentsOf: $0) }
+    try item.inputs.map { try ImageInput.read($0).image }
   }
 
   public func run(_ item: CohortCase, _ images: [NiftiImage]) throws -> CaseProducts {

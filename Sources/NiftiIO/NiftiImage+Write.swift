@@ -44,8 +44,7 @@ extension NiftiImage {
   /// `GzipMemberWriter`), `.nii` is plain.
   public func write(to url: URL, options: NiftiWriteOptions = NiftiWriteOptions(), in transaction: OutputTransaction? = nil) throws {
     let path = url.path
-    let lower = path.lowercased()
-    guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
+    guard NiftiFileName.isNifti(path) else {
       throw NiftiError(.cannotCreateOutput, "output must end in .nii or .nii.gz", path: path)
     }
     guard grid.affine.isFinite, grid.affine.determinant != 0 else {
@@ -55,7 +54,7 @@ extension NiftiImage {
     let body = { (file: FileDescriptor) throws in
       try volume.apply { v in
         try v.withUnsafeVoxelBytes { data in
-          if lower.hasSuffix(".gz") {
+          if NiftiFileName.isCompressed(path) {
             let writer = GzipMemberWriter(file: file, level: options.compressionLevel, threads: options.threads)
             try headerBytes.withUnsafeBytes { try writer.write($0) }
             try writer.write(data)

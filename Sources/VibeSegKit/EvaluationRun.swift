@@ -107,14 +107,7 @@ public enum EvaluationRun {
     return dir.boolValue
   }
 
-  static func isNifti(_ name: String) -> Bool {
-    let lower = name.lowercased()
-    return lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz")
-  }
-
-  static func caseName(_ file: String) -> String {
-    file.lowercased().hasSuffix(".nii.gz") ? String(file.dropLast(7)) : file.lowercased().hasSuffix(".nii") ? String(file.dropLast(4)) : file
-  }
+  static func caseName(_ file: String) -> String { ImageInput.stem(file) ?? file }
 
   /// Pairs the inputs; returns the cases, prediction files with no reference, and whether this is
   /// folder mode.
@@ -139,7 +132,7 @@ public enum EvaluationRun {
     }
     func list(_ url: URL) throws(EvaluationError) -> [String] {
       do {
-        return try FileManager.default.contentsOfDirectory(atPath: url.path).filter(isNifti).sorted()
+        return try FileManager.default.contentsOfDirectory(atPath: url.path).filter(ImageInput.isImage).sorted()
       } catch {
         throw EvaluationError(.missingInput, "cannot list the folder", context: url.path, underlying: error)
       }
@@ -159,7 +152,7 @@ public enum EvaluationRun {
     guard FileManager.default.fileExists(atPath: url.path) else {
       throw EvaluationError(.missingInput, "file not found (no file of this name beside the reference's)", context: url.path)
     }
-    let image = try NiftiImage(contentsOf: url)
+    let image = try ImageInput.read(url).image
     guard image.volume.channelCount == 1 else {
       throw EvaluationError(.nonIntegerLabels, "has \(image.volume.channelCount) volumes; a label map is 3-D", context: url.path)
     }

@@ -47,12 +47,9 @@ public struct PredictionJob {
     var header: NiftiHeader? = nil
     var channels: [Volume<Float>] = []
     for url in inputs {
-      let image = try NiftiImage(contentsOf: url)
-      warnings += image.warnings.map { "\(url.path): \($0)" }
-      guard image.volume.channelCount == 1 else {
-        throw NiftiError(.unsupported, "\(image.volume.channelCount) volumes in one file; give each channel as its own 3-D file", path: url.path, field: "dim[4]")
-      }
-      try SegmentJob.requireFiniteVoxels(image, url)
+      let input = try ImageInput.readVolume(url, warnIdentityAffine: false)
+      let image = input.image
+      warnings += input.warnings
       if header == nil { header = image.header }
       channels.append(image.scaledVolume(as: Float.self))
     }

@@ -101,7 +101,7 @@ extension Preview {
     let slots = ReadSlots()
     DispatchQueue.concurrentPerform(iterations: 2) { index in
       let url = index == 0 ? segmentationURL : imageURL
-      slots.store(index, Result { try NiftiImage(contentsOf: url) })
+      slots.store(index, Result { try ImageInput.read(url).image })
     }
     let segmentation = try slots.take(0)
     let image = try slots.take(1)

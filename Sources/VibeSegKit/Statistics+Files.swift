@@ -41,12 +41,14 @@ extension SegmentationStatistics {
     let (registry, _) = try StatisticsLabelRegistry.forLabelMap(request.segmentation, labelNames: request.labelNames)
     let selection = request.labels.isEmpty ? nil : try registry.resolve(request.labels)
     var warnings = [String]()
-    let segImage = try NiftiImage(contentsOf: request.segmentation)
-    warnings += segImage.warnings.map { "\(request.segmentation.path): \($0)" }
+    let segInput = try ImageInput.read(request.segmentation)
+    let segImage = segInput.image
+    warnings += segInput.warnings
     let labels = try labelMap(segImage, path: request.segmentation.path)
     func values(_ url: URL, _ name: String) throws -> Volume<Double> {
-      let image = try NiftiImage(contentsOf: url)
-      warnings += image.warnings.map { "\(url.path): \($0)" }
+      let input = try ImageInput.read(url)
+      let image = input.image
+      warnings += input.warnings
       guard image.volume.channelCount == 1 else {
         throw VibeSegKitError(.invalidOption, "has \(image.volume.channelCount) volumes; give a 3-D image", context: "\(name) \(url.path)")
       }
@@ -55,7 +57,7 @@ extension SegmentationStatistics {
     let images = try request.images.map { (name: $0.name, values: try values($0.url, $0.name)) }
     let water = try request.water.map { try values($0, "--water") }
     let fat = try request.fat.map { try values($0, "--fat") }
-    let spine = try request.spine.map { url in try labelMap(try NiftiImage(contentsOf: url), path: url.path) }
+    let spine = try request.spine.map { url in try labelMap(try ImageInput.read(url).image, path: url.path) }
     var report = try compute(labels: labels, images: images, water: water, fat: fat, spine: spine,
       options: StatisticsOptions(labels: selection, registry: registry, fatFractionMinimumSignal: request.fatFractionMinimumSignal),
       source: request.segmentation.path)

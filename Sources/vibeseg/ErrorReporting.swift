@@ -79,8 +79,9 @@ func printError(_ line: String) {
   FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-func printWarnings(_ warnings: [NiftiWarning], file: String) {
-  for w in warnings { printError("vibeseg: warning: \(file): \(w)") }
+/// Reader and job warnings (`InputImage.warnings` lines already name their file).
+func printWarnings(_ warnings: [String]) {
+  for w in warnings { printError("vibeseg: warning: \(w)") }
 }
 
 /// Prints a report as pretty, key-sorted JSON (the `--json` form of `info` and `model-info`).

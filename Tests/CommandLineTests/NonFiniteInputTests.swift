@@ -68,6 +68,16 @@ struct NonFiniteInputTests {
     let segment = try VibeSegBinary.run(["segment", nanSegment.path, "-o", out.path] + Self.segmentModels)
     #expect(segment.status == 65 && segment.stderr.contains("1 of") && segment.stderr.contains("s.nii.gz"), "\(segment.stderr)")
     #expect(!FileManager.default.fileExists(atPath: out.path))
+    // batch reads its cases through the same seam (ImageInput.readVolume): the case fails with
+    // the same reason, nothing is written for it.
+    let cohort = dir.appendingPathComponent("cohort")
+    try FileManager.default.createDirectory(at: cohort, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: nanPredict, to: cohort.appendingPathComponent("case_0000.nii.gz"))
+    let results = dir.appendingPathComponent("results")
+    let batch = try VibeSegBinary.run(
+      ["batch", cohort.path, "-o", results.path, "--task", "predict", "--model", CommittedModels.folder("plain_1ch").path, "--retries", "1"])
+    #expect(batch.status == 2 && batch.stderr.contains("1 of") && batch.stderr.contains("NaN"), "\(batch.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: results.appendingPathComponent("case.nii.gz").path))
   }
 
   @Test("row 3: intensities near float32's maximum: an error or a real label map, never an empty map with exit 0")

@@ -55,7 +55,7 @@ public struct CombineJob {
   }
 
   static func partURL(_ input: URL, _ contrast: ContrastCombination.Contrast, _ folder: URL) -> URL {
-    folder.appendingPathComponent("\(SegmentJob.stem(of: input))_part-\(contrast.rawValue)_seg.nii.gz")
+    folder.appendingPathComponent("\(ImageInput.stem(of: input))_part-\(contrast.rawValue)_seg.nii.gz")
   }
 
   /// Runs the job; every output is published together at the end, or none is.
@@ -86,9 +86,9 @@ public struct CombineJob {
   public struct Contrasts: @unchecked Sendable {
     public var urls: [ContrastCombination.Contrast: URL]
     public var images: [ContrastCombination.Contrast: NiftiImage]
-    /// Each image's voxels as `SegmentJob.readImage` returns them (scaled when the file has a slope).
+    /// Each image's voxels as `InputImage.values` (scaled when the file has a slope).
     public var volumes: [ContrastCombination.Contrast: AnyVolume]
-    /// Header notes, identity affines (`SegmentJob.readImage`).
+    /// Header notes, identity affines (`ImageInput.readVolume`).
     public var warnings: [String]
 
     /// The first given contrast in upstream's order (water, in-phase, opposed-phase): its grid
@@ -107,7 +107,7 @@ public struct CombineJob {
     public var sidecar: [UInt8]
   }
 
-  /// Reads each contrast with `SegmentJob.readImage` (one 3-D volume, slope applied), in
+  /// Reads each contrast with `ImageInput.readVolume` (one finite 3-D volume, slope applied), in
   /// upstream's order.
   ///
   /// - Throws: `VibeSegKitError.invalidOption` when `inputs` is empty, `.missingInput`,
@@ -119,10 +119,10 @@ public struct CombineJob {
     var result = Contrasts(urls: inputs, images: [:], volumes: [:], warnings: [])
     for contrast in ContrastCombination.Contrast.allCases {
       guard let url = inputs[contrast] else { continue }
-      let (image, volume, notes) = try SegmentJob.readImage(url)
-      result.images[contrast] = image
-      result.volumes[contrast] = volume
-      result.warnings += notes
+      let scan = try ImageInput.readVolume(url)
+      result.images[contrast] = scan.image
+      result.volumes[contrast] = scan.values
+      result.warnings += scan.warnings
     }
     return result
   }

@@ -47,7 +47,7 @@ public struct SegmentJob {
 
   /// The sidecar path: the output with `.nii.gz`/`.nii` replaced by `.json`.
   public static func sidecarURL(for output: URL) -> URL {
-    output.deletingLastPathComponent().appendingPathComponent(stem(of: output) + ".json")
+    output.deletingLastPathComponent().appendingPathComponent(ImageInput.stem(of: output) + ".json")
   }
 
   /// The outputs of a run of this job, checked before anything is computed: the label map and
@@ -79,7 +79,8 @@ public struct SegmentJob {
       try outputs.declare(masks.map(\.url))
     }
     progress?("reading \(input.lastPathComponent)")
-    let (image, volume, warnings) = try Self.readImage(input)
+    let scan = try ImageInput.readVolume(input)
+    let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     pipeline.progress = progress
     let product = try Self.compute(
@@ -146,51 +147,6 @@ public struct SegmentJob {
     let sidecar = try Self.sidecar(
       modelName: modelName, input: input, names: names, keep: keep, present: present, options: pipeline.options)
     return Product(labelMap: labelImage(labels, like: image), labels: labels, labelsPresent: present.sorted(), sidecar: sidecar)
-  }
-
-  /// Reads an image to segment: one 3-D volume in its stored scalar type (Float when the file
-  /// has a slope/intercept, applied), plus warnings (header notes, an identity affine).
-  ///
-  /// - Throws: `VibeSegKitError.missingInput`, `.invalidInput` (4-D), `NiftiError`.
-  public static func readImage(_ url: URL) throws -> (NiftiImage, AnyVolume, [String]) {
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw VibeSegKitError(.missingInput, "no such file", path: url.path)
-    }
-    let image = try NiftiImage(contentsOf: url)
-    var warnings = image.warnings.map { "\(url.path): \($0)" }
-    guard image.volume.channelCount == 1 else {
-      throw VibeSegKitError(
-        .invalidInput, "\(image.volume.channelCount) volumes in one file; give one 3-D volume (extract one first)",
-        path: url.path)
-    }
-    try requireFiniteVoxels(image, url)
-    if image.grid.affine == Affine.identity {
-      warnings.append(
-        "\(url.path): the affine is the identity; check voxel size and orientation (NAKO VIBE: 1.40625 mm in-plane, 3 mm slices)")
-    }
-    let volume: AnyVolume = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
-    return (image, volume, warnings)
-  }
-
-  /// The non-finite rule (README, "Reliability"): an image to segment or predict must not hold
-  /// NaN or infinite voxels. nnU-Net and TotalVibeSegmentator would carry them into every tile
-  /// and return an empty label map with exit 0; we refuse with the count instead.
-  ///
-  /// - Throws: `VibeSegKitError.invalidInput` naming the file and the number of such voxels.
-  public static func requireFiniteVoxels(_ image: NiftiImage, _ url: URL) throws {
-    guard image.nonFiniteVoxelCount == 0 else {
-      throw VibeSegKitError(
-        .invalidInput,
-        "\(image.nonFiniteVoxelCount) of \(image.grid.voxelCount * image.volume.channelCount) voxels are NaN or infinite; a segmentation over them would be meaningless (upstream returns an empty map). Replace them first, e.g. by 0",
-        path: url.path)
-    }
-  }
-
-  /// The file name without `.nii.gz` / `.nii`.
-  public static func stem(of url: URL) -> String {
-    let name = url.lastPathComponent
-    for suffix in [".nii.gz", ".nii"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
-    return name
   }
 
   /// The label ids `roiSubset` names, nil for all. Unknown names throw `unknownLabel` with the list.

@@ -67,7 +67,7 @@ extension VibeSegCommand {
         job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
         let report = try job.run(outputs: outputs)
-        for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWarnings(report.warnings)
         printWritten([output, report.sidecar.path])
       }
     }

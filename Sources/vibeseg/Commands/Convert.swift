@@ -56,18 +56,16 @@ extension VibeSegCommand {
       if !(1...12).contains(compressionLevel) {
         throw ValidationError("--compression-level must be 1...12")
       }
-      let lower = output.lowercased()
-      if !(lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz")) {
-        throw ValidationError("--output must end in .nii or .nii.gz")
-      }
+      try checkNiftiOutput(output)
     }
 
     func run() throws {
       try reportingErrors {
         let outputs = try OutputTransaction(
           outputs: [URL(fileURLWithPath: output)], inputs: [URL(fileURLWithPath: input)], overwrite: overwrite)
-        let image = try NiftiImage(contentsOf: URL(fileURLWithPath: input))
-        printWarnings(image.warnings, file: input)
+        let read = try ImageInput.read(URL(fileURLWithPath: input))
+        let image = read.image
+        printWarnings(read.warnings)
         var result = image
         if let orientation {
           result.volume = try image.volume.reoriented(to: Orientation(orientation)!)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NiftiIO
+import VibeSegKit
 import VolumeCore
 import VolumeTransforms
 
@@ -23,7 +24,7 @@ extension VibeSegCommand {
         var options = NiftiReadOptions()
         options.allowMissingOrientation = allowNoOrientation
         options.acceptAnySpatialUnits = true  // shown with a warning; other commands refuse them
-        let image = try NiftiImage(contentsOf: URL(fileURLWithPath: file), options: options)
+        let image = try ImageInput.read(URL(fileURLWithPath: file), options: options).image
         let report = ImageReport(path: file, image: image)
         if json {
           try printJSON(report)

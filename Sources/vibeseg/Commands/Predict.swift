@@ -48,12 +48,7 @@ extension VibeSegCommand {
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
       try checkFolds(folds)
-      for name in [output] + (saveProbabilities.map { [$0] } ?? []) {
-        let lower = name.lowercased()
-        guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
-          throw ValidationError("\(name): outputs must end in .nii or .nii.gz")
-        }
-      }
+      for name in [output] + (saveProbabilities.map { [$0] } ?? []) { try checkNiftiOutput(name) }
     }
 
     func run() throws {
@@ -67,7 +62,7 @@ extension VibeSegCommand {
         job.probabilitiesOutput = saveProbabilities.map { URL(fileURLWithPath: $0) }
         job.threads = threads
         job.overwrite = overwrite
-        for warning in try job.run() { printError("vibeseg: warning: \(warning)") }
+        printWarnings(try job.run())
         printWritten([output] + (saveProbabilities.map { [$0] } ?? []))
       }
     }

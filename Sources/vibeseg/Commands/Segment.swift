@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 import ModelZoo
+import NiftiIO
 import VibeSegKit
 
 /// Options shared by `segment` and `spine`: where the model comes from and how it runs.
@@ -72,9 +73,9 @@ func checkFolds(_ folds: [String]) throws {
   }
 }
 
+/// Every command's check of a label-map or image output name (64 before anything runs).
 func checkNiftiOutput(_ name: String, masksHint: Bool = false) throws {
-  let lower = name.lowercased()
-  guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
+  guard NiftiFileName.isNifti(name) else {
     // TotalSegmentator users type `-o DIR` for one file per structure.
     let hint = masksHint ? "; for one mask file per structure in a folder (TotalSegmentator's -o DIR) add --split-masks DIR" : ""
     throw ValidationError("\(name): outputs must end in .nii or .nii.gz\(hint)")
@@ -146,7 +147,7 @@ extension VibeSegCommand {
         job.overwrite = modelOptions.overwrite
         job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
-        for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWarnings(report.warnings)
         printWritten([output, report.sidecar.path] + report.masks.map(\.path), labels: report.labelsPresent.count)
       }
     }
@@ -194,7 +195,7 @@ extension VibeSegCommand {
         job.overwrite = modelOptions.overwrite
         job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
-        for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWarnings(report.warnings)
         printWritten([output, report.sidecar.path], labels: report.labelsPresent.count)
       }
     }

@@ -82,7 +82,7 @@ extension VibeSegCommand {
           spine: spine.map { URL(fileURLWithPath: $0) }, labels: labels,
           labelNames: labelNames.map { URL(fileURLWithPath: $0) }, fatFractionMinimumSignal: ffMinSignal)
         let report = try SegmentationStatistics.run(request)
-        for w in report.warnings { printError("vibeseg: warning: \(w)") }
+        printWarnings(report.warnings)
         if let output, let outputs {
           try report.write(to: URL(fileURLWithPath: output), in: outputs)
           try outputs.commit()
