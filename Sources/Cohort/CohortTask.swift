@@ -127,14 +127,14 @@ public struct CaseProducts: @unchecked Sendable {
 
 /// The command line's settings that tasks may read.
 public struct CohortTaskOptions: Sendable {
-  /// `--model`: a model folder, or a model id (digits) resolved by `modelResolver`.
+  /// `--model`: a model id, model folder or dataset folder, resolved by `modelLocator`.
   public var model: String?
   /// `--roi-model`: the ROI model of a cascaded model (segment, spine, combine), an id or a
-  /// folder; nil: the id the model's `dataset.json` names, resolved by `modelResolver`.
+  /// folder; nil: the id the model's `dataset.json` names, resolved by `modelLocator`.
   public var roiModel: String?
-  /// Turns a model id into its installed model folder (the CLI passes the model zoo's lookup);
-  /// nil: ids are refused with `ModelZooError.unknownModel`.
-  public var modelResolver: (@Sendable (Int) throws -> URL?)?
+  /// Resolves `--model`/`--roi-model` (the CLI passes the model zoo's locator; the default
+  /// resolves folders only and refuses ids).
+  public var modelLocator = ModelLocator(zoo: nil, allowDownload: false)
   public var folds: [String]?
   /// `--max-folds` (segment, spine, combine): the first N default folds of the main model
   /// (TPTBox's `max_folds`); the ROI model always runs every fold.

@@ -24,14 +24,13 @@ public final class PredictTask: CohortTask, @unchecked Sendable {
   /// Opens the model folder named by `options.model`. A folder without `plans.json` that holds
   /// exactly one `<Trainer>__<Plans>__<configuration>` folder is entered.
   ///
-  /// - Throws: `BatchError.invalidArgument` without `--model`, `ModelZooError.unknownModel` for a
-  ///   name that is not a folder (model ids are resolved once the model zoo installs them),
-  ///   `PlansError` for an unusable folder.
+  /// - Throws: `BatchError.invalidArgument` without `--model`, `VibeSegKitError.modelUnavailable`
+  ///   from `ModelLocator` (not a model, not installed), `PlansError` for an unusable folder.
   public init(_ options: CohortTaskOptions) throws {
     guard let name = options.model else {
       throw BatchError(.invalidArgument, "--task predict needs --model FOLDER (an nnU-Net v2 model folder)")
     }
-    let folder = try Self.resolveFolder(name, resolver: options.modelResolver)
+    let folder = try options.modelLocator.folder(for: name)
     guard let checkpoint = CheckpointName(rawValue: "checkpoint_\(options.checkpoint).pth") else {
       throw BatchError(.invalidArgument, "--checkpoint must be final or best, not '\(options.checkpoint)'")
     }
@@ -53,33 +52,6 @@ public final class PredictTask: CohortTask, @unchecked Sendable {
       if case .label(let id) = value, id != 0 { names[id] = name }
     }
     labelNames = names
-  }
-
-  static func resolveFolder(_ name: String, resolver: (@Sendable (Int) throws -> URL?)?) throws -> URL {
-    let fm = FileManager.default
-    var isDirectory: ObjCBool = false
-    if let id = Int(name), !fm.fileExists(atPath: name) {
-      guard let resolver else {
-        throw ModelZooError(
-          .unknownModel, "model ids are not resolved in batch runs yet; pass the model folder", path: name)
-      }
-      guard let folder = try resolver(id) else {
-        throw ModelZooError(.unknownModel, "model \(id) is not installed (vibeseg models install \(id))", path: name)
-      }
-      return folder
-    }
-    let url = URL(fileURLWithPath: name)
-    guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw ModelZooError(
-        .unknownModel,
-        "no model folder here; pass an nnU-Net v2 model folder (<Trainer>__<Plans>__<configuration>) to --model",
-        path: name)
-    }
-    if fm.fileExists(atPath: url.appendingPathComponent("plans.json").path) { return url }
-    let inner = ((try? fm.contentsOfDirectory(atPath: url.path)) ?? []).filter {
-      $0.components(separatedBy: "__").count == 3
-    }
-    return inner.count == 1 ? url.appendingPathComponent(inner[0]) : url
   }
 
   public func prepare() throws {

@@ -141,38 +141,26 @@ struct CascadeFolders {
   /// The main model's structure names (`dataset.json`, background and ignore left out).
   var structureNames: [Int: String]
 
-  /// Resolves `name` (an id through `options.modelResolver`, or a folder); for a cascaded model
-  /// the ROI model is `options.roiModel` when given, else the id its `dataset.json` names.
+  /// Resolves `name` and, for a cascaded model, its ROI model (`options.roiModel` when given, else
+  /// the id its `dataset.json` names) with `options.modelLocator`, and hashes their files.
   ///
-  /// - Throws: `ModelZooError.unknownModel` (not installed, no such folder), `PlansError`.
+  /// - Throws: `VibeSegKitError.modelUnavailable` (not a model, not installed, cascade without its
+  ///   ROI model), `PlansError`.
   init(_ name: String, options: CohortTaskOptions) throws {
-    let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
+    let resolved = try options.modelLocator.cascade(for: name, roi: options.roiModel)
+    let folder = resolved.folder
     self.folder = folder
     let bundle = try ModelBundle(directory: folder, folds: options.folds, rule: .tptbox, maxFolds: options.maxFolds)
     structureNames = bundle.dataset.structureNames
     let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
     var fingerprint = [String: String]()
-    if let id = bundle.dataset.roi {
-      let roi: URL
-      if let roiName = options.roiModel {
-        roi = try PredictTask.resolveFolder(roiName, resolver: options.modelResolver)
-      } else {
-        guard let resolver = options.modelResolver, let found = try resolver(id) else {
-          throw ModelZooError(
-            .unknownModel,
-            "the model is cascaded on model \(id), which is not installed (vibeseg models download \(id), or --roi-model FOLDER)",
-            path: folder.path)
-        }
-        roi = found
-      }
+    if let roi = resolved.roiFolder {
       let roiBundle = try ModelBundle(directory: roi, rule: .tptbox)
       fingerprint["roi_model_sha256"] = try ModelFingerprint.sha256(
         of: ["dataset.json", "plans.json"].map { roi.appendingPathComponent($0) } + roiBundle.folds.map(\.url),
         relativeTo: roi)
-      roiFolder = roi
-    } else {
-      roiFolder = nil
     }
+    roiFolder = resolved.roiFolder
     fingerprint["model_sha256"] = try ModelFingerprint.sha256(of: files, relativeTo: folder)
     fingerprint["folds"] = bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ",")
     self.fingerprint = fingerprint

@@ -126,8 +126,8 @@ struct CaseDiscoveryTests {
     var options = CohortTaskOptions()
     options.model = "100"
     let unresolved = #expect(throws: (any Error).self) { try CohortTasks.make("predict", options: options) }
-    #expect(unresolved.map { String(describing: type(of: $0)) } == "ModelZooError")
-    options.modelResolver = { id in id == 100 ? SyntheticCohort.model : nil }
+    #expect(unresolved.map { String(describing: type(of: $0)) } == "VibeSegKitError")
+    options.modelLocator = .table { id in id == 100 ? SyntheticCohort.model : nil }
     let task = try CohortTasks.make("predict", options: options)
     #expect(task.fingerprint["model_sha256"]?.count == 64)
     options.model = "101"

@@ -74,7 +74,7 @@ struct SegmentCommandTests {
     ("missing image", ["segment", "/nonexistent/x.nii.gz"], 66, "no such file"),
     ("unknown structure", ["segment", "IMAGE", "--roi-subset", "wing"], 64, "wing"),
     ("no model folder", ["segment", "IMAGE", "--model", "/nonexistent-model-dir"], 69, "model"),
-    ("cascade without its ROI model, offline", ["segment", "IMAGE", "--model", "MAIN", "--offline"], 69, "models import"),
+    ("cascade without its ROI model, offline", ["segment", "IMAGE", "--model", "MAIN", "--offline"], 69, "label map of ROI model 978"),
   ])
   func badInput(name: String, arguments: [String], code: Int32, message: String) throws {
     let dir = try Fixtures.temporaryDirectory()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cohort
 import ModelZoo
+import VibeSegKit
 import Dispatch
 import Foundation
 
@@ -241,7 +242,7 @@ extension VibeSegCommand {
       let zoo = try ModelZoo.fromEnvironment()
       // Model ids: the installed model, else downloaded once (under the zoo's install lock, so the
       // jobs of a Slurm array do not download it twice).
-      options.taskOptions.modelResolver = { id in try zoo.install(id: id, progress: ProgressReporter().report) }
+      options.taskOptions.modelLocator = ModelLocator(zoo: zoo, allowDownload: true, progress: ProgressReporter().report)
       let progress = BatchProgress(terminal: isatty(STDERR_FILENO) != 0)
       var hooks = BatchHooks()
       hooks.events = { progress.handle($0) }

@@ -91,8 +91,7 @@ extension VibeSegCommand {
     func run() throws {
       try reportingErrors {
         let listing = try LabelListing.make(model: model) { reference in
-          let locator = ModelLocator(zoo: try ModelZoo.fromEnvironment(), allowDownload: false)
-          return try locator.folder(for: reference)
+          try installedModels().folder(for: reference)
         }
         if json {
           try printJSON(listing)

@@ -9,7 +9,7 @@ extension VibeSegCommand {
       commandName: "model-info",
       abstract: "Describe an nnU-Net v2 model folder: plans, network, channels, labels, folds, parameters.")
 
-    @Argument(help: "A model folder (<Trainer>__<Plans>__<configuration>/ with dataset.json and plans.json).")
+    @Argument(help: "A model folder (<Trainer>__<Plans>__<configuration>/ with dataset.json and plans.json), a dataset folder holding one, or an installed model id.")
     var folder: String
 
     @Flag(help: "Print JSON (schemaVersion 1).")
@@ -27,12 +27,8 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-          throw PlansError(.missingFile, "model folder not found", path: folder)
-        }
-        // The model folder, or a dataset folder holding exactly one (as segment --model accepts).
-        let directory = try ModelLocator.modelFolder(in: URL(fileURLWithPath: folder))
+        // The forms every command accepts (`ModelLocator`): folder, dataset folder, installed id.
+        let directory = try installedModels().folder(for: folder)
         let bundle = try ModelBundle(directory: directory, folds: folds.isEmpty ? nil : folds, checkpoint: checkpoint.name)
         let report = ModelReport(try LoadedModel(bundle: bundle))
         if json {

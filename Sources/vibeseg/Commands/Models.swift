@@ -279,12 +279,16 @@ extension ModelZoo {
 }
 
 /// Draws download progress on stderr: a one-line bar (bytes, rate, ETA) on a terminal, plain log
-/// lines at the start and end of each step otherwise.
-final class ProgressReporter {
+/// lines at the start and end of each step otherwise. Safe to call from any thread (a lock keeps
+/// the bar state and the lines whole).
+final class ProgressReporter: @unchecked Sendable {
   private let terminal = isatty(STDERR_FILENO) == 1
   private var barShown = false
+  private let lock = NSLock()
 
   func report(_ event: DownloadProgress) {
+    lock.lock()
+    defer { lock.unlock() }
     switch event.phase {
     case .downloading:
       guard terminal else { return }

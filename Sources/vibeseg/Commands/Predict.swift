@@ -13,7 +13,7 @@ extension VibeSegCommand {
         is written on the first channel's grid in the smallest integer type.
         """)
 
-    @Option(name: .shortAndLong, help: "The model folder.")
+    @Option(name: .shortAndLong, help: "The model: a model folder, a dataset folder holding one, or an installed model id (as segment --model).")
     var model: String
 
     @Option(name: .shortAndLong, help: "Input channel files, in channel order (repeat -i).")
@@ -53,7 +53,7 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        var job = PredictionJob(modelFolder: URL(fileURLWithPath: model), inputs: input.map { URL(fileURLWithPath: $0) },
+        var job = PredictionJob(modelFolder: try installedModels().folder(for: model), inputs: input.map { URL(fileURLWithPath: $0) },
           output: URL(fileURLWithPath: output))
         job.folds = folds.isEmpty ? nil : folds
         job.checkpoint = checkpoint.name

@@ -58,11 +58,15 @@ struct ModelRunOptions: ParsableArguments {
   /// The model `--model` names and, when it is cascaded, its ROI model: `--roi-model`, else the
   /// id its dataset.json names, looked up (and downloaded unless `--offline`) in the model zoo.
   func loadCascade(model: String, roiModel: String?) throws -> (TotalVibeModel, TotalVibeModel?) {
-    let locator = try locator()
-    let main = try load(try locator.folder(for: model))
-    guard let id = main.roiModelID else { return (main, nil) }
-    return (main, try loadROI(try roiModel.map { try locator.folder(for: $0) } ?? locator.folder(forID: id)))
+    let resolved = try locator().cascade(for: model, roi: roiModel)
+    return (try load(resolved.folder), try resolved.roiFolder.map(loadROI))
   }
+}
+
+/// The resolver for commands without downloads (predict, model-info, labels): folders, dataset
+/// folders and installed ids; a model that is not installed gets the download/import instructions.
+func installedModels() throws -> ModelLocator {
+  ModelLocator(zoo: try ModelZoo.fromEnvironment(), allowDownload: false)
 }
 
 /// `--folds` entries: fold numbers or `all`, space-separated (64 with a hint for `0,1`).
