@@ -192,7 +192,7 @@ extension VibeSegCommand {
         let folder = try modelFolder.map { try locator.folder(for: $0) } ?? locator.folder(forID: model)
         var job = SegmentJob(
           input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: try modelOptions.load(folder),
-          modelName: String(model))
+          modelName: modelFolder ?? String(model))
         job.spineModel = SpineModel(rawValue: model)
         job.options.stepSize = modelOptions.stepSize
         job.options.padding = modelOptions.pad
