@@ -99,13 +99,7 @@ public final class BatchRun: @unchecked Sendable {
     let all = try CaseDiscovery.cases(from: options.source, segmentations: T.readsSegmentations)
     let cases = CaseDiscovery.shard(all, index: options.shardIndex, count: options.shardCount)
     let layout = OutputLayout(root: options.outputFolder, modelLabel: task.modelLabel)
-    if case .bids = options.source, T.kind == CombineTask.kind {
-      throw BatchError(
-        .invalidArgument,
-        "--task combine needs each subject's contrasts in one case: give a CSV list (columns water, in_phase, "
-          + "opposed_phase) or a folder with nnU-Net names (_0000 water, _0001 in-phase, _0002 opposed-phase), not --bids",
-        path: CaseDiscovery.sourcePath(options.source))
-    }
+    try T.checkSource(options.source)
     let roles = plannedRoles(producesLabelMap: task.modelLabel != nil) + task.extraRoles
     try checkOutputNames(cases, layout: layout, roles: roles)
     if options.preview && T.readsSegmentations, let item = cases.first(where: { $0.inputs.count < 2 }) {
@@ -268,9 +262,4 @@ public final class BatchRun: @unchecked Sendable {
     }
     return s
   }
-}
-
-extension CohortTask {
-  /// Whether the task's inputs are label maps (`stats`): BIDS discovery then keeps `*_msk` files.
-  public static var readsSegmentations: Bool { kind == StatsTask.kind }
 }
