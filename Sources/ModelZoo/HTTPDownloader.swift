@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -133,29 +132,6 @@ func fileSize(_ url: URL) -> Int64? {
   var info = stat()
   guard stat(url.path, &info) == 0 else { return nil }
   return Int64(info.st_size)
-}
-
-/// Lowercase hex sha256 of a file, read in 1 MiB chunks.
-func sha256(of url: URL) throws -> String {
-  guard let handle = try? FileHandle(forReadingFrom: url) else {
-    throw ModelZooError(.ioFailure, "cannot open for reading", path: url.path)
-  }
-  defer { try? handle.close() }
-  var hasher = SHA256()
-  while true {
-    let chunk: Data
-    do {
-      chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-    } catch {
-      throw ModelZooError(.ioFailure, "read failed: \(error.localizedDescription)", path: url.path)
-    }
-    if chunk.isEmpty { break }
-    hasher.update(data: chunk)
-  }
-  return hasher.finalize().map { byte in
-    let digits = String(byte, radix: 16)
-    return digits.count == 1 ? "0" + digits : digits
-  }.joined()
 }
 
 func formatSeconds(_ seconds: Double) -> String {
