@@ -25,7 +25,7 @@ let package = Package(
   dependencies: [
     // Command-line parsing for `vibeseg` (only the executable imports it).
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    // SHA-256 of downloaded model archives (ModelZoo).
+    // SHA-256 of files: downloaded model archives, cohort inputs and outputs (ModelZoo.FileDigest).
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // The per-output-folder manifest of cohort runs in SQLite (Cohort).
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -64,7 +64,6 @@ let package = Package(
       name: "Cohort",
       dependencies: [
         "VolumeCore", "NiftiIO", "NNUNetRuntime", "VibeSegKit", "ModelZoo", .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Crypto", package: "swift-crypto"),
       ]),
     .executableTarget(
       name: "vibeseg",

@@ -57,6 +57,12 @@ public protocol CohortTask: AnyObject, Sendable {
   associatedtype Loaded: Sendable
   /// The `--task` name.
   static var kind: String { get }
+  /// Whether the task's inputs are label maps (default false; `stats`): BIDS discovery then keeps
+  /// `*_msk` files.
+  static var readsSegmentations: Bool { get }
+  /// Refuses a case source the task cannot use, with `BatchError.invalidArgument` (default: every
+  /// source is accepted). Called before the manifest is opened or any model is loaded.
+  static func checkSource(_ source: CaseSource) throws
   /// Everything besides the inputs that changes this task's outputs: model sha256, settings.
   /// The runner adds the tool version, the task kind and its own output flags. A case is redone
   /// when any value differs from the one recorded with its outputs. Leave out what does not
@@ -81,6 +87,8 @@ public protocol CohortTask: AnyObject, Sendable {
 }
 
 extension CohortTask {
+  public static var readsSegmentations: Bool { false }
+  public static func checkSource(_ source: CaseSource) throws {}
   public var extraRoles: [OutputRole] { [] }
   public func caseFingerprint(_ item: CohortCase) -> [String: String] { [:] }
 }

@@ -19,7 +19,7 @@ import VolumeCore
 /// - Folder: nnU-Net names `<id>_0000` (water), `<id>_0001` (in-phase), `<id>_0002`
 ///   (opposed-phase); a case with fewer files has the first contrasts of that list. Files without
 ///   the suffix are one-contrast cases (water).
-/// - A fourth channel fails the case (input error). BIDS trees are refused by the runner: their
+/// - A fourth channel fails the case (input error). BIDS trees are refused (`checkSource`): their
 ///   cases are single files, and grouping `part-` files into subjects is not implemented.
 ///
 /// Fingerprint: model and ROI model sha256, folds, step size, `female`, `fill_holes` and the model
@@ -29,6 +29,19 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
   public static let kind = "combine"
   /// The sidecar `vibeseg combine` writes next to its map: `<id>.json` in the plain layout.
   public static let sidecarRole = OutputRole.extra("json")
+
+  /// Refuses BIDS trees: their cases are single files, and grouping `part-` files into subjects
+  /// is not implemented.
+  public static func checkSource(_ source: CaseSource) throws {
+    if case .bids = source {
+      throw BatchError(
+        .invalidArgument,
+        "--task combine needs each subject's contrasts in one case: give a CSV list (columns water, in_phase, "
+          + "opposed_phase) or a folder with nnU-Net names (_0000 water, _0001 in-phase, _0002 opposed-phase), not --bids",
+        path: CaseDiscovery.sourcePath(source))
+    }
+  }
+
   public let fingerprint: [String: String]
   public let modelLabel: String?
   public let extraRoles: [OutputRole] = [CombineTask.sidecarRole]

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import ModelZoo
 
 /// What an output file is to its case.
 public enum OutputRole: Sendable, Hashable, Codable {
@@ -89,34 +89,20 @@ public struct OutputLayout: Sendable {
   }
 }
 
-/// SHA-256 of files, streamed in 1 MiB blocks.
+/// SHA-256 of files (ModelZoo's `FileDigest`: streamed in 1 MiB blocks) and their stat keys.
 public enum FileHash {
   /// The lowercase hex SHA-256 of the file's bytes.
+  ///
+  /// - Throws: `BatchError.missingInput` when the file cannot be opened, `.manifestFailure` when
+  ///   reading it fails.
   public static func sha256(of url: URL) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: url.path) else {
-      throw BatchError(.missingInput, "cannot open the file to hash it", path: url.path)
-    }
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    while true {
-      let block: Data
-      do {
-        guard let read = try handle.read(upToCount: 1 << 20), !read.isEmpty else { break }
-        block = read
-      } catch {
-        throw BatchError(.manifestFailure, "cannot read the file to hash it: \(error)", path: url.path)
-      }
-      hasher.update(data: block)
-    }
-    return hex(hasher.finalize())
+    try FileDigest.sha256(
+      of: url, cannotOpen: BatchError(.missingInput, "cannot open the file to hash it", path: url.path),
+      cannotRead: { BatchError(.manifestFailure, "cannot read the file to hash it: \($0)", path: url.path) })
   }
 
   /// SHA-256 of `text`'s UTF-8 bytes, hex.
-  public static func sha256(_ text: String) -> String { hex(SHA256.hash(data: Data(text.utf8))) }
-
-  static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-    digest.map { String(format: "%02x", $0) }.joined()
-  }
+  public static func sha256(_ text: String) -> String { FileDigest.sha256(text) }
 
   /// `size:mtime_ns:inode:device` of a file, or nil when it cannot be stat'ed: a cheap key that
   /// tells whether a file changed since its hash was recorded.

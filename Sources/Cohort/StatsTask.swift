@@ -8,6 +8,8 @@ import VibeSegKit
 /// Writes `statisticsCSV` and `statisticsJSON`; with `--preview`, the labels over channel 1.
 public final class StatsTask: CohortTask, @unchecked Sendable {
   public static let kind = "stats"
+  /// Its inputs are label maps: BIDS discovery keeps `*_msk` files.
+  public static let readsSegmentations = true
   public let fingerprint: [String: String] = [:]
   public let modelLabel: String? = nil
 

@@ -138,10 +138,7 @@ struct ArchiveExtractor {
     guard fsync(fd) == 0 else {
       throw ModelZooError(.ioFailure, "fsync failed: \(String(cString: strerror(errno)))", path: path)
     }
-    return hasher.finalize().map { byte in
-      let digits = String(byte, radix: 16)
-      return digits.count == 1 ? "0" + digits : digits
-    }.joined()
+    return FileDigest.hex(hasher.finalize())
   }
 
   static func wrap(_ error: CheckpointError, _ zip: URL) -> ModelZooError {

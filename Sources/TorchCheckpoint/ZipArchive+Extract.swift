@@ -1,5 +1,3 @@
-import CZlib
-
 extension ZipArchive {
   /// Streams the data of `entry` to `sink` in chunks of at most `chunkSize` bytes and then
   /// verifies its CRC-32 — for entries too large to hold in memory (model archives hold
@@ -49,64 +47,17 @@ extension ZipArchive {
   private func inflateStreaming(
     _ entry: ZipEntry, buffer: UnsafeMutableRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void
   ) throws -> UInt32 {
-    let context = "entry \(entry.name.debugDescription)"
-    func corrupt(_ message: String) -> CheckpointError {
-      CheckpointError(.corruptArchive, message, path: path, context: context)
-    }
-    var stream = z_stream()
-    guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-      throw CheckpointError(.ioFailure, "zlib could not initialise", path: path, context: context)
-    }
-    defer { inflateEnd(&stream) }
-    let input = UnsafeMutableRawBufferPointer.allocate(
-      byteCount: min(max(entry.compressedSize, 1), 1 << 20), alignment: 16)
-    defer { input.deallocate() }
-    var consumed = 0
-    var produced = 0
     var crc: UInt32 = 0
-    while true {
-      if stream.avail_in == 0 && consumed < entry.compressedSize {
-        let count = min(entry.compressedSize - consumed, input.count)
-        try source.read(
-          at: entry.dataOffset + consumed, into: UnsafeMutableRawBufferPointer(rebasing: input[0..<count]))
-        consumed += count
-        stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
-        stream.avail_in = uInt(count)
-      }
-      // Ask for one byte more than may remain, so surplus data shows up as produced bytes.
-      let room = min(buffer.count, entry.uncompressedSize - produced + 1)
-      stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-      stream.avail_out = uInt(room)
-      let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-      let got = room - Int(stream.avail_out)
-      if got > 0 {
-        guard produced + got <= entry.uncompressedSize else {
-          throw corrupt("deflate data is longer than the declared \(entry.uncompressedSize) bytes (zip bomb?)")
-        }
-        let chunk = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<got])
+    try inflateRaw(
+      entry,
+      window: { produced in
+        // Ask for one byte more than may remain, so surplus data shows up as produced bytes.
+        UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, entry.uncompressedSize - produced + 1)])
+      },
+      take: { chunk in
         crc = Self.crc32(crc, chunk)
         try sink(chunk)
-        produced += got
-      }
-      switch status {
-      case Z_STREAM_END:
-        guard produced == entry.uncompressedSize else {
-          throw corrupt("deflate data ends after \(produced) of \(entry.uncompressedSize) declared bytes")
-        }
-        guard stream.avail_in == 0 && consumed == entry.compressedSize else {
-          throw corrupt("bytes follow the end of the deflate stream")
-        }
-        return crc
-      case Z_OK:
-        continue
-      case Z_BUF_ERROR:
-        guard stream.avail_in == 0 && consumed < entry.compressedSize else {
-          throw corrupt("deflate data is truncated")
-        }
-      default:
-        let detail = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-        throw corrupt("corrupt deflate data (\(detail))")
-      }
-    }
+      })
+    return crc
   }
 }

@@ -7,4 +7,8 @@
 static inline int czlib_inflate_init_gzip(z_stream *stream) {
   return inflateInit2(stream, 15 + 16);
 }
+/// windowBits -15: raw DEFLATE (zip entries), no header or trailer; the caller checks the CRC.
+static inline int czlib_inflate_init_raw(z_stream *stream) {
+  return inflateInit2(stream, -15);
+}
 #endif
