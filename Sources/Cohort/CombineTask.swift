@@ -1,4 +1,5 @@
 import Foundation
+import ModelZoo
 import NiftiIO
 import VibeSegKit
 import VolumeCore
@@ -57,7 +58,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
   /// - Throws: `ModelZooError.unknownModel` (not installed, no such folder), `PlansError`.
   public init(_ options: CohortTaskOptions) throws {
     self.options = options
-    modelName = options.model ?? "100"
+    modelName = options.model ?? String(ModelCatalogEntry.defaultWholeBody)
     cascade = try CascadeFolders(modelName, options: options)
     var fingerprint = cascade.fingerprint
     fingerprint["step_size"] = "\(options.stepSize)"

@@ -38,7 +38,7 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
   init(_ options: CohortTaskOptions, spine: SpineModel?) throws {
     self.options = options
     spineModel = spine
-    let name = options.model ?? (spine.map { String($0.rawValue) } ?? "100")
+    let name = options.model ?? String(spine?.rawValue ?? ModelCatalogEntry.defaultWholeBody)
     modelName = name
     let cascade = try CascadeFolders(name, options: options)
     folder = cascade.folder
@@ -123,8 +123,8 @@ public final class SpineTask: SegmentTask, @unchecked Sendable {
   public override class var kind: String { "spine" }
 
   public convenience init(_ options: CohortTaskOptions) throws {
-    let id = options.model.flatMap(Int.init) ?? 511
-    try self.init(options, spine: SpineModel(rawValue: id) ?? .instances)
+    let id = options.model.flatMap(Int.init) ?? ModelCatalogEntry.defaultSpine
+    try self.init(options, spine: SpineModel(rawValue: id) ?? SpineModel(rawValue: ModelCatalogEntry.defaultSpine)!)
   }
 }
 

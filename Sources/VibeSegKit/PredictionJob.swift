@@ -7,7 +7,12 @@ import VolumeTransforms
 /// `vibeseg predict`: one case through an nnU-Net model folder, from channel files to a label map
 /// file (and optionally a probability file), both written atomically on the first channel's grid.
 public struct PredictionJob {
+  /// A model folder or a dataset folder holding one; see `model`.
   public var modelFolder: URL
+  /// When set, what the user named (folder, dataset folder or id), resolved by `locator` after
+  /// the outputs are checked; `modelFolder` is then ignored.
+  public var model: String?
+  public var locator = ModelLocator(zoo: nil, allowDownload: false)
   public var inputs: [URL]
   public var output: URL
   public var probabilitiesOutput: URL?
@@ -35,7 +40,8 @@ public struct PredictionJob {
   public func run() throws -> [String] {
     let outputs = try self.outputs()
     // A `<Trainer>__<Plans>__<configuration>` folder, or a dataset folder holding exactly one
-    // (the forms `segment --model FOLDER` accepts).
+    // (the forms `segment --model FOLDER` accepts), or an id: the one resolver, `ModelLocator`.
+    let modelFolder = try model.map { try locator.folder(for: $0) } ?? self.modelFolder
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: modelFolder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw PlansError(.missingFile, "model folder not found", path: modelFolder.path)

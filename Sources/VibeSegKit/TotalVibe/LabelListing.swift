@@ -1,4 +1,5 @@
 import Foundation
+import ModelZoo
 import NNUNetRuntime
 
 /// What `vibeseg labels` lists: one row per structure of a model, from the one registry
@@ -19,7 +20,7 @@ public struct LabelListing: Codable, Sendable, Equatable {
   /// The registry rows (models 100 and 99).
   public static var totalVibe: LabelListing {
     LabelListing(
-      model: "100",
+      model: String(ModelCatalogEntry.defaultWholeBody),
       labels: TotalVibeLabel.all.map {
         Row(
           id: Int($0.id), name: $0.name, group: $0.group.rawValue,
@@ -28,18 +29,19 @@ public struct LabelListing: Codable, Sendable, Equatable {
       })
   }
 
-  /// `model` nil, "100" or "99": the registry; otherwise the labels of the folder `resolve`
-  /// returns for it (spine models relabelled as `vibeseg spine` writes them).
+  /// `model` nil or an id whose catalog entry uses the TotalVibe label set (100, 99): the
+  /// registry; otherwise the labels of the folder `resolve` returns for it (spine models
+  /// relabelled as `vibeseg spine` writes them).
   public static func make(model: String?, resolve: (String) throws -> URL) throws -> LabelListing {
-    guard let model, !["100", "99", "099"].contains(model) else {
+    guard let model, ModelCatalogEntry.registered(model)?.labelSet != .totalVibe else {
       var listing = totalVibe
-      listing.model = model ?? "100"
+      listing.model = model ?? String(ModelCatalogEntry.defaultWholeBody)
       return listing
     }
     let folder = try resolve(model)
     let dataset = try DatasetDescription(contentsOf: folder.appendingPathComponent("dataset.json"))
     var names = dataset.structureNames
-    if let id = Int(model), let spine = SpineModel(rawValue: id) {
+    if ModelCatalogEntry.registered(model)?.role == .spine, let id = Int(model), let spine = SpineModel(rawValue: id) {
       names = spine.outputNames(modelNames: names)
     }
     return LabelListing(model: model, labels: names.sorted { $0.key < $1.key }.map { Row(id: $0.key, name: $0.value) })

@@ -24,7 +24,7 @@ extension VibeSegCommand {
     var output: String
 
     @Option(help: "Model id (100, 99, ...) or model folder.")
-    var model: String = "100"
+    var model: String = String(ModelCatalogEntry.defaultWholeBody)
 
     @Option(help: "ROI model id or folder for a cascaded model (default: the id its dataset.json names).")
     var roiModel: String?

@@ -41,11 +41,11 @@ extension VibeSegCommand {
                 schemaVersion: 1, home: zoo.home.path, searchPaths: zoo.searchPaths.map(\.path),
                 releaseURL: zoo.releaseBaseURL.absoluteString, models: rows))
           } else {
-            print("id   installed  sha256  description")
+            print("id   installed  sha256  role            description")
             for row in rows {
               let id = row.id < 100 ? String(format: "%03d", row.id) : String(row.id)
               print(
-                "\(id.padding(toLength: 4, withPad: " ", startingAt: 0)) \((row.installed ? (row.source == "cache" ? "yes" : "yes*") : "-").padding(toLength: 10, withPad: " ", startingAt: 0)) \((row.sha256 == nil ? "-" : "pub").padding(toLength: 7, withPad: " ", startingAt: 0)) \(row.description)"
+                "\(id.padding(toLength: 4, withPad: " ", startingAt: 0)) \((row.installed ? (row.source == "cache" ? "yes" : "yes*") : "-").padding(toLength: 10, withPad: " ", startingAt: 0)) \((row.sha256 == nil ? "-" : "pub").padding(toLength: 7, withPad: " ", startingAt: 0)) \((row.role ?? "-").padding(toLength: 15, withPad: " ", startingAt: 0)) \(row.description)"
               )
             }
             print(
@@ -207,6 +207,10 @@ struct ModelListing: Encodable {
     var grid: String
     var notes: String
     var sha256: String?
+    /// "whole body", "ROI", "spine", "swap detection", "CT"; nil for models this build does not know.
+    var role: String?
+    /// The ROI model a cascaded model runs on.
+    var roiModel: Int?
     var installed: Bool
     var folder: String?
     /// "cache", "search path", or nil.
@@ -219,6 +223,8 @@ struct ModelListing: Encodable {
       grid = entry.grid
       notes = entry.notes
       sha256 = entry.sha256
+      role = entry.role?.rawValue
+      roiModel = entry.roiModel
       installed = model != nil
       folder = model?.folder.path
       switch model?.source {

@@ -53,8 +53,10 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        var job = PredictionJob(modelFolder: try installedModels().folder(for: model), inputs: input.map { URL(fileURLWithPath: $0) },
+        var job = PredictionJob(modelFolder: URL(fileURLWithPath: model), inputs: input.map { URL(fileURLWithPath: $0) },
           output: URL(fileURLWithPath: output))
+        job.model = model
+        job.locator = try installedModels()
         job.folds = folds.isEmpty ? nil : folds
         job.checkpoint = checkpoint.name
         job.options.stepSize = stepSize

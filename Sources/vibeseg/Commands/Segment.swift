@@ -106,7 +106,7 @@ extension VibeSegCommand {
     var output: String
 
     @Option(help: "Model id (100, 99, ...) or model folder.")
-    var model: String = "100"
+    var model: String = String(ModelCatalogEntry.defaultWholeBody)
 
     @Option(help: "ROI model id or folder for a cascaded model (default: the id its dataset.json names).")
     var roiModel: String?
@@ -172,7 +172,7 @@ extension VibeSegCommand {
     var output: String
 
     @Option(help: "511 (vertebra instances) or 512 (sub-regions).")
-    var model: Int = 511
+    var model: Int = ModelCatalogEntry.defaultSpine
 
     @Option(help: "Use this model folder instead of the installed model.")
     var modelFolder: String?
