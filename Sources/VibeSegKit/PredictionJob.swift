@@ -36,18 +36,25 @@ public struct PredictionJob {
     try OutputTransaction(outputs: [output] + (probabilitiesOutput.map { [$0] } ?? []), inputs: inputs, overwrite: overwrite)
   }
 
-  /// Runs the job; returns warnings for the user. Both outputs are published together at the end.
-  public func run() throws -> [String] {
-    let outputs = try self.outputs()
-    // A `<Trainer>__<Plans>__<configuration>` folder, or a dataset folder holding exactly one
-    // (the forms `segment --model FOLDER` accepts), or an id: the one resolver, `ModelLocator`.
+  /// The model the job names, every fold's network built (`run(using:)` takes it, so a folder of
+  /// cases loads it once). Warnings: folds left out.
+  public func loadModel() throws -> (LoadedModel, [String]) {
     let modelFolder = try model.map { try locator.folder(for: $0) } ?? self.modelFolder
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: modelFolder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw PlansError(.missingFile, "model folder not found", path: modelFolder.path)
     }
     let bundle = try ModelBundle(directory: ModelLocator.modelFolder(in: modelFolder), folds: folds, checkpoint: checkpoint)
-    var warnings = outputs.notes + bundle.warnings
+    return (try LoadedModel(bundle: bundle, threads: threads), bundle.warnings)
+  }
+
+  /// Runs the job, on `loaded` when given (else the model is loaded after the outputs are
+  /// checked); returns warnings for the user. Both outputs are published together at the end.
+  public func run(using loaded: LoadedModel? = nil) throws -> [String] {
+    let outputs = try self.outputs()
+    let (model, modelWarnings) = try loaded.map { ($0, []) } ?? loadModel()
+    let bundle = model.bundle
+    var warnings = outputs.notes + modelWarnings
     // Each file's stored array is dropped once it is scaled to float (only its header is kept),
     // and the float channels are handed to the predictor, which drops them once preprocessed.
     var header: NiftiHeader? = nil
@@ -62,7 +69,6 @@ public struct PredictionJob {
     try Predictor.checkChannels(channels, names: inputs.map(\.path), expected: bundle.dataset.channelNames.count)
     var options = self.options
     options.saveProbabilities = probabilitiesOutput != nil
-    let model = try LoadedModel(bundle: bundle, threads: threads)
     let prediction: Prediction
     do {
       prediction = try model.predictor(options: options).predict(consume channels)

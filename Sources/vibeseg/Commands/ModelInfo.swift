@@ -41,7 +41,13 @@ extension VibeSegCommand {
   }
 }
 
+/// `--checkpoint final|best`; nnU-Net's file names (`-chk checkpoint_best.pth`) are accepted too.
 enum CheckpointChoice: String, ExpressibleByArgument, CaseIterable {
   case final, best
   var name: CheckpointName { self == .final ? .final : .best }
+
+  init?(argument: String) {
+    let short = argument.hasPrefix("checkpoint_") && argument.hasSuffix(".pth") ? String(argument.dropFirst(11).dropLast(4)) : argument
+    self.init(rawValue: short)
+  }
 }
