@@ -91,18 +91,3 @@ public struct PredictInput: @unchecked Sendable {
   public var channels: [Volume<Float>]
   public var warnings: [String]
 }
-
-/// The identity of a model's files.
-public enum ModelFingerprint {
-  /// SHA-256 over `relative path NUL sha256(file) LF` for each file in the given order: changes
-  /// when any weight, plans or dataset byte changes, or a different fold set is used.
-  public static func sha256(of files: [URL], relativeTo folder: URL) throws -> String {
-    var lines = ""
-    for file in files {
-      let relative =
-        file.path.hasPrefix(folder.path + "/") ? String(file.path.dropFirst(folder.path.count + 1)) : file.path
-      lines += relative + "\u{0}" + (try FileHash.sha256(of: file)) + "\n"
-    }
-    return FileHash.sha256(lines)
-  }
-}

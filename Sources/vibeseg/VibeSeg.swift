@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InferenceEngine
 import NiftiIO
+import VibeSegKit
 
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ struct VibeSegCommand: ParsableCommand {
       create output (or it exists without --overwrite), 74 I/O error, 75 that batch shard is already \
       running, 130/143 interrupted by SIGINT/SIGTERM (rerun to resume).
       """,
-    version: "0.1.0",
+    version: VibeSegVersion.string,
     subcommands: [
       Info.self,
       Convert.self,

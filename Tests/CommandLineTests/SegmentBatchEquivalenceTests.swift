@@ -44,10 +44,18 @@ struct SegmentBatchEquivalenceTests {
       #expect(written.sorted() == ["kidney_left.nii.gz", "liver.nii.gz"])
     }
     for (a, b) in pairs {
-      let left = try Data(contentsOf: single.appendingPathComponent(a))
-      let right = try Data(contentsOf: batch.appendingPathComponent(b))
+      let left = try Self.withoutCreationTime(Data(contentsOf: single.appendingPathComponent(a)))
+      let right = try Self.withoutCreationTime(Data(contentsOf: batch.appendingPathComponent(b)))
       #expect(left == right, "\(flags): \(a) (segment) and \(b) (batch) differ")
     }
+  }
+
+  /// The file's bytes without a sidecar's `"created" : "..."` line (the one field that differs
+  /// between two runs by design); other files unchanged.
+  static func withoutCreationTime(_ data: Data) -> Data {
+    guard let text = String(data: data, encoding: .utf8), text.hasPrefix("{") else { return data }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("\"created\" : ") }
+    return Data(lines.joined(separator: "\n").utf8)
   }
 
   /// Runs `single` (writing into `dir/single`) and `batch` over a folder holding `input` as
@@ -66,8 +74,8 @@ struct SegmentBatchEquivalenceTests {
     let many = try VibeSegBinary.run(["batch", inputs.path, "-o", batchDir.path] + batch)
     #expect(many.status == 0, "\(label): \(many.stdout)\(many.stderr)")
     for (a, b) in pairs {
-      let left = try Data(contentsOf: singleDir.appendingPathComponent(a))
-      let right = try Data(contentsOf: batchDir.appendingPathComponent(b))
+      let left = try withoutCreationTime(Data(contentsOf: singleDir.appendingPathComponent(a)))
+      let right = try withoutCreationTime(Data(contentsOf: batchDir.appendingPathComponent(b)))
       #expect(left == right, "\(label): \(a) (single) and \(b) (batch) differ")
     }
   }

@@ -47,6 +47,16 @@ struct SegmentCommandTests {
     let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("seg.json"))) as? [String: Any]
     #expect(sidecar?["schemaVersion"] as? Int == 1)
     #expect((sidecar?["labels"] as? [String: String])?["5"] == "liver")
+    // Provenance: tool, input path and hash, both models' folders, folds and hashes, time.
+    let provenance = sidecar?["provenance"] as? [String: Any]
+    #expect(provenance?["tool"] as? String == "vibeseg 0.1.0")
+    #expect(provenance?["input"] as? String == Self.image.standardizedFileURL.path)
+    #expect((provenance?["inputSHA256"] as? String)?.count == 64)
+    let model = provenance?["model"] as? [String: Any]
+    #expect(model?["folds"] as? [String] == ["0:checkpoint_final.pth", "1:checkpoint_final.pth"])
+    #expect(model?["folder"] as? String == Self.main.standardizedFileURL.path && (model?["sha256"] as? String)?.count == 64)
+    #expect((provenance?["roiModel"] as? [String: Any])?["folder"] as? String == Self.roi.standardizedFileURL.path)
+    #expect((provenance?["created"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) } != nil)
     let liver = try Self.labels(dir.appendingPathComponent("masks/liver.nii.gz"))
     #expect(liver.count == got.count)
     #expect(zip(liver, got).allSatisfy { ($0 == 1) == ($1 == 5) })

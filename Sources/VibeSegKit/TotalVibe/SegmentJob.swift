@@ -109,7 +109,9 @@ public struct SegmentJob {
     public var labels: Volume<UInt8>
     /// Label ids present in the map.
     public var labelsPresent: [Int]
-    /// `OUT.json`: schema version, model, input file name, label names, labels present, options.
+    /// `OUT.json`: schema version, model, input file name, label names, labels present, options,
+    /// provenance (tool version, input path and SHA-256, model and ROI model folders, folds and
+    /// SHA-256, creation time).
     public var sidecar: [UInt8]
 
     /// The binary (uint8 0/1) mask of label `id` with the label map's headers.
@@ -144,8 +146,10 @@ public struct SegmentJob {
     }
     var present = Set<Int>()
     for v in labels.voxels where v != 0 { present.insert(Int(v)) }
+    let provenance = try Provenance(input: input, model: pipeline.model.provenance, roiModel: pipeline.roiModel?.provenance)
     let sidecar = try Self.sidecar(
-      modelName: modelName, input: input, names: names, keep: keep, present: present, options: pipeline.options)
+      modelName: modelName, input: input, names: names, keep: keep, present: present, options: pipeline.options,
+      provenance: provenance)
     return Product(labelMap: labelImage(labels, like: image), labels: labels, labelsPresent: present.sorted(), sidecar: sidecar)
   }
 
@@ -175,7 +179,8 @@ public struct SegmentJob {
 
   /// The sidecar's bytes (pretty, key-sorted JSON and a newline).
   static func sidecar(
-    modelName: String, input: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, options: SegmentationOptions
+    modelName: String, input: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, options: SegmentationOptions,
+    provenance: Provenance
   ) throws -> [UInt8] {
     struct Sidecar: Encodable {
       var schemaVersion = 1
@@ -184,13 +189,16 @@ public struct SegmentJob {
       var labels: [String: String]
       var labelsPresent: [Int]
       var options: SegmentationOptions
+      var provenance: Provenance
     }
     var labels = [String: String]()
     for (id, name) in names where keep?.contains(id) ?? true { labels[String(id)] = name }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let data = try encoder.encode(
-      Sidecar(model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options))
+      Sidecar(
+        model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options,
+        provenance: provenance))
     return Array(data) + [10]
   }
 }

@@ -20,6 +20,8 @@ public struct TotalVibeModel {
   /// `transpose_backward` (reader order z, y, x), then reversed (NIfTI i, j, k) — upstream's
   /// `zoom = [s[tb[0]], s[tb[1]], s[tb[2]]][::-1]`.
   public let targetSpacing: [Double]
+  /// The folder, folds and files' SHA-256 (`ModelFingerprint`), for sidecars.
+  public let provenance: Provenance.Model
 
   /// Loads `folder` (a `<Trainer>__<Plans>__<configuration>` folder).
   ///
@@ -46,6 +48,7 @@ public struct TotalVibeModel {
     let spacing = loaded.bundle.configuration.spacing
     let backward = loaded.bundle.plans.transposeBackward
     targetSpacing = Array(backward.map { spacing[$0] }.reversed())
+    provenance = Provenance.Model(loaded.bundle, sha256: try ModelFingerprint.sha256(of: loaded.bundle))
   }
 
   public var folder: URL { loaded.bundle.directory }
