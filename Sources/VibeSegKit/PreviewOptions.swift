@@ -60,23 +60,12 @@ public struct PreviewOptions: Sendable {
     }
   }
 
-  /// Parses a label list such as `1,2,5-7`: comma-separated ids and inclusive ranges `a-b`.
+  /// Parses `--labels` (`LabelSelection`'s syntax: ids 1...65535, ranges, names looked up in
+  /// `names`), e.g. `1,2,5-7` or `liver,spleen`.
   ///
-  /// - Throws: `VibeSegKitError.Code.invalidOption` naming `--labels` for anything else.
-  public static func parseLabelList(_ text: String) throws(VibeSegKitError) -> Set<Int> {
-    var result = Set<Int>()
-    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let item = part.trimmingCharacters(in: .whitespaces)
-      let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-      if bounds.count == 1, let id = Int(bounds[0]), (1...65535).contains(id) {
-        result.insert(id)
-      } else if bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), 1 <= a, a <= b, b <= 65535 {
-        result.formUnion(a...b)
-      } else {
-        throw VibeSegKitError(
-          .invalidOption, "'\(item)' is not a label id 1...65535 or a range a-b (e.g. 1,2,5-7)", option: "--labels")
-      }
-    }
-    return result
+  /// - Throws: `VibeSegKitError.Code.invalidOption` / `.unknownLabel` naming `--labels`.
+  public static func parseLabelList(_ text: String, names: [Int: String] = LabelColorTable.totalVibeNames) throws(VibeSegKitError) -> Set<Int> {
+    Set(try LabelSelection.resolve([text], names: names, option: "--labels", ids: 1...65535))
   }
+
 }

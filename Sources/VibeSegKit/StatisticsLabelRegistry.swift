@@ -35,13 +35,9 @@ public struct StatisticsLabelRegistry: Sendable, Equatable {
   /// The name of `id`, or `label_<id>` when the table has none.
   public func name(of id: Int) -> String { names[id] ?? "label_\(id)" }
 
-  /// Resolves `--labels` entries: decimal ids, or names (case-insensitive).
+  /// Resolves `--labels` entries (`LabelSelection`: ids, ranges, names in any case).
   public func resolve(_ items: [String]) throws(VibeSegKitError) -> [Int] {
-    try items.map { item throws(VibeSegKitError) -> Int in
-      if let id = Int(item), id >= 0 { return id }
-      if let hit = names.first(where: { $0.value.caseInsensitiveCompare(item) == .orderedSame }) { return hit.key }
-      throw VibeSegKitError(.unknownLabel, "'\(item)' is neither a label id nor a known label name (see --label-names)", context: "--labels")
-    }
+    try LabelSelection.resolve(items, names: names, option: "--labels")
   }
 
   /// Reads a JSON label file (`LabelNameFile`: a sidecar, a dataset.json, id → name or name → id).

@@ -153,20 +153,13 @@ public struct SegmentJob {
     return Product(labelMap: labelImage(labels, like: image), labels: labels, labelsPresent: present.sorted(), sidecar: sidecar)
   }
 
-  /// The label ids `roiSubset` names, nil for all. Unknown names throw `unknownLabel` with the list.
+  /// The label ids `roiSubset` names (`LabelSelection`: names, ids, ranges of this model's
+  /// structures), nil for all. Unknown entries throw `unknownLabel` with the known names.
   public static func subsetIDs(_ roiSubset: [String], names: [Int: String]) throws -> Set<Int>? {
     guard !roiSubset.isEmpty else { return nil }
-    let byName = Dictionary(names.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-    var ids = Set<Int>()
-    for name in roiSubset {
-      guard let id = byName[name] else {
-        let known = names.values.sorted().joined(separator: ", ")
-        throw VibeSegKitError(.unknownLabel, "'\(name)' is not a structure of this model; known: \(known)", option: "--roi-subset")
-      }
-      ids.insert(id)
-    }
-    return ids
+    return Set(try LabelSelection.resolve(roiSubset, names: names, option: "--roi-subset", requireKnown: true))
   }
+
 
   /// A uint8 label image on `labels.grid`, units and form codes copied from the input header.
   public static func labelImage(_ labels: Volume<UInt8>, like image: NiftiImage) -> NiftiImage {

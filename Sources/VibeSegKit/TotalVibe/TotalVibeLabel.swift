@@ -109,14 +109,10 @@ public struct TotalVibeLabel: Sendable, Hashable, Identifiable, CustomStringConv
   /// The labels of `group`, ids ascending.
   public static func labels(in group: Group) -> [TotalVibeLabel] { all.filter { $0.group == group } }
 
-  /// Resolves `--roi-subset`-style entries (decimal ids or names) to labels.
-  /// - Throws: `VibeSegKitError(.unknownLabel)` naming the first entry that is neither.
-  public static func resolve(_ items: [String], option: String? = nil) throws(VibeSegKitError) -> [TotalVibeLabel] {
-    try items.map { item throws(VibeSegKitError) -> TotalVibeLabel in
-      if let id = Int(item), let label = label(id: id) { return label }
-      if let label = label(named: item) { return label }
-      throw VibeSegKitError(.unknownLabel,
-        "'\(item)' is not a TotalVibeSegmentator label id (1-72) or name (see `vibeseg labels`)", option: option)
-    }
+  /// Resolves a selection (`LabelSelection`: ids, ranges, names) to registry labels.
+  /// - Throws: `VibeSegKitError(.unknownLabel)` naming the first entry that is not in the registry.
+  public static func resolve(_ items: [String], option: String = "--labels") throws(VibeSegKitError) -> [TotalVibeLabel] {
+    let names = Dictionary(uniqueKeysWithValues: all.map { (Int($0.id), $0.name) })
+    return try LabelSelection.resolve(items, names: names, option: option, requireKnown: true).compactMap { label(id: $0) }
   }
 }

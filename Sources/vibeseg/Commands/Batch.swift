@@ -70,7 +70,7 @@ extension VibeSegCommand {
     @Flag(help: "combine, segment: fill holes in every structure of the (combined) map.")
     var fillHoles = false
 
-    @Option(parsing: .upToNextOption, help: "segment: keep only these structures (names as in `vibeseg labels`).")
+    @Option(parsing: .upToNextOption, help: "segment: keep only these structures: names, ids or ranges, comma or space separated.")
     var roiSubset: [String] = []
 
     @Flag(help: "segment: predict only inside the bounding box of voxels > 20 (upstream --crop).")

@@ -30,7 +30,7 @@ extension VibeSegCommand {
     @Option(help: "A second method's label map(s) to compare with --pred.")
     var compare: String?
 
-    @Option(parsing: .upToNextOption, help: "Labels to evaluate (ids or names); default: all present.")
+    @Option(parsing: .upToNextOption, help: "Labels to evaluate: ids, ranges or names, comma or space separated (e.g. liver 5-7); default: all present.")
     var labels: [String] = []
 
     @Option(help: "JSON label file {\"id\": \"name\"} replacing the TotalVibeSegmentator names.")

@@ -33,7 +33,7 @@ extension VibeSegCommand {
     @Option(help: "Slices per view, 1...64.")
     var slices = 5
 
-    @Option(help: "Label ids to overlay and list, e.g. 1,2,5-7 (default: all present).")
+    @Option(help: "Labels to overlay and list: ids, ranges or names, e.g. 1,2,5-7 or liver,spleen (default: all present).")
     var labels: String?
 
     @Option(help: "Opacity of the label colours, 0...1.")
@@ -66,7 +66,8 @@ extension VibeSegCommand {
       options.tileSize = tileSize
       options.fontScale = fontScale
       do {
-        if let labels { options.labels = try PreviewOptions.parseLabelList(labels) }
+        // Syntax here; names are looked up in run(), once the map's label names are known.
+        if let labels { _ = try LabelSelection.parse([labels], option: "--labels", ids: 1...65535) }
         try options.validate()
       } catch {
         throw ValidationError(error.description)
@@ -92,6 +93,7 @@ extension VibeSegCommand {
         } else if let sidecar = LabelNameFile.sidecar(besides: URL(fileURLWithPath: segmentation)) {
           options.labelNames = sidecar.names
         }
+        if let labels { options.labels = try PreviewOptions.parseLabelList(labels, names: options.labelNames) }
         let preview = try VibeSegKit.Preview(
           segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
         try preview.writePNG(to: URL(fileURLWithPath: output), in: outputs)

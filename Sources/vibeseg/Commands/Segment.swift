@@ -120,7 +120,7 @@ extension VibeSegCommand {
     @Flag(help: "Fill holes in every structure after resampling back.")
     var fillHoles = false
 
-    @Option(parsing: .upToNextOption, help: "Keep only these structures (names as in `vibeseg labels`).")
+    @Option(parsing: .upToNextOption, help: "Keep only these structures: names (as in `vibeseg labels`), ids or ranges, comma or space separated.")
     var roiSubset: [String] = []
 
     @Option(help: "Also write one binary mask per structure into this folder.")

@@ -38,7 +38,7 @@ extension VibeSegCommand {
     @Option(help: "Vertebra instance map on the same grid, for body composition per vertebral level.")
     var spine: String?
 
-    @Option(parsing: .upToNextOption, help: "Labels to report (ids or names); default: all present.")
+    @Option(parsing: .upToNextOption, help: "Labels to report: ids, ranges or names, comma or space separated (e.g. liver 5-7); default: all present.")
     var labels: [String] = []
 
     @Option(help: "JSON label file {\"id\": \"name\"} replacing the TotalVibeSegmentator names.")
