@@ -20,6 +20,8 @@ public struct PredictionJob {
   public var checkpoint: CheckpointName = .final
   public var options = PredictionOptions()
   public var threads = 2
+  /// Told what starts next (loading the model, reading, predicting, writing), for progress lines.
+  public var progress: ((String) -> Void)? = nil
 
   public init(modelFolder: URL, inputs: [URL], output: URL) {
     self.modelFolder = modelFolder
@@ -45,6 +47,7 @@ public struct PredictionJob {
       throw PlansError(.missingFile, "model folder not found", path: modelFolder.path)
     }
     let bundle = try ModelBundle(directory: ModelLocator.modelFolder(in: modelFolder), folds: folds, checkpoint: checkpoint)
+    progress?("loading \(bundle.directory.lastPathComponent) (\(bundle.folds.count) fold(s))")
     return (try LoadedModel(bundle: bundle, threads: threads), bundle.warnings)
   }
 
@@ -59,6 +62,7 @@ public struct PredictionJob {
     // and the float channels are handed to the predictor, which drops them once preprocessed.
     var header: NiftiHeader? = nil
     var channels: [Volume<Float>] = []
+    progress?("reading \(inputs.map(\.lastPathComponent).joined(separator: ", "))")
     for url in inputs {
       let input = try ImageInput.readVolume(url, warnIdentityAffine: false)
       let image = input.image
@@ -70,6 +74,7 @@ public struct PredictionJob {
     var options = self.options
     options.saveProbabilities = probabilitiesOutput != nil
     let prediction: Prediction
+    progress?("predicting (\(bundle.folds.count) fold(s), \(options.mirroring && model.mirrorAxes?.isEmpty == false ? "mirroring" : "no mirroring"))")
     do {
       prediction = try model.predictor(options: options).predict(consume channels)
     } catch let error as ResamplingError {
@@ -82,6 +87,7 @@ public struct PredictionJob {
       image.header.qformCode = header!.qformCode
       try image.write(to: probabilitiesOutput, in: outputs)
     }
+    progress?("writing \(output.lastPathComponent)")
     var labels = NiftiImage.labelMap(prediction.labels)
     labels.header.xyztUnits = header!.xyztUnits
     labels.header.sformCode = header!.sformCode

@@ -10,6 +10,8 @@ import VolumeCore
 /// `OUT.json` with label names and the validation findings, and, with `intermediateFolder`, each
 /// contrast's own segmentation as `<stem>_part-<contrast>_seg.nii.gz`.
 public struct CombineJob {
+  /// Told what starts next (reading, each contrast's models, writing), for the CLI's progress lines.
+  public var progress: ((String) -> Void)? = nil
   public var inputs: [ContrastCombination.Contrast: URL]
   public var output: URL
   public var model: TotalVibeModel
@@ -63,15 +65,19 @@ public struct CombineJob {
     let outputs = try given ?? Self.outputs(inputs: inputs, output: output, intermediateFolder: intermediateFolder, overwrite: overwrite)
     let sidecar = SegmentJob.sidecarURL(for: output)
     // Read every input before the (long) predictions, so a missing file fails at once.
+    progress?("reading \(inputs.count) contrast(s)")
     let contrasts = try Self.read(inputs)
-    let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
+    var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
+    pipeline.progress = progress
     let combined = try Self.combine(contrasts, pipeline: pipeline, options: combination, modelName: modelName) {
       contrast, map in
+      progress?("\(contrast.rawValue) segmented")
       guard let folder = intermediateFolder, let url = inputs[contrast], let image = contrasts.images[contrast] else {
         return
       }
       try SegmentJob.labelImage(map, like: image).write(to: Self.partURL(url, contrast, folder), in: outputs)
     }
+    progress?("combined; writing \(output.lastPathComponent)")
     try combined.labelMap.write(to: output, in: outputs)
     do {
       try outputs.write(combined.sidecar, to: sidecar)

@@ -66,6 +66,7 @@ extension VibeSegCommand {
         job.combination.fillHoles = fillHoles
         job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
+        job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
         printWritten([output, report.sidecar.path])

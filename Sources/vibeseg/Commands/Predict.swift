@@ -69,6 +69,8 @@ extension VibeSegCommand {
     @Flag(help: "Replace existing outputs (never one of the inputs).")
     var overwrite = false
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     /// `-i FOLDER`: one input that is a folder.
     var inputFolder: URL? {
       var isDirectory: ObjCBool = false
@@ -123,6 +125,7 @@ extension VibeSegCommand {
         job.probabilitiesOutput = saveProbabilities.map { URL(fileURLWithPath: $0) }
         job.threads = threads
         job.overwrite = overwrite
+        job.progress = ProgressLines().report
         if let inputFolder {
           try runFolder(inputFolder, job: job)
           return
@@ -150,7 +153,7 @@ extension VibeSegCommand {
         job.inputs = item.inputs
         job.output = out
         printWarnings(try job.run(using: model))
-        printError("vibeseg: [\(index + 1)/\(cases.count)] wrote \(out.path)")
+        if Verbosity.level != .quiet { printError("vibeseg: [\(index + 1)/\(cases.count)] wrote \(out.path)") }
       }
       printWritten(["\(cases.count) label maps in \(outputFolder.path)"])
     }

@@ -30,6 +30,8 @@ struct ModelRunOptions: ParsableArguments {
   @Flag(help: "Replace existing outputs.")
   var overwrite = false
 
+  @OptionGroup var verbosity: VerbosityOptions
+
   func validate() throws {
     guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
     guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
@@ -211,7 +213,7 @@ extension VibeSegCommand {
 /// warnings and the one error line.
 final class ProgressLines {
   let start = Date()
-  let enabled = isatty(STDERR_FILENO) != 0
+  let enabled = Verbosity.showsProgress
   func report(_ step: String) {
     guard enabled else { return }
     printError("vibeseg: [\(String(format: "%6.1f", Date().timeIntervalSince(start))) s] \(step)")
@@ -220,6 +222,7 @@ final class ProgressLines {
 
 /// The last line of a command that wrote files: what was written, where (stdout).
 func printWritten(_ paths: [String], labels: Int? = nil) {
+  guard Verbosity.level != .quiet else { return }
   let shown = paths.count > 4 ? paths.prefix(3) + ["... \(paths.count - 3) more"] : paths[...]
   print("wrote \(shown.joined(separator: ", "))" + (labels.map { " (\($0) labels present)" } ?? ""))
 }
