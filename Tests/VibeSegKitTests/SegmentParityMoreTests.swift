@@ -37,6 +37,11 @@ struct SegmentParityMoreTests {
     // Measured 99.919 / 99.923 % (padd 0: our ROI map differs from upstream's on 1 voxel, a float16
     // tie, and channel 1 spreads it over 375 model-grid voxels), 100.000 % (padd 5).
     "seg/mr_ras_float": Minimum(model: 0.999, input: 0.999),
+    // NOT the 99.9 % on the model grid at padd 0: measured 99.822 / 99.816 % (padd 0: our
+    // ROI map differs from upstream's on 5 input-grid voxels, float16 ties of the random-weight ROI
+    // model, and channel 1 spreads them over 1687 model-grid voxels; fed upstream's ROI map the
+    // main model agrees to >= 99.99 %), 99.999 % (padd 5, 7 / 4 voxels).
+    "seg/ct_ras_int16": Minimum(model: 0.998, input: 0.998),
     // NOT the 99.9 / 99.5 %: measured 97.39 / 97.45 % (padd 0) and 96.37 / 96.41 % (padd 5).
     // Upstream's chain gives the main model the ROI map on the input affine rounded to 7 decimals
     // (see `cascade`); `segment` does not. With the ROI map carried on the rounded grid
@@ -116,7 +121,8 @@ struct SegmentParityMoreTests {
   /// Paddings checked: upstream's default 5 always; 0 too with VIBESEG_PARITY_FULL=1 (the whole
   /// matrix takes several minutes in a debug build on 2 cores; the default run stays near a minute).
   /// `compare_segment_upstream_more.py` measures every fixture with both paddings through the CLI.
-  static let paddings = ProcessInfo.processInfo.environment["VIBESEG_PARITY_FULL"] == "1" ? [0, 5] : [5]
+  static let full = ProcessInfo.processInfo.environment["VIBESEG_PARITY_FULL"] == "1"
+  static let paddings = full ? [0, 5] : [5]
 
   /// One single model (no cascade) against upstream on both grids: the model-grid map from the
   /// pipeline (keepSize), the input-grid map from it by the pipeline's export step.
@@ -176,7 +182,7 @@ struct SegmentParityMoreTests {
   /// channel's nearest-neighbour rescale onto the main model's grid then differs on 1349 voxels
   /// (measured with TPTBox's own rescale_), which moves 2.6 % of the random-weight main model's
   /// labels. `asUpstream` carries our ROI map on the rounded grid, as upstream does.
-  @Test("the cascade equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16", "mr_ras_float"])
+  @Test("the cascade equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16", "mr_ras_float", "ct_ras_int16"])
   func cascade(name: String) throws {
     let (main, roi) = (try Self.model("main"), try Self.model("roi"))
     let volume = try Self.image(name)
@@ -208,7 +214,11 @@ struct SegmentParityMoreTests {
         line += "; ROI map on the rounded grid as upstream: model grid \(modelU), input grid \(inputU)"
       }
       // The main model alone: upstream's own ROI map, on the rounded grid as upstream passes it
-      // (isolates the main model from the ROI model's float16 ties).
+      // (isolates the main model from the ROI model's float16 ties). Default run: oblique only.
+      guard Self.full || name == "mr_oblique_int16" else {
+        print(line)
+        continue
+      }
       let theirs = try Self.upstream(name, "roi", padding: padding, keepSize: false)
       let isolated = try pipeline.run(main, channels: [(volume, false), (AnyVolume(Volume(grid: roundedGrid, voxels: theirs.voxels)), true)], keepSize: true)
       let modelI = Self.agreement(isolated, expectedModel)
