@@ -38,7 +38,7 @@ for run in $(seq "$RUNS"); do
   rm -rf "$WORK/loop" "$WORK/batch"; mkdir -p "$WORK/loop"
   start=$(date +%s.%N)
   for f in "$IN"/*.nii.gz; do
-    "$BIN" predict -m "$FOLDER" -i "$f" -o "$WORK/loop/$(basename "$f")" "${SETTINGS[@]}"
+    "$BIN" predict -m "$FOLDER" -i "$f" -o "$WORK/loop/$(basename "$f")" "${SETTINGS[@]}" --overwrite
   done
   loop=$(python3 -c "print($(date +%s.%N) - $start)")
   start=$(date +%s.%N)

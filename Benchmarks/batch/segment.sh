@@ -25,7 +25,7 @@ done
 export VIBESEG_HOME="$WORK/home" TOTALVIBE_WEIGHTS_PATH="$WORK/weights"
 start=$(date +%s.%N)
 for f in "$WORK"/in/*.nii.gz; do
-  "$BIN" segment "$f" -o "$WORK/loop/$(basename "$f")" --model "$MAIN" --threads 2 --offline
+  "$BIN" segment "$f" -o "$WORK/loop/$(basename "$f")" --model "$MAIN" --threads 2 --offline --overwrite
 done
 loop=$(echo "$(date +%s.%N) - $start" | bc)
 start=$(date +%s.%N)

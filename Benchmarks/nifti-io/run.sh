@@ -18,7 +18,7 @@ measure() {
 for run in $(seq "$RUNS"); do
   rm -f "$WORK/out_nib.nii.gz" "$WORK/out_vs.nii.gz"
   measure "nibabel $(python3 -c 'import nibabel; print(nibabel.__version__)')" python3 Benchmarks/nifti-io/nibabel_read_write.py "$WORK/in.nii.gz" "$WORK/out_nib.nii.gz"
-  measure "vibeseg" .build/release/vibeseg convert "$WORK/in.nii.gz" -o "$WORK/out_vs.nii.gz"
+  measure "vibeseg" .build/release/vibeseg convert "$WORK/in.nii.gz" -o "$WORK/out_vs.nii.gz" --overwrite
 done
 ls -l "$WORK"/out_*.nii.gz
 # Both outputs hold the same voxels:

@@ -17,7 +17,7 @@ VSTTA="--no-tta"; [ "${TTA:-0}" = 1 ] && VSTTA="--tta"
 mkdir -p "$WORK/in" "$WORK/out_nnunet"
 cp "$WORK/input_0000.nii.gz" "$WORK/in/case_0000.nii.gz"
 /usr/bin/time -f "vibeseg wall_s=%e max_rss_kb=%M" .build/release/vibeseg predict -m "$MODEL" -i "$WORK/in/case_0000.nii.gz" \
-  -o "$WORK/vibeseg.nii.gz" --folds 0 $VSTTA --threads 2
+  -o "$WORK/vibeseg.nii.gz" --folds 0 $VSTTA --threads 2 --overwrite
 # nnUNetv2_predict's own code path (predict_from_files), called through its Python API so the
 # model folder needs no nnUNet_results/DatasetXXX layout:
 /usr/bin/time -f "nnUNetPredictor wall_s=%e max_rss_kb=%M" "$VENV/bin/python" Benchmarks/predict/nnunet_predict.py \

@@ -24,6 +24,6 @@ for run in $(seq "$RUNS"); do
   PREFIX=()
   [ "${REALTIME:-0}" = 1 ] && PREFIX=(chrt -f 10)
   "${PREFIX[@]}" /usr/bin/time -f "vibeseg preview wall_s=%e user_s=%U sys_s=%S max_rss_kb=%M" \
-    "$SCRATCH/release/vibeseg" preview "$WORK/labels.nii.gz" --image "$WORK/image.nii.gz" -o "$WORK/preview.png"
+    "$SCRATCH/release/vibeseg" preview "$WORK/labels.nii.gz" --image "$WORK/image.nii.gz" -o "$WORK/preview.png" --overwrite
 done
 ls -l "$WORK/preview.png"

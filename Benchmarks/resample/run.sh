@@ -15,7 +15,7 @@ measure() {
 }
 for run in $(seq "$RUNS"); do
   measure "scipy $(python3 -c 'import scipy; print(scipy.__version__)')" python3 Benchmarks/resample/scipy_rescale.py "$WORK/in.nii.gz" "$WORK/rs_scipy.nii.gz" 2.0
-  measure "vibeseg" .build/release/vibeseg convert "$WORK/in.nii.gz" --spacing 2 2 2 --order 3 -o "$WORK/rs_vs.nii.gz"
+  measure "vibeseg" .build/release/vibeseg convert "$WORK/in.nii.gz" --spacing 2 2 2 --order 3 -o "$WORK/rs_vs.nii.gz" --overwrite
 done
 python3 -c "
 import numpy as np, nibabel as nib

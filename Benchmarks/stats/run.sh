@@ -9,6 +9,6 @@ RUNS="${RUNS:-3}"
 swift build -c release --package-path "$ROOT" --scratch-path "${SCRATCH:-$ROOT/.build-stats-release}" --product vibeseg >/dev/null
 BIN="${SCRATCH:-$ROOT/.build-stats-release}/release/vibeseg"
 for r in $(seq "$RUNS"); do
-  /usr/bin/time -f "stats     wall %e s  peak %M KB" "$BIN" stats "$WORK/ref.nii.gz" --image "mr=$WORK/image.nii.gz" -o "$WORK/stats.csv"
-  /usr/bin/time -f "evaluate  wall %e s  peak %M KB" "$BIN" evaluate --pred "$WORK/pred.nii.gz" --ref "$WORK/ref.nii.gz" -o "$WORK/eval"
+  /usr/bin/time -f "stats     wall %e s  peak %M KB" "$BIN" stats "$WORK/ref.nii.gz" --image "mr=$WORK/image.nii.gz" -o "$WORK/stats.csv" --overwrite
+  /usr/bin/time -f "evaluate  wall %e s  peak %M KB" "$BIN" evaluate --pred "$WORK/pred.nii.gz" --ref "$WORK/ref.nii.gz" -o "$WORK/eval" --overwrite
 done

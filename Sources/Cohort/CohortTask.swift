@@ -145,8 +145,16 @@ public struct CohortTaskOptions: Sendable {
   public var threads: Int = 2
   /// `--female` (combine): prostate is never written.
   public var female: Bool = false
-  /// `--fill-holes` (combine): fill holes in every structure of the combined map.
+  /// `--fill-holes` (combine, segment): fill holes in every structure of the (combined) map.
   public var fillHoles: Bool = false
+  /// `--roi-subset` (segment): keep only these structures (names as in `vibeseg labels`).
+  public var roiSubset: [String] = []
+  /// `--crop` (segment): predict inside the bounding box of voxels > 20 (upstream crop).
+  public var crop: Bool = false
+  /// `--keep-size` (segment): the label map on the model's grid (upstream keep_size).
+  public var keepSize: Bool = false
+  /// `--split-masks` (segment, spine): one binary mask per structure, `<id>.mask-<name>.nii.gz`.
+  public var splitMasks: Bool = false
   /// Thread count for gzip compression of outputs (does not change bytes).
   public var writeThreads: Int = ProcessInfo.processInfo.activeProcessorCount
 

@@ -16,12 +16,20 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
   public class var kind: String { "segment" }
   public let fingerprint: [String: String]
   public let modelLabel: String?
+  /// `<id>.json`, the sidecar `vibeseg segment` writes beside its map (same bytes).
+  public static let sidecarRole = OutputRole.extra("json")
+  /// The sidecar, and with `--split-masks` one `<id>.mask-<name>.nii.gz` per kept structure.
+  public let extraRoles: [OutputRole]
   let options: CohortTaskOptions
   let folder: URL
   let roiFolder: URL?
   let spineModel: SpineModel?
+  /// `--model` as given (default "100", for spine the model id): the sidecar's `model`.
+  let modelName: String
+  /// The output's label names (after a spine relabelling) and the ids `--roi-subset` keeps.
+  let labelNames: [Int: String]
+  let keep: Set<Int>?
   var pipeline: SegmentationPipeline?
-  var labelNames: [Int: String] = [:]
 
   public convenience init(_ options: CohortTaskOptions) throws {
     try self.init(options, spine: nil)
@@ -31,26 +39,54 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     self.options = options
     spineModel = spine
     let name = options.model ?? (spine.map { String($0.rawValue) } ?? "100")
+    modelName = name
     let cascade = try CascadeFolders(name, options: options)
     folder = cascade.folder
     roiFolder = cascade.roiFolder
+    let names = spine?.outputNames(modelNames: cascade.structureNames) ?? cascade.structureNames
+    labelNames = names
+    let keep = try SegmentJob.subsetIDs(options.roiSubset, names: names)
+    self.keep = keep
+    var roles = [Self.sidecarRole]
+    if options.splitMasks {
+      roles += names.sorted { $0.key < $1.key }.filter { keep?.contains($0.key) ?? true }.map { .extra("mask-\($0.value).nii.gz") }
+    }
+    extraRoles = roles
     var fingerprint = cascade.fingerprint
     fingerprint["step_size"] = "\(options.stepSize)"
     fingerprint["padding"] = "\(options.padding)"
     fingerprint["pipeline"] = spine.map { "spine-\($0.rawValue)" } ?? "segment"
+    fingerprint["model_name"] = name
+    fingerprint["roi_subset"] = options.roiSubset.joined(separator: ",")
+    fingerprint["crop"] = "\(options.crop)"
+    fingerprint["keep_size"] = "\(options.keepSize)"
+    fingerprint["fill_holes"] = "\(options.fillHoles)"
+    fingerprint["split_masks"] = "\(options.splitMasks)"
     self.fingerprint = fingerprint
     modelLabel = cascade.modelLabel
+  }
+
+  /// The case's input file name is written into the sidecar.
+  public func caseFingerprint(_ item: CohortCase) -> [String: String] {
+    ["input_name": item.inputs.first?.lastPathComponent ?? ""]
+  }
+
+  /// `vibeseg segment`'s options for these flags (`--crop`, `--keep-size`, `--fill-holes`, `--pad`, `--step-size`).
+  var segmentationOptions: SegmentationOptions {
+    var segmentation = SegmentationOptions()
+    segmentation.stepSize = options.stepSize
+    segmentation.padding = options.padding
+    segmentation.crop = options.crop
+    segmentation.keepSize = options.keepSize
+    segmentation.fillHoles = options.fillHoles
+    return segmentation
   }
 
   public func prepare() throws {
     guard pipeline == nil else { return }
     let model = try TotalVibeModel(folder: folder, folds: options.folds, threads: options.threads)
     let roi = try roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
-    var segmentation = SegmentationOptions()
-    segmentation.stepSize = options.stepSize
-    segmentation.padding = options.padding
-    pipeline = try SegmentationPipeline(model: model, roiModel: roi, options: segmentation)
-    labelNames = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
+    pipeline = try SegmentationPipeline(model: model, roiModel: roi, options: segmentationOptions)
   }
 
   public func load(_ item: CohortCase) throws -> SegmentInput {
@@ -61,13 +97,24 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     return SegmentInput(image: image, volume: volume, warnings: warnings)
   }
 
+  /// `SegmentJob.compute`, the computation `vibeseg segment`/`spine` runs: the same label map,
+  /// sidecar and masks, byte for byte.
   public func run(_ item: CohortCase, _ input: SegmentInput) throws -> CaseProducts {
     try prepare()
-    var labels = try pipeline!.segment(input.volume)
-    if let spineModel { labels.voxels = spineModel.mapped(labels.voxels) }
+    let product = try SegmentJob.compute(
+      image: input.image, volume: input.volume, input: item.inputs[0], pipeline: pipeline!, names: labelNames, keep: keep,
+      spineModel: spineModel, modelName: modelName)
+    let sidecar = product.sidecar
+    var extras: [(role: OutputRole, write: (URL) throws -> Void)] = [(Self.sidecarRole, { try AtomicFile.write(sidecar, to: $0) })]
+    if options.splitMasks {
+      for (id, name) in labelNames.sorted(by: { $0.key < $1.key }) where keep?.contains(id) ?? true {
+        let mask = product.mask(id)
+        extras.append((.extra("mask-\(name).nii.gz"), { try mask.write(to: $0) }))
+      }
+    }
     return CaseProducts(
-      labelMap: SegmentJob.labelImage(labels, like: input.image), labels: labels.converted(to: UInt16.self),
-      background: input.image, labelNames: labelNames, warnings: input.warnings)
+      labelMap: product.labelMap, labels: product.labels.converted(to: UInt16.self), background: options.keepSize ? nil : input.image,
+      labelNames: labelNames, extras: extras, warnings: input.warnings)
   }
 }
 
@@ -91,6 +138,8 @@ struct CascadeFolders {
   var fingerprint: [String: String]
   /// The BIDS `seg-` value: the model id (three digits) or the dataset folder's name.
   var modelLabel: String
+  /// The main model's structure names (`dataset.json`, background and ignore left out).
+  var structureNames: [Int: String]
 
   /// Resolves `name` (an id through `options.modelResolver`, or a folder); for a cascaded model
   /// the ROI model is `options.roiModel` when given, else the id its `dataset.json` names.
@@ -100,6 +149,7 @@ struct CascadeFolders {
     let folder = try PredictTask.resolveFolder(name, resolver: options.modelResolver)
     self.folder = folder
     let bundle = try ModelBundle(directory: folder, folds: options.folds, rule: .tptbox)
+    structureNames = bundle.dataset.structureNames
     let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
     var fingerprint = [String: String]()
     if let id = bundle.dataset.roi {

@@ -241,7 +241,7 @@ public struct ModelZoo: Sendable {
     at zip: URL, id: Int? = nil, progress: (DownloadProgress) -> Void = { _ in }
   ) throws -> URL {
     guard FileManager.default.fileExists(atPath: zip.path) else {
-      throw ModelZooError(.unknownModel, "no such file", path: zip.path)
+      throw ModelZooError(.missingFile, "no such file", path: zip.path)
     }
     guard let id = id ?? Self.idFromFileName(zip.lastPathComponent) else {
       throw ModelZooError(
@@ -402,7 +402,7 @@ public struct ModelZoo: Sendable {
   private func localAsset(
     _ zip: URL, expectedSHA256: String?, id: Int, progress: (DownloadProgress) -> Void
   ) throws -> Asset {
-    guard let size = fileSize(zip) else { throw ModelZooError(.unknownModel, "no such file", path: zip.path) }
+    guard let size = fileSize(zip) else { throw ModelZooError(.missingFile, "no such file", path: zip.path) }
     progress(
       DownloadProgress(
         phase: .verifying, modelID: id, asset: zip.lastPathComponent, bytesReceived: size, totalBytes: size))

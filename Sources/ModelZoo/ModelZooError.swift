@@ -13,6 +13,8 @@ public struct ModelZooError: Error, CustomStringConvertible, Sendable {
     case invalidArchive
     /// The cache folder could not be written.
     case ioFailure
+    /// A file the user named (a zip to import) does not exist.
+    case missingFile
   }
 
   public var code: Code

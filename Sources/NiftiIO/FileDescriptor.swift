@@ -28,7 +28,9 @@ final class FileDescriptor {
       throw NiftiError(.ioFailure, "cannot stat: \(String(cString: strerror(errno)))", path: path)
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else {
-      throw NiftiError(.notNifti, "not a regular file (\(Self.describe(mode: info.st_mode))); only regular files are read", path: path)
+      // A folder where a file was expected is a missing input (66); a FIFO or device is refused (65).
+      let code: NiftiError.Code = (info.st_mode & S_IFMT) == S_IFDIR ? .fileNotFound : .notNifti
+      throw NiftiError(code, "not a regular file (\(Self.describe(mode: info.st_mode))); only regular files are read", path: path)
     }
     let flags = fcntl(fd, F_GETFL)
     guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else {

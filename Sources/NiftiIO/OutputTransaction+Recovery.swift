@@ -125,6 +125,10 @@ extension OutputTransaction {
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw NiftiError(.cannotCreateOutput, "the output folder \(folder) does not exist", path: output)
     }
+    // Probes of killed runs (a kill between create and remove) go too.
+    for name in entries(of: folder) {
+      if let pid = writerPID(name, prefix: ".vibeseg-probe-"), !isAlive(pid) { unlink(folder + "/" + name) }
+    }
     let probe = folder + "/.vibeseg-probe-\(hostTag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {

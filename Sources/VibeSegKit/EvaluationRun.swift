@@ -64,7 +64,8 @@ public enum EvaluationRun {
   /// - Throws: `EvaluationError` (`.missingInput`, `.gridMismatch`, `.nonIntegerLabels`),
   ///   `NiftiError`, `VibeSegKitError` (label file, `--labels`).
   public static func run(_ request: EvaluationRequest) throws -> EvaluationReport {
-    let registry = try request.labelNames.map { url throws(VibeSegKitError) in try StatisticsLabelRegistry(contentsOf: url) } ?? .totalVibe
+    // Names: --label-names, else the sidecar beside a single predicted map, else TotalVibe's table.
+    let (registry, _) = try StatisticsLabelRegistry.forLabelMap(request.prediction, labelNames: request.labelNames)
     let selection = request.labels.isEmpty ? nil : try registry.resolve(request.labels)
     let settings = EvaluationSettings(toleranceMillimeters: request.toleranceMillimeters, labels: selection)
     let (pairs, unmatched, folderMode) = try matchCases(request)

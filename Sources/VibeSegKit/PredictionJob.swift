@@ -34,7 +34,13 @@ public struct PredictionJob {
   /// Runs the job; returns warnings for the user. Both outputs are published together at the end.
   public func run() throws -> [String] {
     let outputs = try self.outputs()
-    let bundle = try ModelBundle(directory: modelFolder, folds: folds, checkpoint: checkpoint)
+    // A `<Trainer>__<Plans>__<configuration>` folder, or a dataset folder holding exactly one
+    // (the forms `segment --model FOLDER` accepts).
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: modelFolder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw PlansError(.missingFile, "model folder not found", path: modelFolder.path)
+    }
+    let bundle = try ModelBundle(directory: ModelLocator.modelFolder(in: modelFolder), folds: folds, checkpoint: checkpoint)
     var warnings = outputs.notes + bundle.warnings
     // Each file's stored array is dropped once it is scaled to float (only its header is kept),
     // and the float channels are handed to the predictor, which drops them once preprocessed.

@@ -38,7 +38,7 @@ extension SegmentationStatistics {
   /// - Throws: `NiftiError` for unreadable files; `VibeSegKitError` for a segmentation that is not
   ///   a label map, images off its grid, unknown labels or a bad label file.
   public static func run(_ request: StatisticsRequest) throws -> StatisticsReport {
-    let registry = try request.labelNames.map { url throws(VibeSegKitError) in try StatisticsLabelRegistry(contentsOf: url) } ?? .totalVibe
+    let (registry, _) = try StatisticsLabelRegistry.forLabelMap(request.segmentation, labelNames: request.labelNames)
     let selection = request.labels.isEmpty ? nil : try registry.resolve(request.labels)
     var warnings = [String]()
     let segImage = try NiftiImage(contentsOf: request.segmentation)

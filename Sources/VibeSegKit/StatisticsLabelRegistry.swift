@@ -4,10 +4,8 @@ import Foundation
 /// composition sums.
 ///
 /// The default table is TotalVibeSegmentator's (models 100 and 99; ids are stable across versions),
-/// copied from `docs/totalvibe.md` section 2. A JSON label file (`--label-names`) replaces it:
-/// an object mapping id strings to names, `{"1": "spleen", "2": "kidney_right"}`, the format of
-/// TotalSegmentator's `*.labels.json` and of the `labels` object of nnU-Net's `dataset.json`
-/// inverted (`{"spleen": 1}` is accepted too).
+/// copied from `docs/totalvibe.md` section 2. A label file (`--label-names`, any shape
+/// `LabelNameFile` reads) or the sidecar beside the label map replaces it (`forLabelMap`).
 public struct StatisticsLabelRegistry: Sendable, Equatable {
   /// Name of each label id.
   public var names: [Int: String]
@@ -46,23 +44,20 @@ public struct StatisticsLabelRegistry: Sendable, Equatable {
     }
   }
 
-  /// Reads a JSON label file (see the type's documentation).
+  /// Reads a JSON label file (`LabelNameFile`: a sidecar, a dataset.json, id → name or name → id).
   public init(contentsOf url: URL) throws(VibeSegKitError) {
-    let data = try JSONInput.data(url)
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      throw VibeSegKitError(.invalidLabelFile, "not a JSON object mapping label ids to names", context: url.path)
+    names = try LabelNameFile.load(contentsOf: url)
+  }
+
+  /// The names for the label map at `segmentation`: `--label-names` when given, else the sidecar
+  /// `vibeseg segment`/`combine` wrote beside it, else TotalVibeSegmentator's table. The second
+  /// value says where the names came from (for a note to the user).
+  public static func forLabelMap(_ segmentation: URL, labelNames: URL?) throws(VibeSegKitError) -> (StatisticsLabelRegistry, String) {
+    if let labelNames { return (try StatisticsLabelRegistry(contentsOf: labelNames), labelNames.path) }
+    if let sidecar = LabelNameFile.sidecar(besides: segmentation) {
+      return (StatisticsLabelRegistry(names: sidecar.names), sidecar.url.path)
     }
-    var names = [Int: String]()
-    for (key, value) in object {
-      if let id = Int(key), let name = value as? String {
-        names[id] = name
-      } else if let id = (value as? NSNumber)?.intValue {
-        names[id] = key
-      } else {
-        throw VibeSegKitError(.invalidLabelFile, "entry '\(key)' is neither \"id\": \"name\" nor \"name\": id", context: url.path)
-      }
-    }
-    self.names = names
+    return (.totalVibe, "TotalVibeSegmentator's table")
   }
 
   // MARK: Body composition

@@ -45,6 +45,7 @@ func exitCode(for error: Error) -> Int32 {
   case let e as ModelZooError:
     switch e.code {
     case .unknownModel, .downloadFailed, .verificationFailed, .invalidArchive: 69
+    case .missingFile: 66
     case .ioFailure: 74
     }
   case let e as BatchError:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import InferenceEngine
 import NiftiIO
 
@@ -12,8 +13,10 @@ struct VibeSegCommand: ParsableCommand {
     commandName: "vibeseg",
     abstract: "Whole-body MRI segmentation (nnU-Net / TotalVibeSegmentator) in Swift.",
     discussion: """
-      Exit codes (BSD sysexits): 0 success, 64 usage error, 65 input data rejected, 69 model unavailable, \
-      66 input missing or unreadable, 70 internal error, 73 cannot create output, 74 I/O error.
+      Exit codes (BSD sysexits): 0 success, 2 some cases of a batch failed, 64 usage error, 65 input data \
+      rejected, 66 input missing or unreadable, 69 model unavailable, 70 internal error, 73 cannot \
+      create output (or it exists without --overwrite), 74 I/O error, 75 that batch shard is already \
+      running, 130/143 interrupted by SIGINT/SIGTERM (rerun to resume).
       """,
     version: "0.1.0",
     subcommands: [
@@ -41,7 +44,44 @@ struct VibeSegCommand: ParsableCommand {
     if let text = getenv("VIBESEG_TEST_FAULT"), let faults = OutputTransaction.Faults(String(cString: text)) {
       OutputTransaction.faults = faults
     }
-    main(nil)
+    runReportingUsageErrors()
+  }
+
+  /// ArgumentParser's `main`, with usage errors in the house style: one line
+  /// `vibeseg: error: <message>` and a pointer to the command's help, exit 64 (instead of
+  /// `Error: ...` and the whole usage text). Help, version and our own errors (already printed
+  /// by `reportingErrors`) keep ArgumentParser's handling.
+  static func runReportingUsageErrors() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    // `vibeseg help NAME` with an unknown NAME is a usage error, not the top-level help.
+    let names = configuration.subcommands.map { $0._commandName }
+    if arguments.first == "help", arguments.count > 1, !names.contains(arguments[1]) {
+      let near = names.min { editDistance(arguments[1], $0) < editDistance(arguments[1], $1) }
+      let hint = near.flatMap { editDistance(arguments[1], $0) <= 2 ? "did you mean `vibeseg help \($0)`?" : nil } ?? "see `vibeseg --help`"
+      FileHandle.standardError.write(Data("vibeseg: error: no command '\(arguments[1])'\nvibeseg: \(hint)\n".utf8))
+      Foundation.exit(64)
+    }
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      guard code.rawValue == 64, !(error is ExitCode) else { exit(withError: error) }
+      let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+      let subcommand = arguments.first { !$0.hasPrefix("-") }.flatMap { name in
+        configuration.subcommands.first { $0._commandName == name }?._commandName
+      }
+      var hint = "vibeseg: see `vibeseg \(subcommand.map { $0 + " " } ?? "")--help`"
+      if subcommand == nil, let typed = arguments.first(where: { !$0.hasPrefix("-") }),
+        let near = configuration.subcommands.map({ $0._commandName }).min(by: { editDistance(typed, $0) < editDistance(typed, $1) }),
+        editDistance(typed, near) <= 2
+      {
+        hint = "vibeseg: did you mean `vibeseg \(near)`? (see `vibeseg --help`)"
+      }
+      FileHandle.standardError.write(Data((
+        "vibeseg: error: \(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)\n" + hint + "\n").utf8))
+      Foundation.exit(64)
+    }
   }
 
   /// oneDNN's OpenMP threads spin after each primitive by default, on cores that the engine's
@@ -61,4 +101,18 @@ struct VibeSegCommand: ParsableCommand {
     _ = execv(path, CommandLine.unsafeArgv)
     #endif
   }
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), for "did you mean".
+func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a), b = Array(b)
+  var previous = Array(0...b.count)
+  for i in 1...max(1, a.count) where !a.isEmpty {
+    var current = [i] + [Int](repeating: 0, count: b.count)
+    for j in 1...max(1, b.count) where !b.isEmpty {
+      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return a.isEmpty ? b.count : previous[b.count]
 }

@@ -119,15 +119,18 @@ struct BatchCombineTests {
     #expect(try modificationTimes() == before)
   }
 
-  @Test("--female and --fill-holes on another task are usage errors (64)")
+  @Test("--female (combine only) and --fill-holes (combine, segment) on another task are usage errors (64)")
   func usage() throws {
     let dir = try Fixtures.temporaryDirectory("vibeseg-batch-combine-usage")
     defer { try? FileManager.default.removeItem(at: dir) }
-    for flag in ["--female", "--fill-holes"] {
+    for (task, flag, message) in [
+      ("segment", "--female", "applies to --task combine"), ("spine", "--fill-holes", "applies to --task combine and --task segment"),
+      ("predict", "--fill-holes", "applies to --task combine and --task segment"),
+    ] {
       let r = try VibeSegBinary.run([
-        "batch", dir.path, "-o", dir.appendingPathComponent("o").path, "--task", "segment", flag,
+        "batch", dir.path, "-o", dir.appendingPathComponent("o").path, "--task", task, flag,
       ])
-      #expect(r.status == 64 && r.stderr.contains("apply to --task combine"), "\(flag): \(r.stderr)")
+      #expect(r.status == 64 && r.stderr.contains(message), "\(task) \(flag): \(r.stderr)")
     }
   }
 }

@@ -81,3 +81,28 @@ struct ConvertCommandTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["truncated.nii"])
   }
 }
+
+/// Issue 18: `convert --spacing` of a label map must not invent labels.
+@Suite("convert: label maps")
+struct ConvertLabelMapTests {
+  @Test("a label map is resampled with nearest neighbour by default (no new labels); --order 3 warns")
+  func labelMap() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = Fixtures.committed("segment_upstream/case_asr/seg_padd5_input.nii.gz")
+    let before = Set(try NiftiImage(contentsOf: input).volume.converted(to: Int32.self).voxels)
+    let out = dir.appendingPathComponent("labels.nii.gz")
+    let r = try VibeSegBinary.run(["convert", input.path, "-o", out.path, "--spacing", "1.5", "1.5", "1.5"])
+    #expect(r.status == 0 && r.stderr.contains("looks like a label map"), "\(r.stderr)")
+    let after = Set(try NiftiImage(contentsOf: out).volume.converted(to: Int32.self).voxels)
+    #expect(after.isSubset(of: before), "new labels: \(after.subtracting(before).sorted())")
+    let cubic = try VibeSegBinary.run(["convert", input.path, "-o", out.path, "--spacing", "1.5", "1.5", "1.5", "--order", "3", "--overwrite"])
+    #expect(cubic.status == 0 && cubic.stderr.contains("will create label values"), "\(cubic.stderr)")
+    // An MR image is not a label map: cubic as before, no note.
+    let image = try VibeSegBinary.run([
+      "convert", Fixtures.committed("segment/case_asr/image.nii.gz").path, "-o", dir.appendingPathComponent("img.nii.gz").path,
+      "--spacing", "2", "2", "2",
+    ])
+    #expect(image.status == 0 && !image.stderr.contains("label map"), "\(image.stderr)")
+  }
+}

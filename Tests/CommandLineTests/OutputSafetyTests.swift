@@ -126,7 +126,8 @@ struct OutputSafetyTests {
     let stale = ".out.nii.gz.tmp-\(Self.hostTag)-\(dead)-1"
     let live = ".out.nii.gz.tmp-\(Self.hostTag)-\(getpid())-2"
     let otherHost = ".out.nii.gz.tmp-00000000-\(dead)-3"
-    for name in [stale, live, otherHost] { try Data("partial".utf8).write(to: dir.appendingPathComponent(name)) }
+    let staleProbe = ".vibeseg-probe-\(Self.hostTag)-\(dead)-4"
+    for name in [stale, live, otherHost, staleProbe] { try Data("partial".utf8).write(to: dir.appendingPathComponent(name)) }
     // Real kills at random moments of real runs (some land while the output is being written).
     var random = SeededGenerator(seed: 15)
     for _ in 0..<10 {

@@ -42,6 +42,7 @@ struct ModelZooLocalTests {
     }
     h.expectNothingInstalled(777)
     expectZooError(.unknownModel) { try h.zoo.importArchive(at: dir.appendingPathComponent("model.zip")) }
+    expectZooError(.missingFile) { try h.zoo.importArchive(at: dir.appendingPathComponent("absent.zip")) }
     // An archive without other_downloads.json needs nothing beside it.
     try h.zoo.importArchive(at: dir.appendingPathComponent("778.zip"))
     try h.expectInstalledCorrectly(778, folds: [0])

@@ -68,13 +68,13 @@ struct InputLimitsTests {
     #expect(error.code == .notNifti && error.message.contains("not a regular file (a FIFO)"), "\(error)")
   }
 
-  @Test("a directory or a character device is refused as not a regular file")
+  @Test("a directory (a missing input, 66) or a character device (65) is refused as not a regular file")
   func notRegular() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    for (path, kind) in [(dir.path, "a directory"), ("/dev/zero", "a character device")] {
+    for (path, kind, code) in [(dir.path, "a directory", NiftiError.Code.fileNotFound), ("/dev/zero", "a character device", .notNifti)] {
       let error = try #require(throws: NiftiError.self) { try NiftiImage(contentsOf: URL(fileURLWithPath: path)) }
-      #expect(error.code == .notNifti && error.message.contains(kind), "\(error)")
+      #expect(error.code == code && error.message.contains(kind), "\(error)")
     }
   }
 }

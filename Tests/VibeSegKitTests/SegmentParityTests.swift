@@ -30,7 +30,12 @@ struct SegmentParityTests {
   }
 
   static func image(_ name: String) throws -> AnyVolume {
-    let image = try NiftiImage(contentsOf: Fixtures.committed("segment/\(name)/image.nii.gz"))
+    try image(at: Fixtures.committed("segment/\(name)/image.nii.gz"))
+  }
+
+  /// The image as `segment` reads it (slope applied when the file has one).
+  static func image(at url: URL) throws -> AnyVolume {
+    let image = try NiftiImage(contentsOf: url)
     return image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
   }
 

@@ -48,7 +48,7 @@ public struct ModelLocator {
   }
 
   /// `url` itself when it holds `dataset.json` and `plans.json`; else its only subfolder that does.
-  static func modelFolder(in url: URL) throws -> URL {
+  public static func modelFolder(in url: URL) throws -> URL {
     let fm = FileManager.default
     func isModel(_ u: URL) -> Bool {
       fm.fileExists(atPath: u.appendingPathComponent("dataset.json").path)

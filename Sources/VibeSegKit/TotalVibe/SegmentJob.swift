@@ -25,6 +25,8 @@ public struct SegmentJob {
   public var modelName: String
   /// Upstream's relabelling for the spine models (`vibeseg spine`), applied to the final map.
   public var spineModel: SpineModel?
+  /// Told what starts next (reading, each model, writing), for the CLI's progress lines.
+  public var progress: ((String) -> Void)? = nil
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -61,7 +63,7 @@ public struct SegmentJob {
   /// masks) is published together at the end, or none is.
   public func run(outputs given: OutputTransaction? = nil) throws -> Report {
     let names = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
-    let keep = try subsetIDs(names)
+    let keep = try Self.subsetIDs(roiSubset, names: names)
     let sidecar = Self.sidecarURL(for: output)
     let outputs = try given ?? Self.outputs(for: output, input: input, overwrite: overwrite)
     var masks = [(id: Int, url: URL)]()
@@ -76,8 +78,59 @@ public struct SegmentJob {
       }
       try outputs.declare(masks.map(\.url))
     }
+    progress?("reading \(input.lastPathComponent)")
     let (image, volume, warnings) = try Self.readImage(input)
-    let pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
+    var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
+    pipeline.progress = progress
+    let product = try Self.compute(
+      image: image, volume: volume, input: input, pipeline: pipeline, names: names, keep: keep, spineModel: spineModel,
+      modelName: modelName)
+    progress?("writing \(output.lastPathComponent)\(masks.isEmpty ? "" : " and \(masks.count) masks")")
+    for (id, url) in masks {
+      try product.mask(id).write(to: url, in: outputs)
+    }
+    try product.labelMap.write(to: output, in: outputs)
+    do {
+      try outputs.write(product.sidecar, to: sidecar)
+    } catch {
+      throw VibeSegKitError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: sidecar.path, underlying: error)
+    }
+    try outputs.commit()
+    return Report(warnings: outputs.notes + warnings, labelsPresent: product.labelsPresent, sidecar: sidecar, masks: masks.map(\.url))
+  }
+
+  /// What one segmentation produced, in memory: the label map (headers from the input), the
+  /// labels, and the sidecar's bytes. `vibeseg segment`/`spine` and `batch --task segment|spine`
+  /// both write these, so their files are byte-identical.
+  public struct Product: @unchecked Sendable {
+    /// The uint8 label map on the input grid (or the model grid with `keepSize`).
+    public var labelMap: NiftiImage
+    public var labels: Volume<UInt8>
+    /// Label ids present in the map.
+    public var labelsPresent: [Int]
+    /// `OUT.json`: schema version, model, input file name, label names, labels present, options.
+    public var sidecar: [UInt8]
+
+    /// The binary (uint8 0/1) mask of label `id` with the label map's headers.
+    public func mask(_ id: Int) -> NiftiImage {
+      var image = labelMap
+      image.volume = AnyVolume(Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 }))
+      return image
+    }
+  }
+
+  /// The per-case computation shared by the command and `batch`: the pipeline on `volume`, upstream's
+  /// spine relabelling, the `--roi-subset` filter (`keep`), and the sidecar.
+  ///
+  /// - Parameters:
+  ///   - names: the output's label names (after a spine relabelling).
+  ///   - keep: the label ids `--roi-subset` keeps (nil: all).
+  ///   - modelName: `--model` as given, recorded in the sidecar.
+  /// Masks, when wanted, come from `Product.mask`.
+  public static func compute(
+    image: NiftiImage, volume: AnyVolume, input: URL, pipeline: SegmentationPipeline, names: [Int: String], keep: Set<Int>?,
+    spineModel: SpineModel?, modelName: String
+  ) throws -> Product {
     var labels: Volume<UInt8>
     do { labels = try pipeline.segment(volume) } catch let error as ResamplingError { throw error.naming(input.path) }
     if let spineModel {
@@ -90,15 +143,9 @@ public struct SegmentJob {
     }
     var present = Set<Int>()
     for v in labels.voxels where v != 0 { present.insert(Int(v)) }
-
-    for (id, url) in masks {
-      let mask = Volume<UInt8>(grid: labels.grid, voxels: labels.voxels.map { $0 == UInt8(id) ? 1 : 0 })
-      try Self.labelImage(mask, like: image).write(to: url, in: outputs)
-    }
-    try Self.labelImage(labels, like: image).write(to: output, in: outputs)
-    try writeSidecar(to: sidecar, names: names, keep: keep, present: present, in: outputs)
-    try outputs.commit()
-    return Report(warnings: outputs.notes + warnings, labelsPresent: present.sorted(), sidecar: sidecar, masks: masks.map(\.url))
+    let sidecar = try Self.sidecar(
+      modelName: modelName, input: input, names: names, keep: keep, present: present, options: pipeline.options)
+    return Product(labelMap: labelImage(labels, like: image), labels: labels, labelsPresent: present.sorted(), sidecar: sidecar)
   }
 
   /// Reads an image to segment: one 3-D volume in its stored scalar type (Float when the file
@@ -147,7 +194,7 @@ public struct SegmentJob {
   }
 
   /// The label ids `roiSubset` names, nil for all. Unknown names throw `unknownLabel` with the list.
-  func subsetIDs(_ names: [Int: String]) throws -> Set<Int>? {
+  public static func subsetIDs(_ roiSubset: [String], names: [Int: String]) throws -> Set<Int>? {
     guard !roiSubset.isEmpty else { return nil }
     let byName = Dictionary(names.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
     var ids = Set<Int>()
@@ -170,7 +217,10 @@ public struct SegmentJob {
     return out
   }
 
-  func writeSidecar(to url: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, in outputs: OutputTransaction) throws {
+  /// The sidecar's bytes (pretty, key-sorted JSON and a newline).
+  static func sidecar(
+    modelName: String, input: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, options: SegmentationOptions
+  ) throws -> [UInt8] {
     struct Sidecar: Encodable {
       var schemaVersion = 1
       var model: String
@@ -185,10 +235,6 @@ public struct SegmentJob {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let data = try encoder.encode(
       Sidecar(model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options))
-    do {
-      try outputs.write(Array(data) + [10], to: url)
-    } catch {
-      throw VibeSegKitError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: url.path, underlying: error)
-    }
+    return Array(data) + [10]
   }
 }

@@ -66,6 +66,8 @@ public struct SegmentationPipeline {
   public var model: TotalVibeModel
   public var roiModel: TotalVibeModel?
   public var options: SegmentationOptions
+  /// Told what starts next ("ROI model 978 (folder)", "model ..."), for the CLI's progress lines.
+  public var progress: ((String) -> Void)? = nil
 
   /// - Throws: `VibeSegKitError.modelUnavailable` when `model` is cascaded and no `roiModel` is
   ///   given, or the channel counts do not fit (the main model must take 1 image channel plus the
@@ -107,9 +109,16 @@ public struct SegmentationPipeline {
     }
     var channels: [(volume: AnyVolume, isLabel: Bool)] = [(image, false)]
     if let roiModel {
+      progress?("ROI model \(roiModel.folder.deletingLastPathComponent().lastPathComponent) (\(roiModel.bundle.folds.count) fold(s))")
       let roi = try run(roiModel, channels: channels, keepSize: false)
-      channels.append((AnyVolume(roi), true))
+      // Upstream's chain hands the main model the ROI map as TPTBox returned it: on the input
+      // grid with the affine rounded to 7 decimals (`resample_from_to_` gives the target `Grid`'s
+      // affine), while the image keeps the file's affine. On oblique inputs the ROI channel's own
+      // rescale onto the model grid depends on that difference.
+      let roiGrid = ImageGrid(shape: roi.grid.shape, affine: Self.roundedToSevenDecimals(image.grid.affine))
+      channels.append((AnyVolume(Volume(grid: roiGrid, voxels: roi.voxels)), true))
     }
+    progress?("model \(model.folder.deletingLastPathComponent().lastPathComponent) (\(model.bundle.folds.count) fold(s))")
     let labels = try run(model, channels: channels, keepSize: options.keepSize)
     if options.fillHoles {
       return try fillingHoles(labels)
@@ -180,9 +189,7 @@ public struct SegmentationPipeline {
   static func rescaledToFloat16(_ volume: AnyVolume, spacing: [Double], isLabel: Bool) throws -> Volume<Float> {
     let source = volume.grid.spacingMillimeters
     if RescaleGeometry.isAlreadyAt(source, newSpacing: spacing) {
-      var v = volume.converted(to: Double.self)
-      let voxels = v.voxels.map { Float(Float16($0)) }
-      v.voxels = []
+      let voxels = volume.converted(to: Double.self).voxels.map { Float(Float16($0)) }
       return Volume(grid: volume.grid, channelCount: volume.channelCount, voxels: voxels)
     }
     // Integers are resampled as float64 (scipy computes in float64 and writes float32).

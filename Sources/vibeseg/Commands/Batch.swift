@@ -66,8 +66,20 @@ extension VibeSegCommand {
     @Flag(help: "combine: never write prostate (female subjects).")
     var female = false
 
-    @Flag(help: "combine: fill holes in every structure of the combined map.")
+    @Flag(help: "combine, segment: fill holes in every structure of the (combined) map.")
     var fillHoles = false
+
+    @Option(parsing: .upToNextOption, help: "segment: keep only these structures (names as in `vibeseg labels`).")
+    var roiSubset: [String] = []
+
+    @Flag(help: "segment: predict only inside the bounding box of voxels > 20 (upstream --crop).")
+    var crop = false
+
+    @Flag(help: "segment: keep the model's grid instead of resampling back to the input (upstream keep_size).")
+    var keepSize = false
+
+    @Flag(help: "segment, spine: also write one binary mask per structure, <id>.mask-<name>.nii.gz.")
+    var splitMasks = false
 
     @Option(help: "Shell glob for input file names (default *.nii.gz and *.nii).")
     var pattern: String?
@@ -110,8 +122,8 @@ extension VibeSegCommand {
         """)
     var verifyOutputs = false
 
-    @Option(help: "Threads for the network (shared out among --jobs).")
-    var threads: Int = 2
+    @Option(help: "Threads for the network (shared out among --jobs) (default: every core, as nnU-Net and PyTorch use them).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(
       help: """
@@ -123,8 +135,8 @@ extension VibeSegCommand {
     @Option(parsing: .upToNextOption, help: "Folds (default: every fold_N found).")
     var folds: [String] = []
 
-    @Option(help: "Checkpoint: final or best.")
-    var checkpoint: CheckpointChoice = .final
+    @Option(help: "predict: checkpoint final (default) or best. (segment, spine and combine choose as upstream: final for every fold, else best for every fold.)")
+    var checkpoint: CheckpointChoice?
 
     @Option(help: "Sliding-window step as a fraction of the patch.")
     var stepSize: Double = 0.5
@@ -132,8 +144,8 @@ extension VibeSegCommand {
     @Option(help: "segment/spine/combine: voxels of reflect padding on the model grid (upstream padd; 0 = none).")
     var pad: Int = 5
 
-    @Flag(inversion: .prefixedNo, help: "Test-time mirroring (default on when the checkpoint allows it).")
-    var tta = true
+    @Flag(inversion: .prefixedNo, help: "predict: test-time mirroring (default on when the checkpoint allows it). segment, spine and combine never mirror, as upstream.")
+    var tta: Bool?
 
     func parsedShard() throws -> (Int, Int) {
       let parts = shard.split(separator: "/")
@@ -148,6 +160,7 @@ extension VibeSegCommand {
       guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
       guard maxDeaths >= 1 else { throw ValidationError("--max-deaths must be at least 1") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      try checkFolds(folds)
       guard jobs >= 1 && jobs <= 64 else { throw ValidationError("--jobs must be between 1 and 64") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
       guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
@@ -155,8 +168,22 @@ extension VibeSegCommand {
       if pattern != nil && input.lowercased().hasSuffix(".csv") {
         throw ValidationError("--pattern applies to folders, not a CSV list")
       }
-      if (female || fillHoles) && task != "combine" {
-        throw ValidationError("--female and --fill-holes apply to --task combine")
+      if female && task != "combine" { throw ValidationError("--female applies to --task combine") }
+      if fillHoles && !["combine", "segment"].contains(task) {
+        throw ValidationError("--fill-holes applies to --task combine and --task segment")
+      }
+      if (!roiSubset.isEmpty || crop || keepSize) && task != "segment" {
+        throw ValidationError("--roi-subset, --crop and --keep-size apply to --task segment (as in vibeseg segment)")
+      }
+      if splitMasks && !["segment", "spine"].contains(task) {
+        throw ValidationError("--split-masks applies to --task segment and --task spine")
+      }
+      if ["segment", "spine", "combine"].contains(task) {
+        if checkpoint != nil {
+          throw ValidationError(
+            "--checkpoint applies to --task predict; TotalVibeSegmentator's pipeline uses checkpoint_final for every fold, else checkpoint_best for every fold, as upstream")
+        }
+        if tta != nil { throw ValidationError("--tta/--no-tta apply to --task predict; TotalVibeSegmentator's pipeline never mirrors, as upstream") }
       }
       if bids && task == "combine" {
         throw ValidationError(
@@ -191,11 +218,15 @@ extension VibeSegCommand {
       options.taskOptions.roiModel = roiModel
       options.taskOptions.female = female
       options.taskOptions.fillHoles = fillHoles
+      options.taskOptions.roiSubset = roiSubset
+      options.taskOptions.crop = crop
+      options.taskOptions.keepSize = keepSize
+      options.taskOptions.splitMasks = splitMasks
       options.taskOptions.folds = folds.isEmpty ? nil : folds
-      options.taskOptions.checkpoint = checkpoint.rawValue
+      options.taskOptions.checkpoint = (checkpoint ?? .final).rawValue
       options.taskOptions.stepSize = stepSize
       options.taskOptions.padding = pad
-      options.taskOptions.mirroring = tta
+      options.taskOptions.mirroring = tta ?? true
       options.taskOptions.threads = threads
       let zoo = try ModelZoo.fromEnvironment()
       // Model ids: the installed model, else downloaded once (under the zoo's install lock, so the
@@ -249,6 +280,10 @@ extension VibeSegCommand.Batch {
     if let roiModel { args += ["--roi-model", roiModel] }
     if female { args.append("--female") }
     if fillHoles { args.append("--fill-holes") }
+    if !roiSubset.isEmpty { args += ["--roi-subset"] + roiSubset }
+    if crop { args.append("--crop") }
+    if keepSize { args.append("--keep-size") }
+    if splitMasks { args.append("--split-masks") }
     if verifyOutputs { args.append("--verify-outputs") }
     if let pattern { args += ["--pattern", pattern] }
     if bids { args.append("--bids") }
@@ -259,7 +294,9 @@ extension VibeSegCommand.Batch {
     if preview { args.append("--preview") }
     if overwrite { args.append("--overwrite") }
     if !folds.isEmpty { args += ["--folds"] + folds }
-    args += ["--checkpoint", checkpoint.rawValue, "--step-size", String(stepSize), "--pad", String(pad), tta ? "--tta" : "--no-tta"]
+    args += ["--step-size", String(stepSize), "--pad", String(pad)]
+    if let checkpoint { args += ["--checkpoint", checkpoint.rawValue] }
+    if let tta { args.append(tta ? "--tta" : "--no-tta") }
     return args
   }
 

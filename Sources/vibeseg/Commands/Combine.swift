@@ -68,6 +68,7 @@ extension VibeSegCommand {
         job.overwrite = modelOptions.overwrite
         let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWritten([output, report.sidecar.path])
       }
     }
   }

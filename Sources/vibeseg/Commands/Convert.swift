@@ -3,6 +3,7 @@ import Foundation
 import NiftiIO
 import VolumeCore
 import VolumeTransforms
+import VibeSegKit
 
 extension InterpolationOrder: ExpressibleByArgument {}
 extension ScalarType: ExpressibleByArgument {}
@@ -33,8 +34,8 @@ extension VibeSegCommand {
     @Option(parsing: .upToNextOption, help: "Target voxel spacing in mm along i j k (after reorientation).")
     var spacing: [Double] = []
 
-    @Option(help: "Interpolation order for --spacing: 0 (nearest), 1 (linear), 3 (cubic B-spline).")
-    var order: InterpolationOrder = .cubic
+    @Option(help: "Interpolation order for --spacing: 0 (nearest), 1 (linear), 3 (cubic B-spline). Default: 3, or 0 for an input that looks like a label map (integers 0...1000, at most 256 labels).")
+    var order: InterpolationOrder?
 
     @Option(help: "Output datatype: uint8 int8 int16 uint16 int32 uint32 int64 uint64 float32 float64.")
     var dtype: ScalarType?
@@ -81,6 +82,16 @@ extension VibeSegCommand {
             if error.field != "pixdim" { error.field = "--spacing" }
             throw error
           }
+          // Cubic interpolation of a label map invents labels: such inputs default to nearest.
+          let labels = LabelMapGuess.labelCount(result)
+          let order = self.order ?? (labels == nil ? .cubic : .nearest)
+          if let labels {
+            if self.order == nil {
+              printError("vibeseg: note: \(input) looks like a label map (\(labels) labels): nearest-neighbour resampling (--order 3 for cubic)")
+            } else if order != .nearest {
+              printError("vibeseg: warning: \(input) looks like a label map (\(labels) labels); --order \(order.rawValue) interpolation will create label values that are not in it")
+            }
+          }
           if result.scaling == nil {
             // Resample in the stored type (as TPTBox does), no Double copy of the whole volume.
             let resampled = try result.volume.rescaled(toSpacing: spacing, order: order, mode: .nearest)
@@ -101,6 +112,7 @@ extension VibeSegCommand {
         try result.write(to: URL(fileURLWithPath: output), options: options, in: outputs)
         try outputs.commit()
         for note in outputs.notes { printError("vibeseg: note: \(note)") }
+        printWritten([output])
       }
     }
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NNUNetRuntime
+import VibeSegKit
 
 extension VibeSegCommand {
   struct ModelInfo: ParsableCommand {
@@ -20,9 +21,19 @@ extension VibeSegCommand {
     @Option(help: "Checkpoint: final or best.")
     var checkpoint: CheckpointChoice = .final
 
+    func validate() throws {
+      try checkFolds(folds)
+    }
+
     func run() throws {
       try reportingErrors {
-        let bundle = try ModelBundle(directory: URL(fileURLWithPath: folder), folds: folds.isEmpty ? nil : folds, checkpoint: checkpoint.name)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+          throw PlansError(.missingFile, "model folder not found", path: folder)
+        }
+        // The model folder, or a dataset folder holding exactly one (as segment --model accepts).
+        let directory = try ModelLocator.modelFolder(in: URL(fileURLWithPath: folder))
+        let bundle = try ModelBundle(directory: directory, folds: folds.isEmpty ? nil : folds, checkpoint: checkpoint.name)
         let report = ModelReport(try LoadedModel(bundle: bundle))
         if json {
           try printJSON(report)

@@ -37,8 +37,8 @@ extension VibeSegCommand {
     @Option(help: "Also write class probabilities to this file (4-D float32 NIfTI).")
     var saveProbabilities: String?
 
-    @Option(help: "Threads for the network.")
-    var threads: Int = 2
+    @Option(help: "Threads for the network (default: every core, as nnU-Net and PyTorch use them).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Replace existing outputs (never one of the inputs).")
     var overwrite = false
@@ -47,6 +47,7 @@ extension VibeSegCommand {
       guard !input.isEmpty else { throw ValidationError("give at least one input channel with -i") }
       guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      try checkFolds(folds)
       for name in [output] + (saveProbabilities.map { [$0] } ?? []) {
         let lower = name.lowercased()
         guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
@@ -67,6 +68,7 @@ extension VibeSegCommand {
         job.threads = threads
         job.overwrite = overwrite
         for warning in try job.run() { printError("vibeseg: warning: \(warning)") }
+        printWritten([output] + (saveProbabilities.map { [$0] } ?? []))
       }
     }
   }

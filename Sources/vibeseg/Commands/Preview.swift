@@ -89,6 +89,8 @@ extension VibeSegCommand {
         var options = try options()
         if let labelNames {
           options.labelNames = try PreviewLabelNames.load(contentsOf: URL(fileURLWithPath: labelNames))
+        } else if let sidecar = LabelNameFile.sidecar(besides: URL(fileURLWithPath: segmentation)) {
+          options.labelNames = sidecar.names
         }
         let preview = try VibeSegKit.Preview(
           segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)

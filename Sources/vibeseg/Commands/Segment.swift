@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ModelZoo
 import VibeSegKit
 
@@ -14,8 +17,8 @@ struct ModelRunOptions: ParsableArguments {
   @Option(help: "Voxels of reflect padding on every side on the model grid, cut off after prediction (upstream padd: 5 in run_vibeseg and the run script; 0 = none).")
   var pad: Int = 5
 
-  @Option(help: "Threads for the network.")
-  var threads: Int = 2
+  @Option(help: "Threads for the network (default: every core, as nnU-Net and PyTorch use them).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Flag(help: "Never download: fail with instructions when a model is not installed.")
   var offline = false
@@ -27,6 +30,7 @@ struct ModelRunOptions: ParsableArguments {
     guard stepSize > 0 && stepSize <= 1 else { throw ValidationError("--step-size must be in (0, 1]") }
     guard (0...64).contains(pad) else { throw ValidationError("--pad must be in 0...64") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    try checkFolds(folds)
   }
 
   func locator() throws -> ModelLocator {
@@ -47,10 +51,20 @@ struct ModelRunOptions: ParsableArguments {
   }
 }
 
-func checkNiftiOutput(_ name: String) throws {
+/// `--folds` entries: fold numbers or `all`, space-separated (64 with a hint for `0,1`).
+func checkFolds(_ folds: [String]) throws {
+  for fold in folds where !(fold == "all" || Int(fold).map { $0 >= 0 } == true) {
+    let hint = fold.contains(",") ? "; give folds separated by spaces: --folds \(fold.split(separator: ",").joined(separator: " "))" : ""
+    throw ValidationError("--folds: '\(fold)' is not a fold number or 'all'\(hint)")
+  }
+}
+
+func checkNiftiOutput(_ name: String, masksHint: Bool = false) throws {
   let lower = name.lowercased()
   guard lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") else {
-    throw ValidationError("\(name): outputs must end in .nii or .nii.gz")
+    // TotalSegmentator users type `-o DIR` for one file per structure.
+    let hint = masksHint ? "; for one mask file per structure in a folder (TotalSegmentator's -o DIR) add --split-masks DIR" : ""
+    throw ValidationError("\(name): outputs must end in .nii or .nii.gz\(hint)")
   }
 }
 
@@ -97,7 +111,7 @@ extension VibeSegCommand {
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
-      try checkNiftiOutput(output)
+      try checkNiftiOutput(output, masksHint: true)
     }
 
     func run() throws {
@@ -117,8 +131,10 @@ extension VibeSegCommand {
         job.roiSubset = roiSubset
         job.splitMasksFolder = splitMasks.map { URL(fileURLWithPath: $0) }
         job.overwrite = modelOptions.overwrite
+        job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWritten([output, report.sidecar.path] + report.masks.map(\.path), labels: report.labelsPresent.count)
       }
     }
   }
@@ -163,9 +179,29 @@ extension VibeSegCommand {
         job.options.stepSize = modelOptions.stepSize
         job.options.padding = modelOptions.pad
         job.overwrite = modelOptions.overwrite
+        job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         for warning in report.warnings { printError("vibeseg: warning: \(warning)") }
+        printWritten([output, report.sidecar.path], labels: report.labelsPresent.count)
       }
     }
   }
+}
+
+/// Progress of a long command on stderr: `vibeseg: [  12.3 s] model 100 (5 fold(s))`, seconds
+/// since the command started. Only when stderr is a terminal, so that scripts and logs get just
+/// warnings and the one error line.
+final class ProgressLines {
+  let start = Date()
+  let enabled = isatty(STDERR_FILENO) != 0
+  func report(_ step: String) {
+    guard enabled else { return }
+    printError("vibeseg: [\(String(format: "%6.1f", Date().timeIntervalSince(start))) s] \(step)")
+  }
+}
+
+/// The last line of a command that wrote files: what was written, where (stdout).
+func printWritten(_ paths: [String], labels: Int? = nil) {
+  let shown = paths.count > 4 ? paths.prefix(3) + ["... \(paths.count - 3) more"] : paths[...]
+  print("wrote \(shown.joined(separator: ", "))" + (labels.map { " (\($0) labels present)" } ?? ""))
 }
