@@ -37,6 +37,11 @@ struct SegmentParityMoreTests {
     // Measured 99.919 / 99.923 % (padd 0: our ROI map differs from upstream's on 1 voxel, a float16
     // tie, and channel 1 spreads it over 375 model-grid voxels), 100.000 % (padd 5).
     "seg/mr_ras_float": Minimum(model: 0.999, input: 0.999),
+    // NOT the 99.9 % on the model grid at padd 0: measured 99.822 / 99.816 % (padd 0: our
+    // ROI map differs from upstream's on 5 input-grid voxels, float16 ties of the random-weight ROI
+    // model, and channel 1 spreads them over 1687 model-grid voxels; fed upstream's ROI map the
+    // main model agrees to >= 99.99 %), 99.999 % (padd 5, 7 / 4 voxels).
+    "seg/ct_ras_int16": Minimum(model: 0.998, input: 0.998),
     // `segment` hands the main model the ROI map on the input affine rounded to 7 decimals, as
     // upstream's chain does (see `cascade`): measured 99.9995 / 99.9995 % (padd 0), 99.854 /
     // 99.845 % (padd 5: our ROI map differs from upstream's on 2 voxels, float16 ties of the ROI
@@ -99,7 +104,8 @@ struct SegmentParityMoreTests {
   /// Paddings checked: upstream's default 5 always; 0 too with VIBESEG_PARITY_FULL=1 (the whole
   /// matrix takes several minutes in a debug build on 2 cores; the default run stays near a minute).
   /// `compare_segment_upstream_more.py` measures every fixture with both paddings through the CLI.
-  static let paddings = ProcessInfo.processInfo.environment["VIBESEG_PARITY_FULL"] == "1" ? [0, 5] : [5]
+  static let full = ProcessInfo.processInfo.environment["VIBESEG_PARITY_FULL"] == "1"
+  static let paddings = full ? [0, 5] : [5]
 
   /// One single model (no cascade) against upstream on both grids: the model-grid map from the
   /// pipeline (keepSize), the input-grid map from it by the pipeline's export step.
@@ -140,6 +146,30 @@ struct SegmentParityMoreTests {
     try single("roi", name, model: try Self.model("roi"), minimum: Self.minimum["roi/\(name)"]!, checkExport: true)
   }
 
+  /// The cascade with the TRAINED model as ROI model (realistic margins, no float16 ties in the ROI
+  /// map): models/main_troi has models/main's weights and `roi` 981 (make_segment_upstream_cascade_trained.py).
+  /// Measured with the CLI 99.998-100.000 % on both grids, padd 0 and 5 (README); the differing
+  /// voxels are upstream float16 ties or <= 2 ulp of the random main model.
+  @Test("the cascade with the trained ROI model equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16"])
+  func cascadeTrainedROI(name: String) throws {
+    let (main, roi) = (try Self.model("main_troi"), try Self.model("trained"))
+    #expect(main.roiModelID == 981)
+    let volume = try Self.image(name)
+    for padding in Self.paddings {
+      let label = "cascade_trained \(name) padd \(padding)"
+      let expectedModel = try Self.upstream(name, "cascade_trained", padding: padding, keepSize: true)
+      let expectedInput = try Self.upstream(name, "cascade_trained", padding: padding, keepSize: false)
+      let onModelGrid = try SegmentationPipeline(model: main, roiModel: roi, options: Self.options(padding: padding, keepSize: true))
+        .segment(volume)
+      try #require(onModelGrid.grid.shape == expectedModel.grid.shape, "\(label)")
+      let model = Self.agreement(onModelGrid, expectedModel)
+      let input = Self.agreement(Self.onInputGrid(onModelGrid, volume.grid), expectedInput)
+      #expect(model >= 0.9999, "\(label) model grid: \(model)")
+      #expect(input >= 0.9999, "\(label) input grid: \(input)")
+      print("segment parity more \(label): model grid \(model), input grid \(input)")
+    }
+  }
+
   /// The model-grid map brought onto the input grid by the pipeline's own export step
   /// (`SegmentationPipeline.run` without keepSize: nearest neighbour onto the input grid whose
   /// affine is rounded to 7 decimals). Halves the run time; `roi` checks that it equals
@@ -158,8 +188,8 @@ struct SegmentParityMoreTests {
   /// image's own grid. On axis-aligned inputs that changes nothing; on the oblique input the ROI
   /// channel's nearest-neighbour rescale onto the main model's grid then differs on 1349 voxels
   /// (measured with TPTBox's own rescale_), which moves 2.6 % of the random-weight main model's
-  /// labels. `asUpstream` carries our ROI map on the rounded grid, as upstream does.
-  @Test("the cascade equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16", "mr_ras_float"])
+  /// labels. `segment` now carries the ROI map on the rounded grid, as upstream does.
+  @Test("the cascade equals upstream's", arguments: ["mr_lps_int16", "mr_oblique_int16", "mr_ras_float", "ct_ras_int16"])
   func cascade(name: String) throws {
     let (main, roi) = (try Self.model("main"), try Self.model("roi"))
     let volume = try Self.image(name)
@@ -184,7 +214,11 @@ struct SegmentParityMoreTests {
       var line = "segment parity more \(label): model grid \(model), input grid \(input)"
       let pipeline = try SegmentationPipeline(model: main, roiModel: roi, options: Self.options(padding: padding, keepSize: true))
       // The main model alone: upstream's own ROI map, on the rounded grid as upstream passes it
-      // (isolates the main model from the ROI model's float16 ties).
+      // (isolates the main model from the ROI model's float16 ties). Default run: oblique only.
+      guard Self.full || name == "mr_oblique_int16" else {
+        print(line)
+        continue
+      }
       let theirs = try Self.upstream(name, "roi", padding: padding, keepSize: false)
       let isolated = try pipeline.run(main, channels: [(volume, false), (AnyVolume(Volume(grid: roundedGrid, voxels: theirs.voxels)), true)], keepSize: true)
       let modelI = Self.agreement(isolated, expectedModel)
