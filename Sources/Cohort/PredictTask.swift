@@ -58,36 +58,22 @@ public final class PredictTask: CohortTask, @unchecked Sendable {
     if model == nil { model = try LoadedModel(bundle: bundle, threads: options.threads) }
   }
 
-  /// Reads the channel files; the float conversion happens here too, off the main thread.
-  public func load(_ item: CohortCase) throws -> PredictInput {
-    // The same reading and checks as `vibeseg predict` (`PredictionJob`): one finite 3-D volume per file.
-    let inputs = try item.inputs.map { try ImageInput.readVolume($0, warnIdentityAffine: false) }
-    let images = inputs.map(\.image)
-    let warnings = inputs.flatMap(\.warnings)
-    let channels = images.map { $0.scaledVolume(as: Float.self) }
-    try Predictor.checkChannels(channels, names: item.inputs.map(\.path), expected: bundle.dataset.channelNames.count)
-    return PredictInput(first: images[0], channels: channels, warnings: warnings)
+  /// Reads the channel files (`PredictionJob.read`, as `vibeseg predict`); the float conversion
+  /// happens here too, off the main thread.
+  public func load(_ item: CohortCase) throws -> PredictionJob.Channels {
+    try PredictionJob.read(item.inputs, expectedChannels: bundle.dataset.channelNames.count)
   }
 
-  public func run(_ item: CohortCase, _ input: PredictInput) throws -> CaseProducts {
+  /// `PredictionJob.compute`, the computation `vibeseg predict` runs: the same label map, byte for byte.
+  public func run(_ item: CohortCase, _ input: PredictionJob.Channels) throws -> CaseProducts {
     try prepare()
     var prediction = PredictionOptions()
     prediction.stepSize = options.stepSize
     prediction.mirroring = options.mirroring
-    let result = try model!.predictor(options: prediction).predict(input.channels)
-    var labels = NiftiImage.labelMap(result.labels)
-    labels.header.xyztUnits = input.first.header.xyztUnits
-    labels.header.sformCode = input.first.header.sformCode
-    labels.header.qformCode = input.first.header.qformCode
+    let first = input.first
+    let warnings = input.warnings
+    let product = try PredictionJob.compute(input, model: model!, options: prediction, source: item.inputs[0].path)
     return CaseProducts(
-      labelMap: labels, labels: result.labels, background: input.first, labelNames: labelNames, warnings: input.warnings
-    )
+      labelMap: product.labelMap, labels: product.labels, background: first, labelNames: labelNames, warnings: warnings)
   }
-}
-
-/// A case read for `PredictTask`.
-public struct PredictInput: @unchecked Sendable {
-  public var first: NiftiImage
-  public var channels: [Volume<Float>]
-  public var warnings: [String]
 }

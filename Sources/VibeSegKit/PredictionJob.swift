@@ -51,48 +51,75 @@ public struct PredictionJob {
     return (try LoadedModel(bundle: bundle, threads: threads), bundle.warnings)
   }
 
+  /// A case's channels, read and checked (`read`): what `predict` and `batch --task predict` hand
+  /// to `compute`.
+  public struct Channels: @unchecked Sendable {
+    /// The first channel's image (its header and grid are the outputs').
+    public var first: NiftiImage
+    /// Every channel as float (slope/intercept applied), channel order.
+    public var volumes: [Volume<Float>]
+    public var warnings: [String]
+  }
+
+  /// What `compute` made for one case, still in memory.
+  public struct Product: @unchecked Sendable {
+    /// The label map in the smallest integer type, units and form codes from the first channel.
+    public var labelMap: NiftiImage
+    public var labels: Volume<UInt16>
+    /// Class probabilities (4-D float32) when they were asked for.
+    public var probabilities: NiftiImage?
+  }
+
+  /// Reads a case's channel files (`ImageInput.readVolume`: one finite 3-D volume each) and checks
+  /// them against the model (count, shapes, grids).
+  public static func read(_ inputs: [URL], expectedChannels: Int) throws -> Channels {
+    let read = try inputs.map { try ImageInput.readVolume($0, warnIdentityAffine: false) }
+    let volumes = read.map { $0.image.scaledVolume(as: Float.self) }
+    try Predictor.checkChannels(volumes, names: inputs.map(\.path), expected: expectedChannels)
+    return Channels(first: read[0].image, volumes: volumes, warnings: read.flatMap(\.warnings))
+  }
+
+  /// The per-case computation of `predict` and `batch --task predict`: nnU-Net's prediction on
+  /// `channels` (consumed), the label map (and probabilities) with the first channel's headers.
+  public static func compute(
+    _ channels: consuming Channels, model: LoadedModel, options: PredictionOptions, source: String
+  ) throws -> Product {
+    let header = channels.first.header
+    let prediction: Prediction
+    do {
+      prediction = try model.predictor(options: options).predict(channels.volumes)
+    } catch let error as ResamplingError {
+      throw error.naming(source)
+    }
+    func withHeader(_ image: NiftiImage) -> NiftiImage {
+      var image = image
+      image.header.xyztUnits = header.xyztUnits
+      image.header.sformCode = header.sformCode
+      image.header.qformCode = header.qformCode
+      return image
+    }
+    return Product(
+      labelMap: withHeader(NiftiImage.labelMap(prediction.labels)), labels: prediction.labels,
+      probabilities: prediction.probabilities.map { withHeader(NiftiImage($0)) })
+  }
+
   /// Runs the job, on `loaded` when given (else the model is loaded after the outputs are
   /// checked); returns warnings for the user. Both outputs are published together at the end.
   public func run(using loaded: LoadedModel? = nil) throws -> [String] {
     let outputs = try self.outputs()
     let (model, modelWarnings) = try loaded.map { ($0, []) } ?? loadModel()
-    let bundle = model.bundle
-    var warnings = outputs.notes + modelWarnings
-    // Each file's stored array is dropped once it is scaled to float (only its header is kept),
-    // and the float channels are handed to the predictor, which drops them once preprocessed.
-    var header: NiftiHeader? = nil
-    var channels: [Volume<Float>] = []
     progress?("reading \(inputs.map(\.lastPathComponent).joined(separator: ", "))")
-    for url in inputs {
-      let input = try ImageInput.readVolume(url, warnIdentityAffine: false)
-      let image = input.image
-      warnings += input.warnings
-      if header == nil { header = image.header }
-      channels.append(image.scaledVolume(as: Float.self))
-    }
-    try Predictor.checkChannels(channels, names: inputs.map(\.path), expected: bundle.dataset.channelNames.count)
+    let channels = try Self.read(inputs, expectedChannels: model.bundle.dataset.channelNames.count)
+    let warnings = outputs.notes + modelWarnings + channels.warnings
     var options = self.options
     options.saveProbabilities = probabilitiesOutput != nil
-    let prediction: Prediction
-    progress?("predicting (\(bundle.folds.count) fold(s), \(options.mirroring && model.mirrorAxes?.isEmpty == false ? "mirroring" : "no mirroring"))")
-    do {
-      prediction = try model.predictor(options: options).predict(consume channels)
-    } catch let error as ResamplingError {
-      throw error.naming(inputs[0].path)
-    }
-    if let probabilitiesOutput, let probabilities = prediction.probabilities {
-      var image = NiftiImage(probabilities)
-      image.header.xyztUnits = header!.xyztUnits
-      image.header.sformCode = header!.sformCode
-      image.header.qformCode = header!.qformCode
-      try image.write(to: probabilitiesOutput, in: outputs)
+    progress?("predicting (\(model.bundle.folds.count) fold(s), \(options.mirroring && model.mirrorAxes?.isEmpty == false ? "mirroring" : "no mirroring"))")
+    let product = try Self.compute(channels, model: model, options: options, source: inputs[0].path)
+    if let probabilitiesOutput, let probabilities = product.probabilities {
+      try probabilities.write(to: probabilitiesOutput, in: outputs)
     }
     progress?("writing \(output.lastPathComponent)")
-    var labels = NiftiImage.labelMap(prediction.labels)
-    labels.header.xyztUnits = header!.xyztUnits
-    labels.header.sformCode = header!.sformCode
-    labels.header.qformCode = header!.qformCode
-    try labels.write(to: output, in: outputs)
+    try product.labelMap.write(to: output, in: outputs)
     try outputs.commit()
     return warnings
   }
