@@ -17,11 +17,8 @@ extension BatchRun {
     }
     var statistics = products.statistics
     if statistics == nil && options.statistics, let labels = products.labels {
-      let images = products.background.map { [(name: "image", values: $0.scaledVolume(as: Double.self))] } ?? []
-      var statisticsOptions = StatisticsOptions()
-      if let names = products.labelNames { statisticsOptions.registry = StatisticsLabelRegistry(names: names) }
-      statistics = try SegmentationStatistics.compute(
-        labels: labels, images: images, options: statisticsOptions,
+      statistics = try CaseSummaries.statistics(
+        labels: labels, background: products.background, names: products.labelNames,
         source: context.layout.relativePath(.labelMap, for: item))
     }
     if let statistics {
@@ -32,12 +29,9 @@ extension BatchRun {
       guard let segmentation = products.labelMap ?? products.previewSegmentation, let image = products.background else {
         throw BatchError(.invalidArgument, "--preview: this task gave no image to draw on", path: item.inputs[0].path)
       }
-      var previewOptions = PreviewOptions()
-      if let names = products.labelNames { previewOptions.labelNames = names }
-      let preview = try Preview(
-        segmentation: segmentation, image: image, options: previewOptions,
-        segmentationPath: context.layout.relativePath(.labelMap, for: item),
-        imagePath: item.inputs.last?.path)
+      let preview = try CaseSummaries.preview(
+        segmentation: segmentation, image: image, names: products.labelNames,
+        segmentationPath: context.layout.relativePath(.labelMap, for: item), imagePath: item.inputs.last?.path)
       result.append((.preview, { try preview.writePNG(to: $0) }))
     }
     for extra in products.extras { result.append((extra.role, extra.write)) }

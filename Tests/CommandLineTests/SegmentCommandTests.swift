@@ -130,6 +130,29 @@ struct SegmentCommandTests {
     #expect(both.status == 64 && both.stderr.contains("--max-folds"), "\(both.stderr)")
   }
 
+  @Test("segment --stats and --preview: map, volumes and a QC picture from one command, published together")
+  func statsAndPreview() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    let out = dir.appendingPathComponent("seg.nii.gz")
+    let stats = dir.appendingPathComponent("seg.csv")
+    let picture = dir.appendingPathComponent("seg.png")
+    let args = ["segment", Self.image.path, "-o", out.path, "--model", Self.main.path, "--roi-model", Self.roi.path, "--pad", "0",
+                "--stats", stats.path, "--preview", picture.path]
+    let r = try VibeSegBinary.run(args, environment: Self.isolated(dir))
+    #expect(r.status == 0 && r.stdout.contains("seg.csv") && r.stdout.contains("seg.png"), "\(r.stderr)")
+    let csv = try String(contentsOf: stats, encoding: .utf8)
+    // One row per present label, named from the model (as `vibeseg stats` on the written map gives).
+    let labels = Set(try Self.labels(out).filter { $0 != 0 })
+    #expect(csv.split(separator: "\n").count == labels.count + 1, "\(csv)")
+    #expect(csv.contains("liver"))
+    let standalone = try VibeSegBinary.run(["stats", out.path, "--image", "image=\(Self.image.path)"])
+    #expect(standalone.status == 0 && standalone.stdout.contains("liver"), "\(standalone.stderr)")
+    #expect(try Data(contentsOf: picture).prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    // --preview with --keep-size is refused before anything runs.
+    let refused = try VibeSegBinary.run(args + ["--keep-size", "--overwrite"], environment: Self.isolated(dir))
+    #expect(refused.status == 64 && refused.stderr.contains("--keep-size"), "\(refused.stderr)")
+  }
+
   @Test("a 4-D image is refused with 65 and nothing is written")
   func fourD() throws {
     let dir = try Fixtures.temporaryDirectory()

@@ -27,6 +27,10 @@ public struct SegmentJob {
   public var spineModel: SpineModel?
   /// Told what starts next (reading, each model, writing), for the CLI's progress lines.
   public var progress: ((String) -> Void)? = nil
+  /// `--stats FILE.csv|FILE.json`: label statistics of the map over the input (`CaseSummaries`).
+  public var statisticsOutput: URL?
+  /// `--preview FILE.png`: the QC picture of the map over the input (`CaseSummaries`).
+  public var previewOutput: URL?
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -78,6 +82,10 @@ public struct SegmentJob {
       }
       try outputs.declare(masks.map(\.url))
     }
+    if previewOutput != nil && options.keepSize {
+      throw VibeSegKitError(.invalidOption, "the preview draws the map on the input image; not with --keep-size (the map stays on the model grid)", option: "--preview")
+    }
+    try outputs.declare([statisticsOutput, previewOutput].compactMap { $0 })
     progress?("reading \(input.lastPathComponent)")
     let scan = try ImageInput.readVolume(input)
     let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
@@ -95,6 +103,19 @@ public struct SegmentJob {
       try outputs.write(product.sidecar, to: sidecar)
     } catch {
       throw VibeSegKitError(.cannotCreateOutput, "cannot write the label sidecar: \(error)", path: sidecar.path, underlying: error)
+    }
+    let shown = keep.map { ids in names.filter { ids.contains($0.key) } } ?? names
+    if let statisticsOutput {
+      let report = try CaseSummaries.statistics(
+        labels: product.labels.converted(to: UInt16.self), background: options.keepSize ? nil : image, names: shown,
+        source: output.lastPathComponent)
+      try CaseSummaries.write(report, to: statisticsOutput, in: outputs)
+    }
+    if let previewOutput {
+      let picture = try CaseSummaries.preview(
+        segmentation: product.labelMap, image: image, names: shown, segmentationPath: output.lastPathComponent,
+        imagePath: input.path)
+      try picture.writePNG(to: previewOutput, in: outputs)
     }
     try outputs.commit()
     return Report(warnings: outputs.notes + warnings, labelsPresent: product.labelsPresent, sidecar: sidecar, masks: masks.map(\.url))

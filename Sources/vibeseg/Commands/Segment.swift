@@ -128,10 +128,21 @@ extension VibeSegCommand {
     @Option(help: "Also write one binary mask per structure into this folder.")
     var splitMasks: String?
 
+    @Option(help: "Also write label statistics (volumes, intensities over the input) to this .csv or .json file.")
+    var stats: String?
+
+    @Option(help: "Also write a QC picture (.png) of the map over the input.")
+    var preview: String?
+
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
       try checkNiftiOutput(output, masksHint: true)
+      if let stats, !(stats.lowercased().hasSuffix(".csv") || stats.lowercased().hasSuffix(".json")) {
+        throw ValidationError("--stats must end in .csv or .json")
+      }
+      if let preview, !preview.lowercased().hasSuffix(".png") { throw ValidationError("--preview must end in .png") }
+      if preview != nil && keepSize { throw ValidationError("--preview draws on the input image; not with --keep-size") }
     }
 
     func run() throws {
@@ -150,11 +161,15 @@ extension VibeSegCommand {
         job.options.fillHoles = fillHoles
         job.roiSubset = roiSubset
         job.splitMasksFolder = splitMasks.map { URL(fileURLWithPath: $0) }
+        job.statisticsOutput = stats.map { URL(fileURLWithPath: $0) }
+        job.previewOutput = preview.map { URL(fileURLWithPath: $0) }
         job.overwrite = modelOptions.overwrite
         job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
-        printWritten([output, report.sidecar.path] + report.masks.map(\.path), labels: report.labelsPresent.count)
+        printWritten(
+          [output, report.sidecar.path] + [stats, preview].compactMap { $0 } + report.masks.map(\.path),
+          labels: report.labelsPresent.count)
       }
     }
   }
