@@ -34,6 +34,7 @@ struct VibeSegCommand: ParsableCommand {
       Combine.self,
       Spine.self,
       Labels.self,
+      DICOM.self,
     ])
 
   static func main() {

@@ -6,6 +6,16 @@ import _TestSupport
 
 @Suite("DICOM index: paths, links, single files")
 struct IndexInputTests {
+  /// A temporary folder holding a copy of the 3-slice implicit VR fixture series, and that fixture's folder.
+  static func copyOfImplicitSeries() throws -> (folder: URL, source: URL) {
+    let dir = try Fixtures.temporaryDirectory()
+    let source = Fixtures.committed("dicom/cases/implicit_vr")
+    for name in ["0001.dcm", "0002.dcm", "0003.dcm"] {
+      try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+    }
+    return (dir, source)
+  }
+
   @Test("a missing path and a zip are refused up front")
   func refusedPaths() throws {
     #expect { try DICOMIndex(scanning: URL(fileURLWithPath: "/nonexistent/dicom")) } throws: {
@@ -23,12 +33,8 @@ struct IndexInputTests {
 
   @Test("symbolic links inside a folder are listed, not followed; a single file is indexed")
   func links() throws {
-    let dir = try Fixtures.temporaryDirectory()
+    let (dir, source) = try Self.copyOfImplicitSeries()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let source = Fixtures.committed("dicom/cases/implicit_vr")
-    for name in ["0001.dcm", "0002.dcm", "0003.dcm"] {
-      try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-    }
     try FileManager.default.createSymbolicLink(
       at: dir.appendingPathComponent("link.dcm"), withDestinationURL: source.appendingPathComponent("0001.dcm"))
     try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("up"), withDestinationURL: dir)
@@ -45,12 +51,8 @@ struct IndexInputTests {
 
   @Test("the same file twice (a copy) is kept once, with a warning")
   func duplicateInstance() throws {
-    let dir = try Fixtures.temporaryDirectory()
+    let (dir, source) = try Self.copyOfImplicitSeries()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let source = Fixtures.committed("dicom/cases/implicit_vr")
-    for name in ["0001.dcm", "0002.dcm", "0003.dcm"] {
-      try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-    }
     try FileManager.default.copyItem(at: source.appendingPathComponent("0002.dcm"), to: dir.appendingPathComponent("copy.dcm"))
     let index = try DICOMIndex(scanning: dir)
     #expect(index.verdict == .accepted)
