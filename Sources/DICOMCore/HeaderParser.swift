@@ -75,7 +75,7 @@ struct HeaderParser {
       pixelData: nil)
     do {
       try parseDataset(into: &header)
-    } catch let error as DICOMError where error.code == .malformed || error.code == .truncated {
+    } catch let error as DICOMError where [.malformed, .truncated, .tooLarge].contains(error.code) {
       // Without the marker a parse failure more likely means "some other file" than "broken DICOM".
       throw DICOMError(.notDICOM, "\(notDICOM.message) (\(error.message))", path: path)
     }
