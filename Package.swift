@@ -18,6 +18,8 @@ let package = Package(
     .library(name: "Morphology", targets: ["Morphology"]),
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "ModelZoo", targets: ["ModelZoo"]),
+    .library(name: "DICOMCore", targets: ["DICOMCore"]),
+    .library(name: "DICOMInput", targets: ["DICOMInput"]),
     .library(name: "VibeSegKit", targets: ["VibeSegKit"]),
     .library(name: "Cohort", targets: ["Cohort"]),
     .executable(name: "vibeseg", targets: ["vibeseg"]),
@@ -54,6 +56,9 @@ let package = Package(
     .target(
       name: "ModelZoo",
       dependencies: ["TorchCheckpoint", .product(name: "Crypto", package: "swift-crypto")]),
+    // DICOM: a bounded Part-10 header reader (Foundation only), then the series index on top.
+    .target(name: "DICOMCore"),
+    .target(name: "DICOMInput", dependencies: ["DICOMCore"]),
     .target(
       name: "VibeSegKit",
       dependencies: [
@@ -69,7 +74,7 @@ let package = Package(
       name: "vibeseg",
       dependencies: [
         "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "Evaluation", "ModelZoo", "VibeSegKit", "Cohort",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "DICOMCore", "DICOMInput", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .target(name: "_TestSupport", dependencies: ["VolumeCore", "NiftiIO"], path: "Tests/_TestSupport"),
@@ -82,6 +87,8 @@ let package = Package(
     .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
+    .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "_TestSupport"]),
+    .testTarget(name: "DICOMInputTests", dependencies: ["DICOMInput", "DICOMCore", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
     // GRDB: the manifest tests rebuild a manifest of the previous schema to test its migration.
     .testTarget(

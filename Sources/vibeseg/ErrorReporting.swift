@@ -9,6 +9,7 @@ import Evaluation
 import VibeSegKit
 import ModelZoo
 import Cohort
+import DICOMCore
 
 /// The exit code for an error, following reliability.md's house decisions (BSD sysexits).
 func exitCode(for error: Error) -> Int32 {
@@ -46,6 +47,12 @@ func exitCode(for error: Error) -> Int32 {
     switch e.code {
     case .unknownModel, .downloadFailed, .verificationFailed, .invalidArchive: 69
     case .missingFile: 66
+    case .ioFailure: 74
+    }
+  case let e as DICOMError:
+    switch e.code {
+    case .fileNotFound, .notDICOM, .unsupportedInput: 66
+    case .truncated, .malformed, .invalidValue, .unsupported, .tooLarge: 65
     case .ioFailure: 74
     }
   case let e as BatchError:

@@ -35,6 +35,7 @@ struct VibeSegCommand: ParsableCommand {
       Combine.self,
       Spine.self,
       Labels.self,
+      DICOM.self,
     ])
 
   static func main() {

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// `vibeseg dicom index` on the committed fixtures: exit codes (dicom.md 6.4), text and JSON.
+@Suite("vibeseg dicom index")
+struct DICOMIndexCommandTests {
+  static func fixture(_ path: String) -> String { Fixtures.committed("dicom/\(path)").path }
+
+  @Test("UK Biobank-like folder: exit 0, one line per series group")
+  func ukbbText() throws {
+    let result = try VibeSegBinary.run(["dicom", "index", Self.fixture("ukbb")])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("72 DICOM image(s) in 24 series group(s), 6 station(s)"))
+    #expect(result.stdout.contains("series 24 'Dixon_noBH_W': water (by imageType), station 6, 3 slice(s) of 8x10"))
+    #expect(result.stdout.contains("skipped: \(Self.fixture("ukbb"))/manifest.cvs"))
+    #expect(result.stdout.hasSuffix("verdict: accepted\n"))
+    #expect(result.stderr.isEmpty)
+  }
+
+  @Test("--json: schemaVersion 1, series with contrast, evidence, station and files; stations")
+  func nakoJSON() throws {
+    let result = try VibeSegBinary.run(["dicom", "index", "--json", Self.fixture("nako")])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["schemaVersion"] as? Int == 1)
+    #expect(object["verdict"] as? String == "accepted")
+    let series = try #require(object["series"] as? [[String: Any]])
+    #expect(series.count == 16)
+    let opp = try #require(series.first { $0["seriesNumber"] as? Int == 13 })
+    #expect(opp["contrast"] as? String == "opp" && opp["contrastRule"] as? String == "seriesDescription")
+    #expect((opp["contrastEvidence"] as? [String])?.first?.contains("3D_GRE_TRA_opp") == true)
+    #expect(opp["station"] as? Int == 1 && (opp["files"] as? [String])?.count == 3)
+    #expect(opp["pixelSpacing"] as? [Double] == [1.40625, 1.40625])
+    let stations = try #require(object["stations"] as? [[String: Any]])
+    #expect(stations.map { $0["index"] as? Int } == [1, 2, 3, 4])
+    #expect((stations[0]["series"] as? [String: String])?.keys.sorted() == ["fat", "in", "opp", "water"])
+    #expect((object["problems"] as? [Any])?.isEmpty == true)
+  }
+
+  struct Rejected: Sendable, CustomTestStringConvertible {
+    var path: String
+    var kind: String
+    var testDescription: String { path }
+  }
+
+  @Test(
+    "rejected sets exit 65, with the problem in the JSON and one line on stderr",
+    arguments: [
+      Rejected(path: "cases/missing_slice", kind: "nonUniformSpacing"),
+      Rejected(path: "cases/two_stations_one_uid", kind: "repeatedSlices"),
+      Rejected(path: "cases/two_stations_gap", kind: "nonUniformSpacing"),
+      Rejected(path: "cases/repeated_station", kind: "repeatedStation"),
+      Rejected(path: "cases/contrast_conflict", kind: "contrastConflict"),
+      Rejected(path: "cases/wf_positions", kind: "stationMismatch"),
+      Rejected(path: "cases/truncated", kind: "rejectedFile"),
+      Rejected(path: "cases/big_endian", kind: "rejectedFile"),
+    ])
+  func rejected(_ c: Rejected) throws {
+    let result = try VibeSegBinary.run(["dicom", "index", "--json", Self.fixture(c.path)])
+    #expect(result.status == 65, "\(result.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["verdict"] as? String == "rejected")
+    let problems = try #require(object["problems"] as? [[String: Any]])
+    #expect(problems.contains { $0["kind"] as? String == c.kind && $0["severity"] as? String == "error" }, "\(problems)")
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1 && lines[0].hasPrefix("vibeseg: error: \(Self.fixture(c.path)): DICOM set rejected"), "\(result.stderr)")
+  }
+
+  @Test("the conflict names both values; the truncated file is named")
+  func messages() throws {
+    let conflict = try VibeSegBinary.run(["dicom", "index", Self.fixture("cases/contrast_conflict")])
+    #expect(conflict.status == 65)
+    #expect(conflict.stdout.contains("ImageType token WATER says water, but SeriesDescription 'Dixon_noBH_F' ends in _F, which says fat"))
+    let truncated = try VibeSegBinary.run(["dicom", "index", Self.fixture("cases/truncated")])
+    #expect(truncated.stdout.contains("error: \(Self.fixture("cases/truncated"))/011_0003.dcm: (7FE0,0010) PixelData"))
+  }
+
+  @Test("non-DICOM files beside a good series: exit 0, each listed as skipped")
+  func mixed() throws {
+    let result = try VibeSegBinary.run(["dicom", "index", "--json", Self.fixture("cases/mixed_nondicom")])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    let skipped = try #require(object["skipped"] as? [[String: String]])
+    #expect(skipped.map { ($0["path"]! as NSString).lastPathComponent } == ["empty.dcm", "junk.bin", "notes.txt", "report.dcm"])
+  }
+
+  @Test("exit 66: no DICOM image, a missing path, a zip (not read yet)")
+  func notFound() throws {
+    let none = try VibeSegBinary.run(["dicom", "index", Self.fixture("cases/no_dicom")])
+    #expect(none.status == 66)
+    #expect(none.stderr.contains("no DICOM image found (2 file(s) skipped)"))
+    let missing = try VibeSegBinary.run(["dicom", "index", "/nonexistent/visit"])
+    #expect(missing.status == 66 && missing.stderr.contains("/nonexistent/visit") && missing.stdout.isEmpty)
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let zip = dir.appendingPathComponent("1000001_20201_2_0.zip")
+    try Data("PK\u{3}\u{4}".utf8).write(to: zip)
+    let zipped = try VibeSegBinary.run(["dicom", "index", zip.path])
+    #expect(zipped.status == 66 && zipped.stderr.contains("zip archives are not read yet") && zipped.stdout.isEmpty)
+  }
+
+  @Test("usage: a missing argument or unknown subcommand is 64; help says what is not done yet")
+  func usage() throws {
+    #expect(try VibeSegBinary.run(["dicom", "index"]).status == 64)
+    #expect(try VibeSegBinary.run(["dicom", "convert", "x"]).status == 64)
+    let help = try VibeSegBinary.run(["dicom", "index", "--help"])
+    #expect(help.status == 0 && help.stdout.contains("zip"))
+  }
+}
