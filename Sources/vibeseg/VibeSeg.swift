@@ -14,28 +14,35 @@ struct VibeSegCommand: ParsableCommand {
     commandName: "vibeseg",
     abstract: "Whole-body MRI segmentation (nnU-Net / TotalVibeSegmentator) in Swift.",
     discussion: """
+      Examples:
+        vibeseg segment water.nii.gz -o seg.nii.gz --stats seg.csv --preview seg.png
+        vibeseg combine --water W.nii.gz --in-phase IN.nii.gz --opposed-phase OPP.nii.gz -o seg.nii.gz
+        vibeseg batch cohort/ -o results/ --task segment --stats --preview --shard 0/10
+        vibeseg stats seg.nii.gz --labels liver,spleen --image water=water.nii.gz
+
       Exit codes (BSD sysexits): 0 success, 2 some cases of a batch failed, 64 usage error, 65 input data \
       rejected, 66 input missing or unreadable, 69 model unavailable, 70 internal error, 73 cannot \
       create output (or it exists without --overwrite), 74 I/O error, 75 that batch shard is already \
       running, 130/143 interrupted by SIGINT/SIGTERM (rerun to resume).
       """,
     version: VibeSegVersion.string,
+    // Ordered by use: the main job first, then what follows it, then tools.
     subcommands: [
-      Info.self,
-      Convert.self,
-      Preview.self,
-      Stats.self,
-      Evaluate.self,
-      ModelInfo.self,
-      Predict.self,
-      Models.self,
-      Batch.self,
-      BatchReportCommand.self,
       Segment.self,
       Combine.self,
       Spine.self,
+      Stats.self,
+      Preview.self,
+      Batch.self,
+      BatchReportCommand.self,
+      Models.self,
       Labels.self,
+      Predict.self,
+      Evaluate.self,
+      Info.self,
+      Convert.self,
       DICOM.self,
+      ModelInfo.self,
     ])
 
   static func main() {

@@ -43,6 +43,11 @@ extension VibeSegCommand {
         Exit codes: 0 all cases done, 2 some failed or quarantined (listed on stderr and in the manifest), \
         64 usage, 66 input missing, 69 model unavailable, 73 cannot create output, 74 manifest I/O, \
         75 this shard is being run into OUT_DIR by another process.
+
+        Examples:
+          vibeseg batch cohort/ -o results/ --task segment --stats --preview
+          vibeseg batch list.csv -o results/ --task combine --shard $SLURM_ARRAY_TASK_ID/100
+          vibeseg batch imagesTs/ -o predictions/ --task predict --model MODEL_FOLDER
         """)
 
     @Argument(help: "Input folder, CSV case list, or BIDS root (with --bids).")

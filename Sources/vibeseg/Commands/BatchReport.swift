@@ -13,6 +13,10 @@ extension VibeSegCommand {
         statistics (batch --stats). --html also writes a static, offline page (sortable table, preview \
         thumbnails from batch --preview, volume outliers flagged by robust z-score) beside the CSV. \
         Default CSV: OUT_DIR/batch-report.csv.
+
+        Examples:
+          vibeseg batch-report results/ -o results/report.csv
+          vibeseg batch-report results/ --html
         """)
 
     @Argument(help: "The output folder of vibeseg batch (-o).")

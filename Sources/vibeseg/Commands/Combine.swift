@@ -14,6 +14,10 @@ extension VibeSegCommand {
         prone_to_over_seg from water only; largest component for single-component structures; first \
         writer wins), validated again (x 15), and optionally hole-filled. OUT.json lists the labels \
         and every removed component.
+
+        Examples:
+          vibeseg combine --water W.nii.gz --in-phase IN.nii.gz --opposed-phase OPP.nii.gz -o seg.nii.gz
+          vibeseg combine --water W.nii.gz -o seg.nii.gz --intermediate parts/ --female
         """)
 
     @Option(help: "Water image.") var water: String?

@@ -20,6 +20,10 @@ extension VibeSegCommand {
         given. Casting to an integer type rounds half away from zero and clamps to its range. \
         The output is written to a temporary file and renamed into place; an existing output is \
         replaced only with --overwrite, and never when it is the input.
+
+        Examples:
+          vibeseg convert scan.nii.gz -o ras.nii.gz --orientation RAS
+          vibeseg convert seg.nii.gz -o seg_1mm.nii.gz --spacing 1 1 1
         """)
 
     @Argument(help: "Input .nii or .nii.gz file.")

@@ -23,6 +23,10 @@ extension VibeSegCommand {
           Exit codes: 0 indexed without errors (warnings allowed), 65 the set is rejected (a broken \
           DICOM file, repeated or missing slices, uneven spacing, conflicting contrast evidence, a \
           repeated station, contrasts not sharing stations), 66 no such path, a zip, or no DICOM image in it.
+
+          Examples:
+            vibeseg dicom index visit_folder/
+            vibeseg dicom index visit_folder/ --json
           """)
 
       @Argument(help: "A DICOM file or a folder tree of DICOM files.")

@@ -19,6 +19,10 @@ extension VibeSegCommand {
         per label and over labels. Writes per_case.csv, summary.csv, summary.json (schemaVersion 1), \
         summary.md (and comparison.csv) into -o DIR; without -o prints the Markdown table. \
         Exit code 2 when some cases failed (each listed).
+
+        Examples:
+          vibeseg evaluate --pred predictions/ --ref labelsTs/ -o evaluation/
+          vibeseg evaluate --pred a.nii.gz --ref b.nii.gz --labels liver,spleen
         """)
 
     @Option(help: "Predicted label map, or a folder of them.")
@@ -87,6 +91,7 @@ extension VibeSegCommand {
         if let output {
           try report.write(toFolder: URL(fileURLWithPath: output), in: outputs)
           try outputs?.commit()
+          printWritten(["per_case.csv, summary.csv, summary.json, summary.md\(compare == nil ? "" : ", comparison.csv") in \(output)"])
         } else {
           print(report.markdown, terminator: "")
         }

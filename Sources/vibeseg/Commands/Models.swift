@@ -20,6 +20,11 @@ extension VibeSegCommand {
         Downloads come from VIBESEG_RELEASE_URL (default \(ModelZoo.defaultReleaseURL.absoluteString)); \
         VIBESEG_DOWNLOAD_TIMEOUT sets the stall timeout in seconds (default 60). \
         Exit code 69: model unavailable (not installed, download or verification failed, unsafe archive).
+
+        Examples:
+          vibeseg models list
+          vibeseg models download 100
+          vibeseg models import 100.zip
         """,
       subcommands: [List.self, Download.self, Import.self, Path.self, Verify.self, Remove.self])
 

@@ -16,6 +16,10 @@ extension VibeSegCommand {
         id present in the volume. Names default to TotalVibeSegmentator's; --label-names takes \
         {"1": "spleen", ...} or an nnU-Net dataset.json. The PNG is written to a temporary file and \
         renamed into place.
+
+        Examples:
+          vibeseg preview seg.nii.gz --image water.nii.gz -o qc.png
+          vibeseg preview seg.nii.gz --image water.nii.gz -o liver.png --labels liver --views axial
         """)
 
     @Argument(help: "Segmentation: a label map (.nii or .nii.gz) with whole ids 0...65535.")
@@ -98,6 +102,7 @@ extension VibeSegCommand {
           segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
         try preview.writePNG(to: URL(fileURLWithPath: output), in: outputs)
         try outputs.commit()
+        printWritten([output])
       }
     }
   }

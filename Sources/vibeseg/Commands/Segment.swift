@@ -99,6 +99,11 @@ extension VibeSegCommand {
         their ROI model first. Writes a uint8 label map with the input's geometry and OUT.json \
         with the label names. The model (default 100) is downloaded on first use into \
         $VIBESEG_HOME (default ~/.vibeseg); offline, use `vibeseg models import`.
+
+        Examples:
+          vibeseg segment water.nii.gz -o seg.nii.gz
+          vibeseg segment scan.nii.gz -o seg.nii.gz --roi-subset liver,spleen --split-masks masks/
+          vibeseg segment scan.nii.gz -o seg.nii.gz --stats seg.csv --preview seg.png -v
         """)
 
     @Argument(help: "The image (.nii or .nii.gz, one 3-D volume).")
@@ -180,6 +185,10 @@ extension VibeSegCommand {
       discussion: """
         Upstream's relabelling is applied: 511 maps label 27 to the disc label 100 and 16 to S1 (26); \
         512 maps its sub-regions to TPTBox's location ids (41-49, 60, 61, 100) and 16 to S1 (26).
+
+        Examples:
+          vibeseg spine water.nii.gz -o spine.nii.gz
+          vibeseg spine water.nii.gz -o regions.nii.gz --model 512
         """)
 
     @Argument(help: "The image (.nii or .nii.gz, one 3-D volume).")

@@ -18,6 +18,11 @@ extension VibeSegCommand {
         Names come from TotalVibeSegmentator's table unless --label-names gives a JSON {"id": "name"} file. \
         -o writes CSV (plus <stem>.bodycomposition.csv) or JSON (schemaVersion 1) atomically; \
         without -o a table is printed.
+
+        Examples:
+          vibeseg stats seg.nii.gz
+          vibeseg stats seg.nii.gz --image water=water.nii.gz --labels liver,5-7 -o stats.csv
+          vibeseg stats seg.nii.gz --water W.nii.gz --fat F.nii.gz --spine spine.nii.gz -o stats.json
         """)
 
     @Argument(help: "Label map (.nii or .nii.gz).")
@@ -86,6 +91,7 @@ extension VibeSegCommand {
         if let output, let outputs {
           try report.write(to: URL(fileURLWithPath: output), in: outputs)
           try outputs.commit()
+          printWritten([output])
         } else {
           print(report.text)
         }
