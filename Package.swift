@@ -63,7 +63,7 @@ let package = Package(
       name: "VibeSegKit",
       dependencies: [
         "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo",
-        "CPNG", "CZlib",
+        "DICOMCore", "DICOMInput", "CPNG", "CZlib",
       ]),
     .target(
       name: "Cohort",
@@ -88,7 +88,7 @@ let package = Package(
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "_TestSupport"]),
-    .testTarget(name: "DICOMInputTests", dependencies: ["DICOMInput", "DICOMCore", "_TestSupport"]),
+    .testTarget(name: "DICOMInputTests", dependencies: ["DICOMInput", "DICOMCore", "NiftiIO", "VolumeCore", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
     // GRDB: the manifest tests rebuild a manifest of the previous schema to test its migration.
     .testTarget(

@@ -56,12 +56,16 @@ extension DICOMTag {
   public static let imagePositionPatient = DICOMTag(0x0020, 0x0032)
   public static let imageOrientationPatient = DICOMTag(0x0020, 0x0037)
   public static let samplesPerPixel = DICOMTag(0x0028, 0x0002)
+  public static let photometricInterpretation = DICOMTag(0x0028, 0x0004)
   public static let numberOfFrames = DICOMTag(0x0028, 0x0008)
   public static let rows = DICOMTag(0x0028, 0x0010)
   public static let columns = DICOMTag(0x0028, 0x0011)
   public static let pixelSpacing = DICOMTag(0x0028, 0x0030)
   public static let bitsAllocated = DICOMTag(0x0028, 0x0100)
+  public static let bitsStored = DICOMTag(0x0028, 0x0101)
   public static let pixelRepresentation = DICOMTag(0x0028, 0x0103)
+  public static let rescaleIntercept = DICOMTag(0x0028, 0x1052)
+  public static let rescaleSlope = DICOMTag(0x0028, 0x1053)
   public static let pixelData = DICOMTag(0x7FE0, 0x0010)
   // Items and delimiters (group FFFE, no VR in any transfer syntax).
   public static let item = DICOMTag(0xFFFE, 0xE000)
@@ -80,5 +84,7 @@ extension DICOMTag {
     .imageOrientationPatient: "ImageOrientationPatient", .samplesPerPixel: "SamplesPerPixel",
     .numberOfFrames: "NumberOfFrames", .rows: "Rows", .columns: "Columns", .pixelSpacing: "PixelSpacing",
     .bitsAllocated: "BitsAllocated", .pixelRepresentation: "PixelRepresentation", .pixelData: "PixelData",
+    .photometricInterpretation: "PhotometricInterpretation", .bitsStored: "BitsStored",
+    .rescaleIntercept: "RescaleIntercept", .rescaleSlope: "RescaleSlope",
   ]
 }

@@ -29,6 +29,13 @@ public struct DICOMFileRecord: Sendable, Equatable {
   public var pixelRepresentation: Int?
   public var transferSyntax: TransferSyntax
   public var pixelData: DICOMHeader.PixelDataLocation
+  /// SamplesPerPixel (0028,0002); 1 when absent.
+  public var samplesPerPixel: Int = 1
+  /// PhotometricInterpretation (0028,0004), e.g. `MONOCHROME2`.
+  public var photometricInterpretation: String? = nil
+  /// RescaleSlope (0028,1053) and RescaleIntercept (0028,1052), when present.
+  public var rescaleSlope: Double? = nil
+  public var rescaleIntercept: Double? = nil
 
   /// The slice normal, row × column direction (unit length for a valid orientation).
   public var sliceNormal: [Double] { Geometry.cross(Array(imageOrientation[0..<3]), Array(imageOrientation[3..<6])) }
@@ -105,6 +112,10 @@ extension DICOMFileRecord {
     pixelRepresentation = try header.unsignedShort(.pixelRepresentation)
     transferSyntax = header.transferSyntax
     self.pixelData = pixelData
+    samplesPerPixel = try header.unsignedShort(.samplesPerPixel) ?? 1
+    photometricInterpretation = header.string(.photometricInterpretation)
+    rescaleSlope = try header.decimal(.rescaleSlope)
+    rescaleIntercept = try header.decimal(.rescaleIntercept)
 
     func invalid(_ tag: DICOMTag, _ message: String) -> DICOMError {
       DICOMError(.invalidValue, message, path: header.path, tag: tag.label)

@@ -1,11 +1,15 @@
+import DICOMInput
 import Foundation
 import NiftiIO
 import VolumeCore
 
-/// The formats VibeSeg reads images from. DICOM (issue 19) becomes a case here: detected in
-/// `ImageInput.format(of:)`, read into the same `InputImage` by `ImageInput.read`.
+/// The formats VibeSeg reads images from, detected in `ImageInput.format(of:)` and read into the
+/// same `InputImage` by `ImageInput.read`.
 public enum ImageFormat: String, Sendable, CaseIterable {
   case nifti = "NIfTI"
+  /// A folder holding one DICOM series group (or one DICOM file): uncompressed classic slices,
+  /// stacked as dcm2niix does (issue 19, slice 2).
+  case dicom = "DICOM"
 }
 
 /// An image as every command receives it: NIfTI's in-memory form (voxels as stored, grid,
@@ -33,8 +37,13 @@ public struct InputImage: Sendable {
 /// let name = ImageInput.stem(of: url)                  // "sub-01_water" for sub-01_water.nii.gz
 /// ```
 public enum ImageInput {
-  /// The format a file name announces, nil for none we know. (NIfTI: `.nii`, `.nii.gz`.)
-  public static func format(of url: URL) -> ImageFormat? { format(ofName: url.lastPathComponent) }
+  /// The format of a path: NIfTI by name (`.nii`, `.nii.gz`; no file system access), else DICOM
+  /// for a folder with a DICOM file near its top or a file with the Part-10 `DICM` marker; nil
+  /// for none we know.
+  public static func format(of url: URL) -> ImageFormat? {
+    if let format = format(ofName: url.lastPathComponent) { return format }
+    return DICOMDetection.looksLikeDICOM(url) ? .dicom : nil
+  }
 
   public static func format(ofName name: String) -> ImageFormat? { NiftiFileName.isNifti(name) ? .nifti : nil }
 
@@ -55,6 +64,8 @@ public enum ImageInput {
   public static func read(_ url: URL, options: NiftiReadOptions = NiftiReadOptions()) throws -> InputImage {
     let format = format(of: url) ?? .nifti
     switch format {
+    case .dicom:
+      return try readDICOM(url)
     case .nifti:
       let image = try NiftiImage(contentsOf: url, options: options)
       return InputImage(url: url, format: format, image: image, warnings: image.warnings.map { "\(url.path): \($0)" })

@@ -58,7 +58,8 @@ public struct Provenance: Codable, Sendable, Equatable {
   }
 
   public var tool = "vibeseg \(VibeSegVersion.string)"
-  /// The input file (absolute path) and its SHA-256.
+  /// The input file (absolute path) and its SHA-256; for a DICOM folder, `sha256(of:relativeTo:)`
+  /// over every regular file under it, in path order.
   public var input: String
   public var inputSHA256: String
   public var model: Model
@@ -68,7 +69,15 @@ public struct Provenance: Codable, Sendable, Equatable {
 
   public init(input: URL, model: Model, roiModel: Model?, date: Date = Date()) throws {
     self.input = input.standardizedFileURL.path
-    inputSHA256 = try ModelFingerprint.sha256(of: input)
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: input.path, isDirectory: &isFolder), isFolder.boolValue {
+      let files = (FileManager.default.enumerator(at: input, includingPropertiesForKeys: [.isRegularFileKey])?.allObjects as? [URL] ?? [])
+        .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+        .sorted { $0.path < $1.path }
+      inputSHA256 = try ModelFingerprint.sha256(of: files, relativeTo: input)
+    } else {
+      inputSHA256 = try ModelFingerprint.sha256(of: input)
+    }
     self.model = model
     self.roiModel = roiModel
     let formatter = ISO8601DateFormatter()

@@ -8,9 +8,9 @@ import VolumeTransforms
 extension VibeSegCommand {
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show a NIfTI file's geometry, datatype, value range and problems.")
+      abstract: "Show a NIfTI file's (or a DICOM series folder's) geometry, datatype, value range and problems.")
 
-    @Argument(help: "A .nii or .nii.gz file.")
+    @Argument(help: "A .nii or .nii.gz file, or a folder holding one DICOM series.")
     var file: String
 
     @Flag(help: "Print JSON (schemaVersion 1) instead of text.")
@@ -24,8 +24,13 @@ extension VibeSegCommand {
         var options = NiftiReadOptions()
         options.allowMissingOrientation = allowNoOrientation
         options.acceptAnySpatialUnits = true  // shown with a warning; other commands refuse them
-        let image = try ImageInput.read(URL(fileURLWithPath: file), options: options).image
-        let report = ImageReport(path: file, image: image)
+        let input = try ImageInput.read(URL(fileURLWithPath: file), options: options)
+        var report = ImageReport(path: file, image: input.image)
+        if input.format == .dicom {
+          report.format = "DICOM series"
+          report.affineSource = "DICOM"
+          report.warnings = input.warnings + report.warnings
+        }
         if json {
           try printJSON(report)
         } else {

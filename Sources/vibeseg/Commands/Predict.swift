@@ -71,11 +71,13 @@ extension VibeSegCommand {
 
     @OptionGroup var verbosity: VerbosityOptions
 
-    /// `-i FOLDER`: one input that is a folder.
+    /// `-i FOLDER`: one input that is a folder of cases (a folder holding DICOM is one image,
+    /// read through `ImageInput`, not a folder of cases).
     var inputFolder: URL? {
       var isDirectory: ObjCBool = false
       guard input.count == 1, FileManager.default.fileExists(atPath: input[0], isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
-      return URL(fileURLWithPath: input[0])
+      let url = URL(fileURLWithPath: input[0])
+      return ImageInput.format(of: url) == .dicom ? nil : url
     }
 
     func validate() throws {

@@ -1,0 +1,210 @@
+import DICOMCore
+import Foundation
+
+/// The stored pixel values of one slice or a stack, in the type the files declare.
+public enum DICOMPixelValues: Sendable, Equatable {
+  case uint8([UInt8])
+  case int8([Int8])
+  case uint16([UInt16])
+  case int16([Int16])
+  /// Slices whose RescaleSlope/RescaleIntercept differ, with each slice's rescale applied.
+  case float32([Float])
+
+  public var count: Int {
+    switch self {
+    case .uint8(let v): v.count
+    case .int8(let v): v.count
+    case .uint16(let v): v.count
+    case .int16(let v): v.count
+    case .float32(let v): v.count
+    }
+  }
+
+  /// Every value as `Double` (tests, small volumes).
+  public var doubles: [Double] {
+    switch self {
+    case .uint8(let v): v.map(Double.init)
+    case .int8(let v): v.map(Double.init)
+    case .uint16(let v): v.map(Double.init)
+    case .int16(let v): v.map(Double.init)
+    case .float32(let v): v.map(Double.init)
+    }
+  }
+}
+
+/// One series group stacked into a volume, as dcm2niix writes a classic stack (without its row
+/// flip): voxel (i, j, k) is column i, row j of the k-th slice in ascending position along the
+/// slice normal; i runs fastest. The affine maps (i, j, k) to NIfTI RAS+ world (mm).
+///
+/// ```swift
+/// let index = try DICOMIndex(scanning: folder)
+/// let volume = try DICOMVolume(group: index.groups[0])   // reads only each file's pixel range
+/// ```
+public struct DICOMVolume: Sendable {
+  /// Columns, rows, slices.
+  public var shape: [Int]
+  /// 4 x 4 voxel-to-world, RAS+ (DICOM LPS with x and y negated).
+  public var affine: [[Double]]
+  /// The stored values (no rescale applied, unless `float32`).
+  public var values: DICOMPixelValues
+  /// RescaleSlope/RescaleIntercept shared by every slice; nil for none (or slope 1, intercept 0)
+  /// and for `float32` values (already applied).
+  public var scaling: (slope: Double, intercept: Double)?
+  /// The files, slice order.
+  public var files: [String]
+  /// What was noticed while stacking (each line names a file or the series).
+  public var warnings: [String]
+
+  /// Reads the pixels of every file of `group` and stacks them.
+  ///
+  /// - Throws: `DICOMError.unsupported` (compressed pixel data, colour, bit depths other than
+  ///   8 and 16, slices that disagree on their pixel format), `.truncated`/`.invalidValue` (pixel
+  ///   data of the wrong length), `.ioFailure`.
+  public init(group: SeriesGroup) throws {
+    let files = group.files
+    let first = group.first
+    let format = try PixelFormat(first)
+    for file in files.dropFirst() {
+      let other = try PixelFormat(file)
+      guard other == format else {
+        throw DICOMError(
+          .unsupported, "pixel format \(other) differs from \(format) of \(first.path) in the same series", path: file.path,
+          tag: DICOMTag.bitsAllocated.label)
+      }
+    }
+    let rescales = files.map { ($0.rescaleSlope ?? 1, $0.rescaleIntercept ?? 0) }
+    let shared = rescales.allSatisfy { $0 == rescales[0] }
+    var raw: [[UInt8]] = []
+    raw.reserveCapacity(files.count)
+    for file in files { raw.append(try Self.pixelBytes(of: file, format: format)) }
+    let bytes = raw.flatMap { $0 }
+    let perSlice = first.rows * first.columns
+    if shared {
+      values = format.decode(bytes)
+      scaling = rescales[0] == (1, 0) ? nil : rescales[0]
+    } else {
+      var out: [Float] = []
+      out.reserveCapacity(perSlice * files.count)
+      for (k, slice) in raw.enumerated() {
+        let (slope, intercept) = rescales[k]
+        out += format.decode(slice).doubles.map { Float($0 * slope + intercept) }
+      }
+      values = .float32(out)
+      scaling = nil
+    }
+    shape = [first.columns, first.rows, files.count]
+    self.files = files.map(\.path)
+    var warnings: [String] = []
+
+    // World geometry in LPS, then to RAS.
+    let row = Array(first.imageOrientation[0..<3]), column = Array(first.imageOrientation[3..<6])
+    let origin = first.imagePosition
+    let step: [Double]
+    if files.count > 1 {
+      // As dcm2niix: the slice normal times the distance between the first two positions (the
+      // index has checked that the spacing is uniform and the slices stacked along the normal).
+      let gap = Geometry.norm(zip(files[1].imagePosition, origin).map { $0 - $1 })
+      step = first.sliceNormal.map { $0 * gap }
+    } else {
+      step = first.sliceNormal
+      warnings.append("\(first.path): a single slice; its thickness is unknown here, 1 mm assumed along the slice normal")
+    }
+    let columns: [[Double]] = [
+      row.map { $0 * first.pixelSpacing[1] }, column.map { $0 * first.pixelSpacing[0] }, step, origin,
+    ]
+    var affine = (0..<3).map { r in (0..<4).map { c in columns[c][r] } } + [[0, 0, 0, 1]]
+    for r in 0..<2 { affine[r] = affine[r].map { $0 == 0 ? 0 : -$0 } }
+    self.affine = affine
+    self.warnings = warnings
+  }
+
+  /// How one file stores its pixels.
+  struct PixelFormat: Equatable, CustomStringConvertible {
+    var bitsAllocated: Int
+    var signed: Bool
+
+    init(_ file: DICOMFileRecord) throws {
+      if file.transferSyntax.isEncapsulated {
+        throw DICOMError(
+          .unsupported,
+          "compressed pixel data (transfer syntax \(file.transferSyntax.uid)): not decoded natively yet (dcm2niix path not implemented)",
+          path: file.path, tag: DICOMTag.pixelData.label)
+      }
+      guard file.samplesPerPixel == 1 else {
+        throw DICOMError(
+          .unsupported, "\(file.samplesPerPixel) samples per pixel (colour): only greyscale images are read",
+          path: file.path, tag: DICOMTag.samplesPerPixel.label)
+      }
+      if let photometric = file.photometricInterpretation, !["MONOCHROME1", "MONOCHROME2"].contains(photometric) {
+        throw DICOMError(
+          .unsupported, "photometric interpretation \(photometric): only MONOCHROME1/2 images are read",
+          path: file.path, tag: DICOMTag.photometricInterpretation.label)
+      }
+      let bits = file.bitsAllocated ?? 16
+      guard bits == 8 || bits == 16 else {
+        throw DICOMError(
+          .unsupported, "BitsAllocated \(bits): only 8- and 16-bit pixels are read", path: file.path,
+          tag: DICOMTag.bitsAllocated.label)
+      }
+      let representation = file.pixelRepresentation ?? 0
+      guard representation == 0 || representation == 1 else {
+        throw DICOMError(
+          .invalidValue, "PixelRepresentation \(representation) (0 or 1 required)", path: file.path,
+          tag: DICOMTag.pixelRepresentation.label)
+      }
+      bitsAllocated = bits
+      signed = representation == 1
+    }
+
+    var bytesPerPixel: Int { bitsAllocated / 8 }
+
+    var description: String { "\(signed ? "signed" : "unsigned") \(bitsAllocated)-bit" }
+
+    /// Little-endian bytes to values.
+    func decode(_ bytes: [UInt8]) -> DICOMPixelValues {
+      switch (bitsAllocated, signed) {
+      case (8, false): return .uint8(bytes)
+      case (8, true): return .int8(bytes.map { Int8(bitPattern: $0) })
+      case (_, false):
+        return .uint16(stride(from: 0, to: bytes.count, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 })
+      case (_, true):
+        return .int16(
+          stride(from: 0, to: bytes.count, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) })
+      }
+    }
+  }
+
+  /// The bytes of one file's pixels: only the recorded PixelData range is read, and its length
+  /// must be Rows x Columns x bytes per pixel (one pad byte allowed for an odd count).
+  static func pixelBytes(of file: DICOMFileRecord, format: PixelFormat) throws -> [UInt8] {
+    let needed = file.rows * file.columns * format.bytesPerPixel
+    guard let length = file.pixelData.length else {
+      throw DICOMError(
+        .unsupported, "pixel data of undefined length (encapsulated): not decoded natively yet (dcm2niix path not implemented)",
+        path: file.path, tag: DICOMTag.pixelData.label)
+    }
+    guard length == needed || (needed % 2 == 1 && length == needed + 1) else {
+      throw DICOMError(
+        .invalidValue,
+        "pixel data holds \(length) bytes; \(file.rows) rows x \(file.columns) columns x \(format.bytesPerPixel) byte(s) need \(needed) (multi-frame or a wrong header?)",
+        path: file.path, tag: DICOMTag.pixelData.label)
+    }
+    guard let handle = FileHandle(forReadingAtPath: file.path) else {
+      throw DICOMError(.ioFailure, "cannot be opened for reading", path: file.path)
+    }
+    defer { try? handle.close() }
+    let data: Data
+    do {
+      try handle.seek(toOffset: UInt64(file.pixelData.offset))
+      data = try handle.read(upToCount: needed) ?? Data()
+    } catch {
+      throw DICOMError(.ioFailure, "read failed: \(error.localizedDescription)", path: file.path)
+    }
+    guard data.count == needed else {
+      throw DICOMError(
+        .truncated, "pixel data ends after \(data.count) of \(needed) bytes (the file changed since it was indexed?)",
+        path: file.path, tag: DICOMTag.pixelData.label)
+    }
+    return [UInt8](data)
+  }
+}

@@ -1,0 +1,94 @@
+import DICOMCore
+import DICOMInput
+import Foundation
+import NiftiIO
+import VolumeCore
+
+/// A cheap test for DICOM input: a file with `DICM` at byte 128, or a folder with such a file (or
+/// a `.dcm` name) among the first entries of a shallow walk.
+enum DICOMDetection {
+  static func looksLikeDICOM(_ url: URL) -> Bool {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return false }
+    if !isFolder.boolValue { return hasMarker(url.path) }
+    var budget = 64  // entries looked at in all
+    func search(_ folder: String, depth: Int) -> Bool {
+      guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return false }
+      var subfolders: [String] = []
+      for name in names.sorted() {
+        guard budget > 0 else { return false }
+        budget -= 1
+        let path = (folder as NSString).appendingPathComponent(name)
+        let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
+        if type == .typeDirectory { subfolders.append(path); continue }
+        guard type == .typeRegular else { continue }
+        if name.lowercased().hasSuffix(".dcm") || hasMarker(path) { return true }
+      }
+      return subfolders.contains { search($0, depth: depth + 1) }
+    }
+    return search(url.path, depth: 0)
+  }
+
+  /// `DICM` at byte 128 (PS3.10).
+  static func hasMarker(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    guard let prefix = try? handle.read(upToCount: 132), prefix.count == 132 else { return false }
+    return prefix.suffix(4).elementsEqual("DICM".utf8)
+  }
+}
+
+extension ImageInput {
+  /// A DICOM folder (or file) as one volume: the index must accept it and find exactly one series
+  /// group; its pixels are read natively (uncompressed only) and stacked as dcm2niix does.
+  ///
+  /// - Throws: `VibeSegKitError.missingInput` (no DICOM image), `.invalidInput` (a rejected set,
+  ///   several series groups), `DICOMError` (compressed, enhanced or unreadable pixel data).
+  static func readDICOM(_ url: URL) throws -> InputImage {
+    let index = try DICOMIndex(scanning: url)
+    switch index.verdict {
+    case .noImages:
+      if let multiFrame = index.skipped.first(where: { $0.reason.contains("multi-frame") }) {
+        throw DICOMError(
+          .unsupported, "\(multiFrame.reason); enhanced and multi-frame DICOM are not read natively yet (dcm2niix path not implemented)",
+          path: multiFrame.path)
+      }
+      throw VibeSegKitError(.missingInput, "no DICOM image found (vibeseg dicom index lists what was skipped)", path: url.path)
+    case .rejected:
+      let errors = index.problems.filter { $0.severity == .error }.map(\.message)
+      throw VibeSegKitError(
+        .invalidInput,
+        "the DICOM set is rejected: \(errors.prefix(3).joined(separator: "; "))\(errors.count > 3 ? "; ..." : "") (vibeseg dicom index lists every problem)",
+        path: url.path)
+    case .accepted:
+      break
+    }
+    guard index.groups.count == 1 else {
+      let list = index.groups.map { group in
+        let folder = (group.first.path as NSString).deletingLastPathComponent
+        return "\(group.name): \(group.contrast.contrast.rawValue)\(group.station.map { ", station \($0)" } ?? ""), \(group.files.count) slice(s) in \(folder)"
+      }
+      throw VibeSegKitError(
+        .invalidInput,
+        "\(index.groups.count) series groups (\(list.joined(separator: "; "))); give one series folder: stitching stations and choosing a contrast are not done yet",
+        path: url.path)
+    }
+    let volume = try DICOMVolume(group: index.groups[0])
+    let grid = ImageGrid(shape: volume.shape, affine: Affine(rows: volume.affine))
+    let voxels: AnyVolume
+    switch volume.values {
+    case .uint8(let v): voxels = AnyVolume(Volume(grid: grid, voxels: v))
+    case .int8(let v): voxels = AnyVolume(Volume(grid: grid, voxels: v))
+    case .uint16(let v): voxels = AnyVolume(Volume(grid: grid, voxels: v))
+    case .int16(let v): voxels = AnyVolume(Volume(grid: grid, voxels: v))
+    case .float32(let v): voxels = AnyVolume(Volume(grid: grid, voxels: v))
+    }
+    var header = NiftiHeader()
+    header.sformCode = 1  // scanner anatomical, as dcm2niix writes
+    header.qformCode = 1
+    var image = NiftiImage(volume: voxels, header: header)
+    image.scaling = volume.scaling
+    let warnings = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \($0.message)" } + volume.warnings
+    return InputImage(url: url, format: .dicom, image: image, warnings: warnings)
+  }
+}

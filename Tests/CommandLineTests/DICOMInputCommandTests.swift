@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// A DICOM series folder through the image-input seam (`vibeseg info`), and what is refused.
+@Suite("DICOM series folder as image input")
+struct DICOMInputCommandTests {
+  static func fixture(_ path: String) -> String { Fixtures.committed("dicom/\(path)").path }
+
+  @Test("info on a one-series folder: shape, spacing, scaling from the DICOM")
+  func infoText() throws {
+    let result = try VibeSegBinary.run(["info", Self.fixture("volume/series")])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("format:      DICOM series"))
+    #expect(result.stdout.contains("shape:       7 x 6 x 5"))
+    #expect(result.stdout.contains("scaling:     slope 2, intercept -100"))
+  }
+
+  @Test("info --json on a one-series folder")
+  func infoJSON() throws {
+    let result = try VibeSegBinary.run(["info", "--json", Self.fixture("volume/series")])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["shape"] as? [Int] == [7, 6, 5])
+    #expect(object["datatype"] as? String == "int16")
+  }
+
+  @Test("a folder of several series groups is refused with the list (65)")
+  func severalGroups() throws {
+    let result = try VibeSegBinary.run(["info", Self.fixture("ukbb")])
+    #expect(result.status == 65)
+    #expect(result.stderr.contains("24 series groups"))
+    #expect(result.stderr.contains("series 24 'Dixon_noBH_W': water, station 6"))
+    #expect(result.stderr.contains("give one series folder"))
+  }
+
+  @Test("compressed and enhanced DICOM are refused, naming the file (65)")
+  func refused() throws {
+    let compressed = try VibeSegBinary.run(["info", Self.fixture("volume/cases/compressed")])
+    #expect(compressed.status == 65)
+    #expect(compressed.stderr.contains("compressed/0001.dcm") && compressed.stderr.contains("compressed pixel data"))
+    let enhanced = try VibeSegBinary.run(["info", Self.fixture("volume/cases/enhanced")])
+    #expect(enhanced.status == 65)
+    #expect(enhanced.stderr.contains("enhanced/0001.dcm") && enhanced.stderr.contains("enhanced multi-frame"))
+  }
+
+  @Test("a rejected set (missing slice) is refused (65)")
+  func rejectedSet() throws {
+    let result = try VibeSegBinary.run(["info", Self.fixture("cases/missing_slice")])
+    #expect(result.status == 65)
+    #expect(result.stderr.contains("the DICOM set is rejected"))
+  }
+}
