@@ -1,4 +1,5 @@
 import Foundation
+import NiftiIO
 import Testing
 import _TestSupport
 
@@ -14,6 +15,30 @@ struct DICOMInputCommandTests {
     #expect(result.stdout.contains("format:      DICOM series"))
     #expect(result.stdout.contains("shape:       7 x 6 x 5"))
     #expect(result.stdout.contains("scaling:     slope 2, intercept -100"))
+  }
+
+  @Test("segment on a one-series folder writes a map on the series' grid (the dcm2niix-checked affine)")
+  func segmentFolder() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("seg.nii.gz")
+    let r = try VibeSegBinary.run(
+      ["segment", Self.fixture("volume/series"), "-o", out.path, "--model", SegmentCommandTests.main.path, "--roi-model",
+       SegmentCommandTests.roi.path], environment: SegmentCommandTests.isolated(dir))
+    #expect(r.status == 0, "\(r.stderr)")
+    let map = try NiftiImage(contentsOf: out)
+    let reference = try NiftiImage(contentsOf: Fixtures.committed("dicom/volume/reference/series.nii"))
+    #expect(map.grid.shape == [7, 6, 5])
+    // Same voxel centres as dcm2niix's conversion, whatever its voxel order: the corner sets agree.
+    func corners(_ image: NiftiImage) -> Set<[Int]> {
+      let s = image.grid.shape
+      var out = Set<[Int]>()
+      for i in [0, s[0] - 1] { for j in [0, s[1] - 1] { for k in [0, s[2] - 1] {
+        out.insert(image.grid.affine.apply([Double(i), Double(j), Double(k)]).map { Int(($0 * 1000).rounded()) })
+      } } }
+      return out
+    }
+    #expect(corners(map) == corners(reference))
   }
 
   @Test("info --json on a one-series folder")

@@ -68,7 +68,7 @@ struct PixelVolumeTests {
           worst = max(worst, zip(back, world).map { abs($0 - $1) }.max()!)
           seen.insert(refValues.index(index[0], index[1], index[2]))
           let value = stored[i + volume.shape[0] * (j + volume.shape[1] * k)] * slope + intercept
-          if value != refValues[i: index[0], j: index[1], k: index[2]] { mismatches += 1 }
+          if value != refValues[index[0], index[1], index[2]] { mismatches += 1 }
         }
       }
     }
