@@ -75,8 +75,8 @@ public enum ImageInput {
   /// Reads an image a network runs on (`segment`, `spine`, `combine` contrasts, `predict`
   /// channels, and their `batch` tasks): exactly one 3-D volume with only finite voxels.
   ///
-  /// - Parameter warnIdentityAffine: add upstream's warning for an identity affine (TotalVibe
-  ///   commands; nnU-Net's `predict` does not warn).
+  /// - Parameter warnIdentityAffine: add upstream's warning for an identity affine and a note for
+  ///   an oblique one (TotalVibe commands; nnU-Net's `predict` does not warn).
   /// - Throws: `VibeSegKitError.missingInput` (no such file), `.invalidInput` (4-D, NaN/Inf
   ///   voxels), `NiftiError`.
   public static func readVolume(_ url: URL, warnIdentityAffine: Bool = true) throws -> InputImage {
@@ -94,6 +94,13 @@ public enum ImageInput {
     if warnIdentityAffine && input.grid.affine == Affine.identity {
       input.warnings.append(
         "\(url.path): the affine is the identity; check voxel size and orientation (NAKO VIBE: 1.40625 mm in-plane, 3 mm slices)")
+    }
+    let obliquity = input.grid.affine.obliquityRadians * 180 / Double.pi
+    if warnIdentityAffine && obliquity > 1e-3 {
+      // As `vibeseg info` notes it: the model grid is rescaled along the image's own axes (as
+      // upstream does), and labels go back by nearest neighbour onto the oblique grid.
+      input.warnings.append(
+        "\(url.path): the image is oblique by \(String(format: "%.2f", obliquity))°; it is segmented on its own (oblique) axes, as upstream does")
     }
     return input
   }

@@ -57,31 +57,74 @@ public struct Provenance: Codable, Sendable, Equatable {
     }
   }
 
+  /// A file or DICOM folder read (absolute path) and its SHA-256: a file's bytes; for a folder,
+  /// `ModelFingerprint.sha256(of:relativeTo:)` over every regular file under it, in path order.
+  public struct File: Codable, Sendable, Equatable {
+    public var path: String
+    public var sha256: String
+
+    public init(_ url: URL) throws {
+      path = url.standardizedFileURL.path
+      var isFolder: ObjCBool = false
+      if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+        let files = (FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])?.allObjects as? [URL] ?? [])
+          .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+          .sorted { $0.path < $1.path }
+        sha256 = try ModelFingerprint.sha256(of: files, relativeTo: url)
+      } else {
+        sha256 = try ModelFingerprint.sha256(of: url)
+      }
+    }
+  }
+
   public var tool = "vibeseg \(VibeSegVersion.string)"
-  /// The input file (absolute path) and its SHA-256; for a DICOM folder, `sha256(of:relativeTo:)`
-  /// over every regular file under it, in path order.
-  public var input: String
-  public var inputSHA256: String
+  /// The input (one-image commands): path and SHA-256 as `File` gives them.
+  public var input: String?
+  public var inputSHA256: String?
+  /// The inputs by role (`combine`: water, in_phase, opposed_phase).
+  public var inputs: [String: File]?
   public var model: Model
   public var roiModel: Model?
   /// When the map was made (ISO 8601, UTC, seconds).
   public var created: String
 
   public init(input: URL, model: Model, roiModel: Model?, date: Date = Date()) throws {
-    self.input = input.standardizedFileURL.path
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: input.path, isDirectory: &isFolder), isFolder.boolValue {
-      let files = (FileManager.default.enumerator(at: input, includingPropertiesForKeys: [.isRegularFileKey])?.allObjects as? [URL] ?? [])
-        .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
-        .sorted { $0.path < $1.path }
-      inputSHA256 = try ModelFingerprint.sha256(of: files, relativeTo: input)
-    } else {
-      inputSHA256 = try ModelFingerprint.sha256(of: input)
-    }
+    let file = try File(input)
+    self.input = file.path
+    inputSHA256 = file.sha256
     self.model = model
     self.roiModel = roiModel
+    created = Self.timestamp(date)
+  }
+
+  /// Several inputs by role (`combine`).
+  public init(inputs: [String: URL], model: Model, roiModel: Model?, date: Date = Date()) throws {
+    self.inputs = try inputs.mapValues { try File($0) }
+    self.model = model
+    self.roiModel = roiModel
+    created = Self.timestamp(date)
+  }
+
+  /// ISO 8601, UTC, seconds.
+  static func timestamp(_ date: Date) -> String {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
-    created = formatter.string(from: date)
+    return formatter.string(from: date)
+  }
+
+}
+
+extension Provenance {
+  /// The input recorded in the sidecar beside `labelMap` (`<stem>.json`, `provenance.input`), when
+  /// there is one and that file still exists: `preview` draws on it when `--image` is not given.
+  public static func recordedInput(besides labelMap: URL) -> URL? {
+    let sidecar = SegmentJob.sidecarURL(for: labelMap)
+    guard sidecar != labelMap, FileManager.default.fileExists(atPath: sidecar.path),
+      let data = try? JSONInput.data(sidecar, option: "sidecar"),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let provenance = object["provenance"] as? [String: Any], let path = provenance["input"] as? String,
+      FileManager.default.fileExists(atPath: path)
+    else { return nil }
+    return URL(fileURLWithPath: path)
   }
 }

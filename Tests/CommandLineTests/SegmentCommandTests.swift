@@ -254,3 +254,32 @@ struct SegmentCommandTests {
     #expect(again.stderr.contains("processed 0") || again.stdout.contains("processed 0"), "\(again.stderr)")
   }
 }
+
+/// Issue 18: one image syntax (`PATH` or `NAME=PATH`) for stats and preview; preview finds the
+/// image in the sidecar's provenance when `--image` is left out.
+@Suite("image arguments", .serialized)
+struct ImageArgumentCommandTests {
+  @Test("stats --image PATH names the column 'image'; preview without --image uses the sidecar's input")
+  func forms() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("seg.nii.gz")
+    let made = try VibeSegBinary.run(
+      ["segment", SegmentCommandTests.image.path, "-o", out.path, "--model", SegmentCommandTests.main.path, "--roi-model",
+       SegmentCommandTests.roi.path, "--pad", "0"], environment: SegmentCommandTests.isolated(dir))
+    #expect(made.status == 0, "\(made.stderr)")
+    let bare = try VibeSegBinary.run(["stats", out.path, "--image", SegmentCommandTests.image.path, "-o", dir.appendingPathComponent("a.csv").path])
+    let named = try VibeSegBinary.run(["stats", out.path, "--image", "image=\(SegmentCommandTests.image.path)", "-o", dir.appendingPathComponent("b.csv").path])
+    #expect(bare.status == 0 && named.status == 0, "\(bare.stderr) \(named.stderr)")
+    #expect(try Data(contentsOf: dir.appendingPathComponent("a.csv")) == Data(contentsOf: dir.appendingPathComponent("b.csv")))
+    let twice = try VibeSegBinary.run(["stats", out.path, "--image", SegmentCommandTests.image.path, "--image", SegmentCommandTests.image.path])
+    #expect(twice.status == 64 && twice.stderr.contains("its own name"), "\(twice.stderr)")
+    let fromSidecar = try VibeSegBinary.run(["preview", out.path, "-o", dir.appendingPathComponent("p.png").path])
+    let explicit = try VibeSegBinary.run(["preview", out.path, "--image", SegmentCommandTests.image.path, "-o", dir.appendingPathComponent("q.png").path])
+    #expect(fromSidecar.status == 0 && explicit.status == 0, "\(fromSidecar.stderr) \(explicit.stderr)")
+    #expect(try Data(contentsOf: dir.appendingPathComponent("p.png")) == Data(contentsOf: dir.appendingPathComponent("q.png")))
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("seg.json"))
+    let none = try VibeSegBinary.run(["preview", out.path, "-o", dir.appendingPathComponent("r.png").path])
+    #expect(none.status == 64 && none.stderr.contains("--image"), "\(none.stderr)")
+  }
+}

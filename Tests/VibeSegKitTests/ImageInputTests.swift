@@ -29,6 +29,14 @@ struct ImageInputTests {
     #expect(read.warnings.count == 1 && read.warnings[0].hasPrefix(plain.path) && read.warnings[0].contains("identity"), "\(read.warnings)")
     #expect(try ImageInput.readVolume(plain, warnIdentityAffine: false).warnings.isEmpty)
 
+    // An oblique affine is noted (as `vibeseg info` does), for TotalVibe commands only.
+    let oblique = dir.appendingPathComponent("oblique.nii.gz")
+    let c = cos(0.2), s = sin(0.2)
+    let rotated = Affine(entries: [c, -s, 0, 0, s, c, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
+    try NiftiImage(Synthetic.ramp(Int16.self, shape: [4, 3, 2], affine: rotated)).write(to: oblique)
+    #expect(try ImageInput.readVolume(oblique).warnings.contains { $0.contains("oblique by 11.46°") })
+    #expect(try ImageInput.readVolume(oblique, warnIdentityAffine: false).warnings.isEmpty)
+
     let fourD = dir.appendingPathComponent("four.nii")
     try NiftiImage(Synthetic.ramp(Float.self, shape: [4, 3, 2], channels: 2)).write(to: fourD)
     #expect(try ImageInput.read(fourD).image.volume.channelCount == 2)

@@ -165,6 +165,7 @@ public struct CombineJob {
       var validation: [String: LabelValidationReport]
       var resampledContrasts: [String]
       var filledVoxels: [String: Int]
+      var provenance: Provenance
     }
     var present = Set<Int>()
     for v in result.labelMap.voxels where v != 0 { present.insert(Int(v)) }
@@ -180,7 +181,10 @@ public struct CombineJob {
         inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value.lastPathComponent) }),
         labels: Dictionary(uniqueKeysWithValues: names.map { (String($0.key), $0.value) }), labelsPresent: present.sorted(),
         validation: validation, resampledContrasts: result.resampled.map(\.rawValue),
-        filledVoxels: Dictionary(uniqueKeysWithValues: result.filledVoxels.map { (String($0.key), $0.value) })))
+        filledVoxels: Dictionary(uniqueKeysWithValues: result.filledVoxels.map { (String($0.key), $0.value) }),
+        provenance: try Provenance(
+          inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value) }),
+          model: pipeline.model.provenance, roiModel: pipeline.roiModel?.provenance)))
     return Combined(labelMap: labelMap, result: result, sidecar: Array(data) + [10])
   }
 }

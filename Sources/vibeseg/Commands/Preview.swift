@@ -25,8 +25,8 @@ extension VibeSegCommand {
     @Argument(help: "Segmentation: a label map (.nii or .nii.gz) with whole ids 0...65535.")
     var segmentation: String
 
-    @Option(help: "The image the segmentation was made from (.nii or .nii.gz).")
-    var image: String
+    @Option(help: "The image the segmentation was made from: PATH or NAME=PATH (default: the input recorded in the map's sidecar by segment).")
+    var image: String?
 
     @Option(name: .shortAndLong, help: "Output .png file.")
     var output: String
@@ -88,9 +88,14 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
+        let segmentationURL = URL(fileURLWithPath: segmentation)
+        guard let imageURL = try image.map({ URL(fileURLWithPath: try ImageArgument($0).path) })
+          ?? Provenance.recordedInput(besides: segmentationURL)
+        else {
+          throw ValidationError("give the image with --image (no sidecar beside \(segmentation) records the input it was made from)")
+        }
         let outputs = try OutputTransaction(
-          outputs: [URL(fileURLWithPath: output)], inputs: [segmentation, image].map { URL(fileURLWithPath: $0) },
-          overwrite: overwrite)
+          outputs: [URL(fileURLWithPath: output)], inputs: [segmentationURL, imageURL], overwrite: overwrite)
         var options = try options()
         if let labelNames {
           options.labelNames = try PreviewLabelNames.load(contentsOf: URL(fileURLWithPath: labelNames))
@@ -99,7 +104,7 @@ extension VibeSegCommand {
         }
         if let labels { options.labels = try PreviewOptions.parseLabelList(labels, names: options.labelNames) }
         let preview = try VibeSegKit.Preview(
-          segmentationAt: URL(fileURLWithPath: segmentation), imageAt: URL(fileURLWithPath: image), options: options)
+          segmentationAt: segmentationURL, imageAt: imageURL, options: options)
         try preview.writePNG(to: URL(fileURLWithPath: output), in: outputs)
         try outputs.commit()
         printWritten([output])

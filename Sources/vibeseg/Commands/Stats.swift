@@ -28,7 +28,7 @@ extension VibeSegCommand {
     @Argument(help: "Label map (.nii or .nii.gz).")
     var segmentation: String
 
-    @Option(name: .customLong("image"), help: "An image on the same grid, as NAME=PATH (repeatable).")
+    @Option(name: .customLong("image"), help: "An image on the same grid: PATH, or NAME=PATH to name its column (repeatable).")
     var images: [String] = []
 
     @Option(help: "Water image of a Dixon pair (with --fat).")
@@ -56,11 +56,9 @@ extension VibeSegCommand {
     var overwrite = false
 
     func validate() throws {
-      for item in images {
-        let parts = item.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-          throw ValidationError("--image expects NAME=PATH, got '\(item)'")
-        }
+      let parsed = try images.map { try ImageArgument($0) }
+      if Set(parsed.map(\.name)).count < parsed.count {
+        throw ValidationError("--image: give each image its own name (NAME=PATH) when there are several")
       }
       if (water == nil) != (fat == nil) { throw ValidationError("--water and --fat go together") }
       guard ffMinSignal.isFinite && ffMinSignal >= 0 else { throw ValidationError("--ff-min-signal must be a finite number >= 0") }
@@ -71,7 +69,8 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        let inputs = [segmentation] + images.map { String($0.split(separator: "=", maxSplits: 1).last ?? "") }
+        let parsed = try images.map { try ImageArgument($0) }
+        let inputs = [segmentation] + parsed.map(\.path)
           + [water, fat, spine].compactMap { $0 }
         let outputs = try output.map {
           try OutputTransaction(
@@ -79,10 +78,7 @@ extension VibeSegCommand {
         }
         let request = StatisticsRequest(
           segmentation: URL(fileURLWithPath: segmentation),
-          images: images.map { item in
-            let parts = item.split(separator: "=", maxSplits: 1)
-            return (String(parts[0]), URL(fileURLWithPath: String(parts[1])))
-          },
+          images: parsed.map { ($0.name, URL(fileURLWithPath: $0.path)) },
           water: water.map { URL(fileURLWithPath: $0) }, fat: fat.map { URL(fileURLWithPath: $0) },
           spine: spine.map { URL(fileURLWithPath: $0) }, labels: labels,
           labelNames: labelNames.map { URL(fileURLWithPath: $0) }, fatFractionMinimumSignal: ffMinSignal)
