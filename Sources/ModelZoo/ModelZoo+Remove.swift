@@ -11,10 +11,11 @@ import TorchCheckpoint
 extension ModelZoo {
   /// Removes model `id` from the cache (and any partial download of it). A model found only in
   /// a search path is not touched: throws `.unknownModel` saying where it is.
-  public func remove(id: Int) throws {
+  @discardableResult
+  public func remove(id: Int) throws -> Removal {
     try Self.checkID(id)
     let quiet: (DownloadProgress) -> Void = { _ in }
-    try withInstallLock(id: id, progress: quiet) {
+    return try withInstallLock(id: id, progress: quiet) {
       let fm = FileManager.default
       let folder = datasetFolder(id)
       var removed = false
@@ -29,7 +30,9 @@ extension ModelZoo {
         removed = true
       }
       try cleanLeftovers(id)
-      removed = removeDownloads(id) || removed
+      let installed = removed
+      let downloads = removeDownloads(id)
+      removed = downloads || removed
       if !removed {
         if let model = try installedModel(id: id), case .searchPath(let root) = model.source {
           throw ModelZooError(
@@ -39,7 +42,16 @@ extension ModelZoo {
         }
         throw ModelZooError(.unknownModel, "model \(id) is not installed", path: folder.path)
       }
+      return installed ? .model : .downloadsOnly
     }
+  }
+
+  /// What `remove(id:)` found to remove.
+  public enum Removal: Sendable, Equatable {
+    /// The installed model (and any downloads of it).
+    case model
+    /// Only downloads (a partial or verified `.zip` not yet installed); no model was installed.
+    case downloadsOnly
   }
 
   /// `Dataset{ID}/.vibeseg-install`: present from the rename into place until the marker is

@@ -85,7 +85,10 @@ extension EvaluationReport {
       lines.append("| " + cells.joined(separator: " | ") + " |")
     }
     let failed = failedCases
-    var text = "\(cases.count - failed.count) of \(cases.count) cases evaluated; mean ± sd [95% bootstrap CI of the mean, \(bootstrapIterations) iterations, seed \(seed)].\n\n"
+    let interval = bootstrapIterations > 0
+      ? "mean ± sd [95% bootstrap CI of the mean, \(bootstrapIterations) iterations, seed \(seed)]"
+      : "mean ± sd (no confidence interval: --bootstrap 0)"
+    var text = "\(cases.count - failed.count) of \(cases.count) cases evaluated; \(interval).\n\n"
     text += lines.joined(separator: "\n") + "\n"
     if !failed.isEmpty { text += "\nFailed cases:\n" + failed.map { "- \($0.name): \($0.error ?? "")" }.joined(separator: "\n") + "\n" }
     return text

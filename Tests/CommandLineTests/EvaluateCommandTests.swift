@@ -58,6 +58,8 @@ struct EvaluateCommandTests {
     let resampled = try VibeSegBinary.run(["evaluate", "--pred", pred.path, "--ref", ref.path, "--resample-pred", "--bootstrap", "0"])
     #expect(resampled.status == 0, "\(resampled.stderr)")
     #expect(resampled.stdout.contains("| 1 spleen | 1.000"), "\(resampled.stdout)")
+    // --bootstrap 0: no interval is claimed anywhere.
+    #expect(resampled.stdout.contains("no confidence interval: --bootstrap 0") && !resampled.stdout.contains("bootstrap CI"), "\(resampled.stdout)")
     let missing = try VibeSegBinary.run(["evaluate", "--pred", dir.appendingPathComponent("nope.nii.gz").path, "--ref", ref.path])
     #expect(missing.status == 66)
     #expect(try VibeSegBinary.run(["evaluate", "--pred", pred.path, "--ref", ref.path, "--tolerance-mm", "-1"]).status == 64)

@@ -85,7 +85,11 @@ public struct CombineJob {
       throw VibeSegKitError(.cannotCreateOutput, "cannot write the sidecar: \(error)", path: sidecar.path, underlying: error)
     }
     try outputs.commit()
-    return Report(warnings: outputs.notes + contrasts.warnings, result: combined.result, sidecar: sidecar)
+    // Say what upstream does silently: a contrast on another grid was resampled onto the first one's.
+    let resampled = combined.result.resampled.map {
+      "\($0.rawValue): on another grid than \(contrasts.first?.rawValue ?? "the first contrast"); its map was resampled onto that grid (nearest neighbour), as upstream does"
+    }
+    return Report(warnings: outputs.notes + contrasts.warnings + resampled, result: combined.result, sidecar: sidecar)
   }
 
   /// A subject's contrasts, read and checked (`read`), ready for `combine`.

@@ -194,8 +194,10 @@ extension VibeSegCommand {
         try reportingErrors {
           let zoo = try ModelZoo.fromEnvironment()
           for id in ids {
-            try zoo.remove(id: id)
-            printError("vibeseg: removed model \(id)")
+            switch try zoo.remove(id: id) {
+            case .model: printError("vibeseg: removed model \(id)")
+            case .downloadsOnly: printError("vibeseg: model \(id) was not installed; removed its unfinished download")
+            }
           }
         }
       }
