@@ -27,6 +27,7 @@ struct ModelFormsTests {
     let env = try Self.environment(dir)
     var maps = [[UInt8]]()
     var reports = Set<String>()
+    var listings = Set<String>()
     for (index, form) in [Self.model.path, Self.model.deletingLastPathComponent().path, "42", "042"].enumerated() {
       let out = dir.appendingPathComponent("out\(index).nii.gz")
       let r = try VibeSegBinary.run(["predict", "-m", form, "-i", Self.image.path, "-o", out.path, "--folds", "0", "--no-tta"], environment: env)
@@ -38,7 +39,13 @@ struct ModelFormsTests {
       let installed = dir.appendingPathComponent("weights/Dataset042_plain").path.replacingOccurrences(of: "/", with: "\\/")
       let committed = Self.model.deletingLastPathComponent().path.replacingOccurrences(of: "/", with: "\\/")
       reports.insert(info.stdout.replacingOccurrences(of: installed, with: committed))
+      let labels = try VibeSegBinary.run(["labels", "--model", form, "--json"], environment: env)
+      #expect(labels.status == 0, "\(form): \(labels.stderr)")
+      let object = try JSONSerialization.jsonObject(with: Data(labels.stdout.utf8)) as? [String: Any]
+      let rows = try JSONSerialization.data(withJSONObject: object?["labels"] ?? [], options: [.sortedKeys])
+      listings.insert(String(decoding: rows, as: UTF8.self))
     }
+    #expect(listings.count == 1, "labels --model gives one listing for every form")
     #expect(Set(maps.map { $0.hashValue }).count == 1 && !maps[0].isEmpty)
     #expect(reports.count == 1)
     let cohort = dir.appendingPathComponent("cohort")
@@ -76,6 +83,7 @@ struct ModelFormsTests {
       let commands: [[String]] = [
         ["predict", "-m", form, "-i", Self.image.path, "-o", out.path],
         ["model-info", form],
+        ["labels", "--model", form],
         ["segment", Self.image.path, "-o", out.path, "--model", form],
         ["batch", cohort.path, "-o", dir.appendingPathComponent("results").path, "--task", "predict", "--model", form],
         ["batch", cohort.path, "-o", dir.appendingPathComponent("results").path, "--task", "segment", "--model", form],
