@@ -41,7 +41,10 @@ struct StatsCommandTests {
     #expect(offGrid.status == 65 && offGrid.stderr.contains("t1"), "\(offGrid.stderr)")
     let nonInteger = try VibeSegBinary.run(["stats", float.path])
     #expect(nonInteger.status == 65 && nonInteger.stderr.contains("not a label map"), "\(nonInteger.stderr)")
-    #expect(try VibeSegBinary.run(["stats", seg.path, "--image", "noequals"]).status == 64)
+    // `--image PATH` is a path (column "image"): a missing one is 66; `NAME=` with no path is 64.
+    let missingImage = try VibeSegBinary.run(["stats", seg.path, "--image", "noequals"])
+    #expect(missingImage.status == 66 && missingImage.stderr.contains("noequals"), "\(missingImage.stderr)")
+    #expect(try VibeSegBinary.run(["stats", seg.path, "--image", "t1="]).status == 64)
     #expect(try VibeSegBinary.run(["stats", seg.path, "--water", img.path]).status == 64)
     #expect(try VibeSegBinary.run(["stats", seg.path, "--labels", "nonsense"]).status == 64)
     let cannot = try VibeSegBinary.run(["stats", seg.path, "-o", "/nonexistent/dir/out.csv"])
