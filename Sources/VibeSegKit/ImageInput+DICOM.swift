@@ -73,7 +73,18 @@ extension ImageInput {
         "\(index.groups.count) series groups (\(list.joined(separator: "; "))); give one series folder: stitching stations and choosing a contrast are not done yet",
         path: url.path)
     }
-    let volume = try DICOMVolume(group: index.groups[0])
+    let (image, warnings) = try niftiImage(of: index.groups[0])
+    let notes = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \($0.message)" } + warnings
+    return InputImage(url: url, format: .dicom, image: image, warnings: notes)
+  }
+
+  /// One accepted series group as NIfTI's in-memory form: pixels decoded natively and stacked as
+  /// dcm2niix does (`DICOMVolume`), sform/qform code 1 (scanner anatomical), scaling from the
+  /// rescale slope/intercept. `readDICOM` and `vibeseg dicom convert` use it.
+  ///
+  /// - Throws: `DICOMError` (compressed, enhanced or unreadable pixel data).
+  public static func niftiImage(of group: SeriesGroup) throws -> (NiftiImage, [String]) {
+    let volume = try DICOMVolume(group: group)
     let grid = ImageGrid(shape: volume.shape, affine: Affine(rows: volume.affine))
     let voxels: AnyVolume
     switch volume.values {
@@ -88,7 +99,6 @@ extension ImageInput {
     header.qformCode = 1
     var image = NiftiImage(volume: voxels, header: header)
     image.scaling = volume.scaling
-    let warnings = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \($0.message)" } + volume.warnings
-    return InputImage(url: url, format: .dicom, image: image, warnings: warnings)
+    return (image, volume.warnings)
   }
 }

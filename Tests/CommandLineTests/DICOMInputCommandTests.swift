@@ -41,6 +41,28 @@ struct DICOMInputCommandTests {
     #expect(corners(map) == corners(reference))
   }
 
+  @Test("dicom convert: one NIfTI per series group and dicom.json; a rejected set writes nothing; outputs kept without --overwrite")
+  func convert() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("nifti")
+    let r = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+    #expect(files.count == 25 && files.contains("dicom.json") && files.contains("water_station-1_series-4.nii.gz"), "\(files)")
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("dicom.json"))) as? [String: Any]
+    let outputs = record?["outputs"] as? [[String: Any]] ?? []
+    #expect(outputs.count == 24 && Set(outputs.compactMap { $0["contrast"] as? String }) == ["water", "fat", "in", "opp"])
+    let water = try NiftiImage(contentsOf: out.appendingPathComponent("water_station-1_series-4.nii.gz"))
+    #expect(water.grid.shape[2] == 3 && water.header.sformCode == 1)
+    let again = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", out.path])
+    #expect(again.status == 73, "\(again.stderr)")
+    let rejected = dir.appendingPathComponent("rejected")
+    let bad = try VibeSegBinary.run(["dicom", "convert", Self.fixture("cases/missing_slice"), "-o", rejected.path])
+    #expect(bad.status == 65 && bad.stderr.contains("not uniform"), "\(bad.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: rejected.path))
+  }
+
   @Test("info --json on a one-series folder")
   func infoJSON() throws {
     let result = try VibeSegBinary.run(["info", "--json", Self.fixture("volume/series")])

@@ -2,13 +2,15 @@ import ArgumentParser
 import DICOMCore
 import DICOMInput
 import Foundation
+import NiftiIO
+import VibeSegKit
 
 extension VibeSegCommand {
   struct DICOM: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "dicom",
       abstract: "Read DICOM as it comes off the scanner (this version: index the headers).",
-      subcommands: [Index.self])
+      subcommands: [Index.self, ConvertSeries.self])
 
     struct Index: ParsableCommand {
       static let configuration = CommandConfiguration(
@@ -56,6 +58,103 @@ extension VibeSegCommand {
             throw ExitCode(66)
           }
         }
+      }
+    }
+  }
+}
+
+extension VibeSegCommand.DICOM {
+  /// `vibeseg dicom convert`: one NIfTI per accepted series group (no stitching yet).
+  struct ConvertSeries: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "convert",
+      abstract: "Write one NIfTI per DICOM series group (contrast, station and series in the name) and dicom.json.",
+      discussion: """
+        Indexes PATH as `vibeseg dicom index` does; a rejected set writes nothing (65). Each series \
+        group becomes <contrast>[_station-N]_series-M.nii.gz: pixels decoded natively (uncompressed \
+        only) and stacked as dcm2niix does (voxel centres checked against dcm2niix). dicom.json records, \
+        per file written, its SeriesInstanceUID, series number, contrast with its rule, station and \
+        slice count, plus the whole index. Stitching the stations into one volume per contrast is \
+        not done yet (issue 19). All files are published together, or none.
+
+        Examples:
+          vibeseg dicom convert visit_folder/ -o nifti/
+          vibeseg segment nifti/water_station-2_series-8.nii.gz -o seg.nii.gz
+        """)
+
+    @Argument(help: "A DICOM file or a folder tree of DICOM files.")
+    var path: String
+
+    @Option(name: .shortAndLong, help: "The output folder (created if needed).")
+    var output: String
+
+    @Flag(help: "Replace existing outputs.")
+    var overwrite = false
+
+    struct Written: Encodable {
+      var file: String
+      var seriesInstanceUID: String
+      var seriesNumber: Int?
+      var seriesDescription: String?
+      var contrast: String
+      var contrastRule: String?
+      var station: Int?
+      var slices: Int
+    }
+
+    struct Record: Encodable {
+      var schemaVersion = 1
+      var tool = "vibeseg \(VibeSegVersion.string)"
+      var source: String
+      var outputs: [Written]
+      var index: DICOMIndexReport
+    }
+
+    func run() throws {
+      try reportingErrors {
+        let index = try DICOMIndex(scanning: URL(fileURLWithPath: path))
+        switch index.verdict {
+        case .accepted: break
+        case .rejected:
+          let errors = index.problems.filter { $0.severity == .error }
+          throw VibeSegKitError(
+            .invalidInput, "DICOM set rejected: \(errors.count) error(s), the first: \(errors[0].message) (vibeseg dicom index lists them all)",
+            path: path)
+        case .noImages:
+          throw VibeSegKitError(.missingInput, "no DICOM image found (\(index.skipped.count) file(s) skipped)", path: path)
+        }
+        let folder = URL(fileURLWithPath: output)
+        do {
+          try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+          throw VibeSegKitError(.cannotCreateOutput, "cannot create the output folder: \(error.localizedDescription)", path: output)
+        }
+        var names = [String]()
+        for (n, group) in index.groups.enumerated() {
+          let base = "\(group.contrast.contrast.rawValue)\(group.station.map { "_station-\($0)" } ?? "")_series-\(group.first.seriesNumber ?? n + 1)"
+          var name = base + ".nii.gz"
+          var k = 2
+          while names.contains(name) { name = "\(base)-\(k).nii.gz"; k += 1 }
+          names.append(name)
+        }
+        let urls = names.map { folder.appendingPathComponent($0) } + [folder.appendingPathComponent("dicom.json")]
+        let outputs = try OutputTransaction(outputs: urls, inputs: [], overwrite: overwrite)
+        var written = [Written]()
+        for (group, name) in zip(index.groups, names) {
+          let (image, warnings) = try ImageInput.niftiImage(of: group)
+          printWarnings(warnings)
+          try image.write(to: folder.appendingPathComponent(name), in: outputs)
+          written.append(Written(
+            file: name, seriesInstanceUID: group.key.seriesInstanceUID, seriesNumber: group.first.seriesNumber,
+            seriesDescription: group.first.seriesDescription, contrast: group.contrast.contrast.rawValue,
+            contrastRule: group.contrast.rule?.rawValue, station: group.station, slices: group.files.count))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let record = Record(source: URL(fileURLWithPath: path).standardizedFileURL.path, outputs: written, index: DICOMIndexReport(index))
+        try outputs.write(Array(try encoder.encode(record)) + [10], to: folder.appendingPathComponent("dicom.json"))
+        try outputs.commit()
+        printWritten(names.map { folder.appendingPathComponent($0).path } + [folder.appendingPathComponent("dicom.json").path])
       }
     }
   }
