@@ -17,6 +17,17 @@ struct LabelNameFileTests {
     #"{"channel_names": {"0": "MRI"}, "labels": {"background": 0, "spleen": 1, "liver": 5, "ignore": 6, "organs": [1, 5]}}"#,
     #"{"0": "background", "1": "spleen", "5": "liver"}"#,
     #"{"background": 0, "spleen": 1, "liver": 5}"#,
+    // ITK-SNAP's label description export.
+    """
+    ################################################
+    # ITK-SnAP Label Description File
+    # File format:
+    # IDX   -R-  -G-  -B-  -A--  VIS MSH  LABEL
+    ################################################
+        0     0    0    0        0  0  0    "Clear Label"
+        1   255    0    0        1  1  1    "spleen"
+        5     0  255    0     0.75  1  1    "liver"
+    """,
   ])
   func shapes(json: String) throws {
     let dir = try Fixtures.temporaryDirectory()
@@ -24,6 +35,18 @@ struct LabelNameFileTests {
     let url = dir.appendingPathComponent("labels.json")
     try Data(json.utf8).write(to: url)
     #expect(try LabelNameFile.load(contentsOf: url) == Self.expected)
+  }
+
+  @Test("ITK-SNAP files: a malformed line or a repeated id is refused naming the line")
+  func itkSnapRefusals() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (text, message) in [("1 255 0 0 1 1 1 spleen", "line 1"), ("1 255 0 0 1 1 1 \"a\"\n1 0 0 0 1 1 1 \"b\"", "named twice"), ("# only comments", "no labels")] {
+      let url = dir.appendingPathComponent("labels.txt")
+      try Data(text.utf8).write(to: url)
+      let error = #expect(throws: VibeSegKitError.self) { try LabelNameFile.load(contentsOf: url) }
+      #expect(error?.description.contains(message) == true, "\(text): \(String(describing: error))")
+    }
   }
 
   @Test("a malformed file is refused naming the entry; the sidecar beside a map is found, a foreign JSON is not")

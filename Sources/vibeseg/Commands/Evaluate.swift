@@ -37,7 +37,7 @@ extension VibeSegCommand {
     @Option(parsing: .upToNextOption, help: "Labels to evaluate: ids, ranges or names, comma or space separated (e.g. liver 5-7); default: all present.")
     var labels: [String] = []
 
-    @Option(help: "JSON label file {\"id\": \"name\"} replacing the TotalVibeSegmentator names.")
+    @Option(help: "Label names: a vibeseg sidecar, a dataset.json, {\"1\": \"spleen\"}, {\"spleen\": 1} or an ITK-SNAP label file (default: the sidecar beside the map).")
     var labelNames: String?
 
     @Option(help: "Normalised surface Dice tolerance in mm.")

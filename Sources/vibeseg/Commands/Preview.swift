@@ -43,7 +43,7 @@ extension VibeSegCommand {
     @Option(help: "Opacity of the label colours, 0...1.")
     var alpha = 0.4
 
-    @Option(help: "JSON file naming the labels: {\"1\": \"spleen\", ...} or a dataset.json.")
+    @Option(help: "Label names: a vibeseg sidecar, a dataset.json, {\"1\": \"spleen\"}, {\"spleen\": 1} or an ITK-SNAP label file (default: the sidecar beside the map).")
     var labelNames: String?
 
     @Option(help: "Pixels along the volume's largest physical extent, 16...4096.")
