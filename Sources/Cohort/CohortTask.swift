@@ -35,8 +35,8 @@ import VolumeCore
 ///   var pipeline: SegmentationPipeline?       // built in prepare()
 ///   init(_ options: CohortTaskOptions) throws {
 ///     let folder = ... resolve options.model (an id or a folder) ...
-///     let files = [folder.appendingPathComponent("plans.json"), ...]      // every file the model reads
-///     fingerprint = ["model_sha256": try ModelFingerprint.sha256(of: files, relativeTo: folder),
+///     let bundle = try ModelBundle(directory: folder, ...)               // every file the model reads
+///     fingerprint = ["model_sha256": try ModelFingerprint.sha256(of: bundle),
 ///                    "fill_holes": "\(options...)"]                       // every output-affecting option
 ///   }
 ///   func prepare() throws { pipeline = try SegmentationPipeline(...) }     // load weights once

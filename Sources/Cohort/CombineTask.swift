@@ -73,8 +73,13 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
 
   public func prepare() throws {
     guard pipeline == nil else { return }
-    let model = try TotalVibeModel(folder: cascade.folder, folds: options.folds, maxFolds: options.maxFolds, threads: options.threads)
-    let roi = try cascade.roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
+    // The files were hashed for the fingerprint already; the sidecars' provenance reuses that.
+    let model = try TotalVibeModel(
+      folder: cascade.folder, folds: options.folds, maxFolds: options.maxFolds, threads: options.threads,
+      sha256: cascade.fingerprint["model_sha256"])
+    let roi = try cascade.roiFolder.map {
+      try TotalVibeModel(folder: $0, threads: options.threads, sha256: cascade.fingerprint["roi_model_sha256"])
+    }
     var segmentation = SegmentationOptions()
     segmentation.stepSize = options.stepSize
     segmentation.padding = options.padding

@@ -36,12 +36,9 @@ public final class PredictTask: CohortTask, @unchecked Sendable {
     }
     bundle = try ModelBundle(directory: folder, folds: options.folds, checkpoint: checkpoint)
     self.options = options
-    var files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) }
-    files += bundle.folds.map(\.url)
-    let model = try ModelFingerprint.sha256(of: files, relativeTo: folder)
     fingerprint = [
-      "model_sha256": model,
-      "folds": bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ","),
+      "model_sha256": try ModelFingerprint.sha256(of: bundle),
+      "folds": bundle.foldLabels.joined(separator: ","),
       "step_size": "\(options.stepSize)",
       "mirroring": "\(options.mirroring)",
     ]

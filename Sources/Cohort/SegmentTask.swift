@@ -84,8 +84,10 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
 
   public func prepare() throws {
     guard pipeline == nil else { return }
-    let model = try TotalVibeModel(folder: folder, folds: options.folds, maxFolds: options.maxFolds, threads: options.threads)
-    let roi = try roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads) }
+    // The files were hashed for the fingerprint already; the sidecars' provenance reuses that.
+    let model = try TotalVibeModel(
+      folder: folder, folds: options.folds, maxFolds: options.maxFolds, threads: options.threads, sha256: fingerprint["model_sha256"])
+    let roi = try roiFolder.map { try TotalVibeModel(folder: $0, threads: options.threads, sha256: fingerprint["roi_model_sha256"]) }
     pipeline = try SegmentationPipeline(model: model, roiModel: roi, options: segmentationOptions)
   }
 
@@ -152,17 +154,13 @@ struct CascadeFolders {
     self.folder = folder
     let bundle = try ModelBundle(directory: folder, folds: options.folds, rule: .tptbox, maxFolds: options.maxFolds)
     structureNames = bundle.dataset.structureNames
-    let files = ["dataset.json", "plans.json"].map { folder.appendingPathComponent($0) } + bundle.folds.map(\.url)
     var fingerprint = [String: String]()
     if let roi = resolved.roiFolder {
-      let roiBundle = try ModelBundle(directory: roi, rule: .tptbox)
-      fingerprint["roi_model_sha256"] = try ModelFingerprint.sha256(
-        of: ["dataset.json", "plans.json"].map { roi.appendingPathComponent($0) } + roiBundle.folds.map(\.url),
-        relativeTo: roi)
+      fingerprint["roi_model_sha256"] = try ModelFingerprint.sha256(of: ModelBundle(directory: roi, rule: .tptbox))
     }
     roiFolder = resolved.roiFolder
-    fingerprint["model_sha256"] = try ModelFingerprint.sha256(of: files, relativeTo: folder)
-    fingerprint["folds"] = bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }.joined(separator: ",")
+    fingerprint["model_sha256"] = try ModelFingerprint.sha256(of: bundle)
+    fingerprint["folds"] = bundle.foldLabels.joined(separator: ",")
     self.fingerprint = fingerprint
     modelLabel = OutputLayout.bidsLabel(
       Int(name).map { String(format: "%03d", $0) } ?? folder.deletingLastPathComponent().lastPathComponent)

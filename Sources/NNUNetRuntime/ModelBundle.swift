@@ -49,6 +49,10 @@ public struct ModelBundle: Sendable {
   /// Things a user should know (e.g. a fold fell back to checkpoint_best.pth).
   public var warnings: [String]
 
+  /// `fold:checkpoint file` per fold, in fold order (`0:checkpoint_final.pth`): how manifests and
+  /// sidecars name the folds that ran.
+  public var foldLabels: [String] { folds.map { "\($0.fold):\($0.name.rawValue)" } }
+
   /// Opens a model folder.
   ///
   /// - Parameters:

@@ -25,9 +25,4 @@ public enum CaseSummaries {
     return try Preview(
       segmentation: segmentation, image: image, options: options, segmentationPath: segmentationPath, imagePath: imagePath)
   }
-
-  /// Writes `report` as CSV or JSON, chosen by `url`'s suffix (`.json`, else CSV), staged in `outputs`.
-  public static func write(_ report: StatisticsReport, to url: URL, in outputs: OutputTransaction) throws {
-    try report.write(to: url, in: outputs)
-  }
 }

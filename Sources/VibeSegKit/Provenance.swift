@@ -52,7 +52,7 @@ public struct Provenance: Codable, Sendable, Equatable {
 
     public init(_ bundle: ModelBundle, sha256: String) {
       folder = bundle.directory.standardizedFileURL.path
-      folds = bundle.folds.map { "\($0.fold):\($0.name.rawValue)" }
+      folds = bundle.foldLabels
       self.sha256 = sha256
     }
   }

@@ -109,7 +109,7 @@ public struct SegmentJob {
       let report = try CaseSummaries.statistics(
         labels: product.labels.converted(to: UInt16.self), background: options.keepSize ? nil : image, names: shown,
         source: output.lastPathComponent)
-      try CaseSummaries.write(report, to: statisticsOutput, in: outputs)
+      try report.write(to: statisticsOutput, in: outputs)
     }
     if let previewOutput {
       let picture = try CaseSummaries.preview(

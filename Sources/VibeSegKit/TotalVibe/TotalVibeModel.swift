@@ -29,8 +29,13 @@ public struct TotalVibeModel {
   ///   the CLI), `VibeSegKitError.modelUnavailable` for an orientation that is not three
   ///   distinct axis codes.
   /// `maxFolds` keeps the first N default folds (TPTBox's `max_folds`); upstream's cascade never
-  /// limits the ROI model's folds, so callers pass it for the main model only.
-  public init(folder: URL, folds: [String]? = nil, maxFolds: Int? = nil, checkpoint: CheckpointName = .final, threads: Int = 2) throws {
+  /// limits the ROI model's folds, so callers pass it for the main model only. `sha256`: the
+  /// model's `ModelFingerprint` when the caller already has it (batch runs hash the model for
+  /// their manifest); nil hashes the files here.
+  public init(
+    folder: URL, folds: [String]? = nil, maxFolds: Int? = nil, checkpoint: CheckpointName = .final, threads: Int = 2,
+    sha256: String? = nil
+  ) throws {
     let bundle = try ModelBundle(directory: folder, folds: folds, checkpoint: checkpoint, rule: .tptbox, maxFolds: maxFolds)
     if let code = bundle.dataset.orientation {
       guard let orientation = Orientation(code.uppercased()) else {
@@ -48,7 +53,7 @@ public struct TotalVibeModel {
     let spacing = loaded.bundle.configuration.spacing
     let backward = loaded.bundle.plans.transposeBackward
     targetSpacing = Array(backward.map { spacing[$0] }.reversed())
-    provenance = Provenance.Model(loaded.bundle, sha256: try ModelFingerprint.sha256(of: loaded.bundle))
+    provenance = Provenance.Model(loaded.bundle, sha256: try sha256 ?? ModelFingerprint.sha256(of: loaded.bundle))
   }
 
   public var folder: URL { loaded.bundle.directory }

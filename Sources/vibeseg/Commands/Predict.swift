@@ -145,8 +145,9 @@ extension VibeSegCommand {
       let outputFolder = URL(fileURLWithPath: output)
       try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
       let outputs = cases.map { outputFolder.appendingPathComponent("\($0.id).nii.gz") }
-      if !overwrite, let existing = outputs.first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
-        throw NiftiError(.cannotCreateOutput, "exists; pass --overwrite to replace it (\(outputs.filter { FileManager.default.fileExists(atPath: $0.path) }.count) of \(outputs.count) outputs exist)", path: existing.path)
+      let existing = overwrite ? [] : outputs.filter { FileManager.default.fileExists(atPath: $0.path) }
+      if let first = existing.first {
+        throw NiftiError(.cannotCreateOutput, "exists; pass --overwrite to replace it (\(existing.count) of \(outputs.count) outputs exist)", path: first.path)
       }
       let (model, warnings) = try template.loadModel()
       printWarnings(warnings)
