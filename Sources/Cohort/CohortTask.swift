@@ -160,6 +160,9 @@ public struct CohortTaskOptions: Sendable {
   public var fillHoles: Bool = false
   /// `--roi-subset` (segment): keep only these structures (names as in `vibeseg labels`).
   public var roiSubset: [String] = []
+  /// `--spine-labels` (spine): relabel a model folder as model 511 or 512 (default: from its
+  /// plans.json `dataset_name`; `SpineModel.resolve`).
+  public var spineLabels: Int?
   /// `--crop` (segment): predict inside the bounding box of voxels > 20 (upstream crop).
   public var crop: Bool = false
   /// `--keep-size` (segment): the label map on the model's grid (upstream keep_size).

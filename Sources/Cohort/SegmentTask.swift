@@ -120,13 +120,15 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
   }
 }
 
-/// `--task spine`: `SegmentTask` with upstream's spine relabelling (model 511 by default).
+/// `--task spine`: `SegmentTask` with upstream's spine relabelling (model 511 by default; a model
+/// folder's relabelling as `SpineModel.resolve` decides, `--spine-labels` when given).
 public final class SpineTask: SegmentTask, @unchecked Sendable {
   public override class var kind: String { "spine" }
 
   public convenience init(_ options: CohortTaskOptions) throws {
-    let id = options.model.flatMap(Int.init) ?? ModelCatalogEntry.defaultSpine
-    try self.init(options, spine: SpineModel(rawValue: id) ?? SpineModel(rawValue: ModelCatalogEntry.defaultSpine)!)
+    let reference = options.model ?? String(ModelCatalogEntry.defaultSpine)
+    let (_, spine) = try SpineModel.resolve(reference, labels: options.spineLabels.flatMap(SpineModel.init), locator: options.modelLocator)
+    try self.init(options, spine: spine)
   }
 }
 

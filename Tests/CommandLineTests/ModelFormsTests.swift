@@ -87,7 +87,10 @@ struct ModelFormsTests {
         ["segment", Self.image.path, "-o", out.path, "--model", form],
         ["batch", cohort.path, "-o", dir.appendingPathComponent("results").path, "--task", "predict", "--model", form],
         ["batch", cohort.path, "-o", dir.appendingPathComponent("results").path, "--task", "segment", "--model", form],
-      ]
+      ] + (form == "999" ? [] : [
+        ["spine", Self.image.path, "-o", out.path, "--model", form],
+        ["batch", cohort.path, "-o", dir.appendingPathComponent("results").path, "--task", "spine", "--model", form],
+      ])
       for command in commands {
         let started = Date()
         let r = try VibeSegBinary.run(command, environment: env)
@@ -97,5 +100,42 @@ struct ModelFormsTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
       }
     }
+  }
+
+  @Test("spine --model takes 511/512 or a folder; a folder's relabelling comes from plans.json or --spine-labels, never by guess")
+  func spineForms() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let env = SegmentCommandTests.isolated(dir)
+    let roi = Fixtures.committed("segment/roi/nnUNetTrainer__nnUNetPlans__3d_fullres")
+    // The same weights, declared a sub-region model by its plans.json (as the published 512 is).
+    let declared = dir.appendingPathComponent("Dataset512_copy/\(roi.lastPathComponent)")
+    try FileManager.default.createDirectory(at: declared.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: roi, to: declared)
+    let plansURL = declared.appendingPathComponent("plans.json")
+    let plans = try String(contentsOf: plansURL, encoding: .utf8).replacingOccurrences(of: "Dataset978_roi", with: "Dataset512_copy")
+    try plans.write(to: plansURL, atomically: true, encoding: .utf8)
+    let image = Fixtures.committed("segment/case_asr/image.nii.gz")
+    func spine(_ name: String, _ extra: [String]) throws -> (CommandResult, URL) {
+      let out = dir.appendingPathComponent("\(name).nii.gz")
+      return (try VibeSegBinary.run(["spine", image.path, "-o", out.path, "--pad", "0"] + extra, environment: env), out)
+    }
+    let (unknown, unknownOut) = try spine("unknown", ["--model", roi.path])
+    #expect(unknown.status == 69 && unknown.stderr.contains("cannot tell which spine model") && unknown.stderr.contains("--spine-labels"), "\(unknown.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: unknownOut.path))
+    let (inferred, inferredOut) = try spine("inferred", ["--model", declared.path])
+    let (explicit, explicitOut) = try spine("explicit", ["--model", roi.path, "--spine-labels", "512"])
+    let (legacy, legacyOut) = try spine("legacy", ["--model-folder", roi.path, "--model", "512"])
+    let (instances, instancesOut) = try spine("instances", ["--model", roi.path, "--spine-labels", "511"])
+    for r in [inferred, explicit, legacy, instances] { #expect(r.status == 0, "\(r.stderr)") }
+    let map = try SegmentCommandTests.labels(inferredOut)
+    #expect(try SegmentCommandTests.labels(explicitOut) == map)
+    #expect(try SegmentCommandTests.labels(legacyOut) == map)
+    // 511 and 512 relabel differently (512 sends 1...9 to 41...49), so the choice is visible.
+    #expect(try SegmentCommandTests.labels(instancesOut) != map)
+    let (bad, _) = try spine("bad", ["--model", "999"])
+    #expect(bad.status == 69 && bad.stderr.contains("spine models are 511 and 512"), "\(bad.stderr)")
+    let (contradiction, _) = try spine("contradiction", ["--model", "511", "--spine-labels", "512"])
+    #expect(contradiction.status == 64 && contradiction.stderr.contains("contradicts"), "\(contradiction.stderr)")
   }
 }

@@ -101,8 +101,8 @@ struct SegmentBatchEquivalenceTests {
     let model = Fixtures.committed("segment/roi").path
     try Self.compare(
       dir, input: Self.image, caseFile: "s01.nii.gz",
-      single: { out in ["spine", dir.appendingPathComponent("in/s01.nii.gz").path, "-o", out.appendingPathComponent("s01.nii.gz").path, "--model-folder", model, "--pad", "0"] },
-      batch: ["--task", "spine", "--model", model, "--pad", "0"],
+      single: { out in ["spine", dir.appendingPathComponent("in/s01.nii.gz").path, "-o", out.appendingPathComponent("s01.nii.gz").path, "--model", model, "--spine-labels", "511", "--pad", "0"] },
+      batch: ["--task", "spine", "--model", model, "--spine-labels", "511", "--pad", "0"],
       pairs: [("s01.nii.gz", "s01.nii.gz"), ("s01.json", "s01.json")], label: "spine")
   }
 

@@ -78,6 +78,9 @@ extension VibeSegCommand {
     @Option(parsing: .upToNextOption, help: "segment: keep only these structures: names, ids or ranges, comma or space separated.")
     var roiSubset: [String] = []
 
+    @Option(help: "spine: relabel a model folder as model 511 or 512 (default: from its plans.json dataset_name).")
+    var spineLabels: Int?
+
     @Flag(help: "segment: predict only inside the bounding box of voxels > 20 (upstream --crop).")
     var crop = false
 
@@ -181,6 +184,8 @@ extension VibeSegCommand {
       if fillHoles && !["combine", "segment"].contains(task) {
         throw ValidationError("--fill-holes applies to --task combine and --task segment")
       }
+      if spineLabels != nil && task != "spine" { throw ValidationError("--spine-labels applies to --task spine") }
+      if let spineLabels, SpineModel(rawValue: spineLabels) == nil { throw ValidationError("--spine-labels must be 511 or 512") }
       if (!roiSubset.isEmpty || crop || keepSize) && task != "segment" {
         throw ValidationError("--roi-subset, --crop and --keep-size apply to --task segment (as in vibeseg segment)")
       }
@@ -235,6 +240,7 @@ extension VibeSegCommand {
       options.taskOptions.fillHoles = fillHoles
       options.taskOptions.roiSubset = roiSubset
       options.taskOptions.crop = crop
+      options.taskOptions.spineLabels = spineLabels
       options.taskOptions.keepSize = keepSize
       options.taskOptions.splitMasks = splitMasks
       options.taskOptions.folds = folds.isEmpty ? nil : folds

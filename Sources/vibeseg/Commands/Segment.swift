@@ -197,17 +197,20 @@ extension VibeSegCommand {
     @Option(name: .shortAndLong, help: "Output label map (.nii or .nii.gz).")
     var output: String
 
-    @Option(help: "511 (vertebra instances) or 512 (sub-regions).")
-    var model: Int = ModelCatalogEntry.defaultSpine
+    @Option(help: "511 (vertebra instances), 512 (sub-regions), or a model folder.")
+    var model: String = String(ModelCatalogEntry.defaultSpine)
 
-    @Option(help: "Use this model folder instead of the installed model.")
+    @Option(help: "For a model folder: relabel as model 511 or 512 (default: from its plans.json dataset_name).")
+    var spineLabels: Int?
+
+    @Option(help: .hidden)
     var modelFolder: String?
 
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
       try checkNiftiOutput(output)
-      guard SpineModel(rawValue: model) != nil else { throw ValidationError("--model must be 511 or 512") }
+      if let spineLabels, SpineModel(rawValue: spineLabels) == nil { throw ValidationError("--spine-labels must be 511 or 512") }
     }
 
     func run() throws {
@@ -215,11 +218,15 @@ extension VibeSegCommand {
         let outputs = try SegmentJob.outputs(
           for: URL(fileURLWithPath: output), input: URL(fileURLWithPath: image), overwrite: modelOptions.overwrite)
         let locator = try modelOptions.locator()
-        let folder = try modelFolder.map { try locator.folder(for: $0) } ?? locator.folder(forID: model)
+        // --model-folder (hidden) is the older spelling of --model FOLDER; with it, --model still
+        // names the relabelling as before.
+        let reference = modelFolder ?? model
+        let labels = spineLabels.flatMap(SpineModel.init) ?? (modelFolder != nil ? Int(model).flatMap(SpineModel.init) : nil)
+        let (folder, spine) = try SpineModel.resolve(reference, labels: labels, locator: locator)
         var job = SegmentJob(
           input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: try modelOptions.load(folder),
-          modelName: modelFolder ?? String(model))
-        job.spineModel = SpineModel(rawValue: model)
+          modelName: reference)
+        job.spineModel = spine
         job.options.stepSize = modelOptions.stepSize
         job.options.padding = modelOptions.pad
         job.overwrite = modelOptions.overwrite
