@@ -39,8 +39,9 @@ enum DICOMDetection {
 }
 
 extension ImageInput {
-  /// A DICOM folder (or file) as one volume: the index must accept it and find exactly one series
-  /// group; its pixels are read natively (uncompressed only) and stacked as dcm2niix does.
+  /// A DICOM folder, file or zip as one volume: the index must accept it, and the URL's
+  /// `DICOMSelection` (none: the only group) must name one series group; its pixels are read
+  /// natively (uncompressed only) and stacked as dcm2niix does.
   ///
   /// - Throws: `VibeSegKitError.missingInput` (no DICOM image), `.invalidInput` (a rejected set,
   ///   several series groups), `DICOMError` (compressed, enhanced or unreadable pixel data).
@@ -65,17 +66,14 @@ extension ImageInput {
     case .accepted:
       break
     }
-    guard index.groups.count == 1 else {
-      let list = index.groups.map { group in
-        let folder = index.displayPath((group.first.path as NSString).deletingLastPathComponent)
-        return "\(group.name): \(group.contrast.contrast.rawValue)\(group.station.map { ", station \($0)" } ?? ""), \(group.files.count) slice(s) in \(folder)"
-      }
+    let groups = try DICOMSelection(of: url).groups(of: index, source: url.path)
+    guard groups.count == 1 else {
       throw VibeSegKitError(
         .invalidInput,
-        "\(index.groups.count) series groups (\(list.joined(separator: "; "))); give one series folder: stitching stations and choosing a contrast are not done yet",
+        "\(groups[0].contrast.contrast.rawValue) has \(groups.count) stations; stitching DICOM stations into one volume is not done yet: choose one with --series NUMBER, or run `vibeseg dicom convert` and `vibeseg stitch`",
         path: url.path)
     }
-    let (image, warnings) = try niftiImage(of: index.groups[0])
+    let (image, warnings) = try niftiImage(of: groups[0])
     let notes = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \(index.displayText($0.message))" } + warnings.map(index.displayText)
     return InputImage(url: url, format: .dicom, image: image, warnings: notes)
   }

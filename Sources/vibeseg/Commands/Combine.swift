@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOMInput
 import Foundation
 import ModelZoo
 import VibeSegKit
@@ -13,16 +14,20 @@ extension VibeSegCommand {
         lung, cns, prone_to_over_seg, bone, digestion, muscle, organ, rest; muscle and \
         prone_to_over_seg from water only; largest component for single-component structures; first \
         writer wins), validated again (x 15), and optionally hole-filled. OUT.json lists the labels \
-        and every removed component.
+        and every removed component. A DICOM visit (folder or zip) given with --dicom supplies every \
+        contrast it holds; a DICOM input given to --water (--in-phase, --opposed-phase) is read for \
+        that contrast when it holds several.
 
         Examples:
           vibeseg combine --water W.nii.gz --in-phase IN.nii.gz --opposed-phase OPP.nii.gz -o seg.nii.gz
           vibeseg combine --water W.nii.gz -o seg.nii.gz --intermediate parts/ --female
+          vibeseg combine --dicom visit/ -o seg.nii.gz
         """)
 
     @Option(help: "Water image.") var water: String?
     @Option(help: "In-phase image.") var inPhase: String?
     @Option(help: "Opposed-phase image.") var opposedPhase: String?
+    @Option(help: "A DICOM visit (folder or zip): its water, in-phase and opposed-phase series.") var dicom: String?
 
     @Option(name: .shortAndLong, help: "Combined label map (.nii or .nii.gz).")
     var output: String
@@ -46,17 +51,17 @@ extension VibeSegCommand {
 
     func validate() throws {
       try checkNiftiOutput(output)
-      guard water != nil || inPhase != nil || opposedPhase != nil else {
-        throw ValidationError("give at least one of --water, --in-phase, --opposed-phase")
+      guard water != nil || inPhase != nil || opposedPhase != nil || dicom != nil else {
+        throw ValidationError("give at least one of --water, --in-phase, --opposed-phase, or --dicom")
+      }
+      if dicom != nil && (water != nil || inPhase != nil || opposedPhase != nil) {
+        throw ValidationError("--dicom supplies the contrasts itself; not with --water, --in-phase or --opposed-phase")
       }
     }
 
     func run() throws {
       try reportingErrors {
-        var inputs = [ContrastCombination.Contrast: URL]()
-        if let water { inputs[.water] = URL(fileURLWithPath: water) }
-        if let inPhase { inputs[.inPhase] = URL(fileURLWithPath: inPhase) }
-        if let opposedPhase { inputs[.opposedPhase] = URL(fileURLWithPath: opposedPhase) }
+        let inputs = try contrastInputs()
         let intermediateFolder = intermediate.map { URL(fileURLWithPath: $0) }
         // Outputs first: an unwritable folder or an existing output is found before any model loads.
         let outputs = try CombineJob.outputs(
@@ -75,6 +80,36 @@ extension VibeSegCommand {
         printWarnings(report.warnings)
         printWritten([output, report.sidecar.path])
       }
+    }
+
+    /// The image of each contrast. A DICOM input that holds several contrasts is read for the
+    /// option's own contrast (`DICOMSelection`); `--dicom` supplies each contrast it holds.
+    func contrastInputs() throws -> [ContrastCombination.Contrast: URL] {
+      let pairs: [(ContrastCombination.Contrast, DICOMContrast)] = [(.water, .water), (.inPhase, .inPhase), (.opposedPhase, .opposedPhase)]
+      var inputs = [ContrastCombination.Contrast: URL]()
+      if let dicom {
+        let url = URL(fileURLWithPath: dicom)
+        let index = try DICOMIndex(scanning: url)
+        let present = Set(index.groups.map(\.contrast.contrast))
+        for (role, contrast) in pairs where present.contains(contrast) {
+          inputs[role] = DICOMSelection(contrast: contrast).applied(to: url)
+        }
+        guard !inputs.isEmpty else {
+          throw VibeSegKitError(
+            .invalidInput, "no water, in-phase or opposed-phase series found (vibeseg dicom index shows what the input holds)", path: dicom)
+        }
+        return inputs
+      }
+      for ((role, contrast), path) in zip(pairs, [water, inPhase, opposedPhase]) {
+        guard let path else { continue }
+        let url = URL(fileURLWithPath: path)
+        if ImageInput.format(of: url) == .dicom, Set(try DICOMIndex(scanning: url).groups.map(\.contrast.contrast)).count > 1 {
+          inputs[role] = DICOMSelection(contrast: contrast).applied(to: url)
+        } else {
+          inputs[role] = url
+        }
+      }
+      return inputs
     }
   }
 
