@@ -81,6 +81,48 @@ public struct DICOMSelection: Sendable, Equatable {
       path: source)
   }
 
+  /// The water, in-phase and opposed-phase series a DICOM visit holds (`combine --dicom`,
+  /// `batch --task combine` on a zip or study folder), each as `url` carrying its contrast; the
+  /// fat series is not used (upstream combines water, in and opp).
+  ///
+  /// - Throws: `VibeSegKitError.invalidInput` when none of the three is there, `DICOMError` from
+  ///   indexing.
+  public static func dixonInputs(of url: URL) throws -> [DICOMContrast: URL] {
+    let index = try DICOMIndex(scanning: URL(fileURLWithPath: url.path))
+    let present = Set(index.groups.map(\.contrast.contrast))
+    var inputs = [DICOMContrast: URL]()
+    for contrast in [DICOMContrast.water, .inPhase, .opposedPhase] where present.contains(contrast) {
+      inputs[contrast] = DICOMSelection(contrast: contrast).applied(to: url)
+    }
+    guard !inputs.isEmpty else {
+      throw VibeSegKitError(
+        .invalidInput, "no water, in-phase or opposed-phase series found (vibeseg dicom index shows what the input holds)", path: url.path)
+    }
+    return inputs
+  }
+
+  /// `dixonInputs(of:)` by the roles of `combine`.
+  public static func combineInputs(of url: URL) throws -> [ContrastCombination.Contrast: URL] {
+    Dictionary(uniqueKeysWithValues: try dixonInputs(of: url).map { (role($0.key)!, $0.value) })
+  }
+
+  /// `combine`'s role of a Dixon contrast (fat has none).
+  public static func role(_ contrast: DICOMContrast) -> ContrastCombination.Contrast? {
+    switch contrast {
+    case .water: .water
+    case .inPhase: .inPhase
+    case .opposedPhase: .opposedPhase
+    case .fat, .other: nil
+    }
+  }
+
+  /// Whether `url` is a DICOM input holding more than one contrast (then `--water DICOM` reads
+  /// its water series).
+  public static func holdsSeveralContrasts(_ url: URL) throws -> Bool {
+    guard ImageInput.format(of: url) == .dicom else { return false }
+    return Set(try DICOMIndex(scanning: URL(fileURLWithPath: url.path)).groups.map(\.contrast.contrast)).count > 1
+  }
+
   var describe: String {
     [contrast.map { "contrast \($0.rawValue)" }, series.map { "series \($0)" }].compactMap { $0 }.joined(separator: " and ")
   }

@@ -85,29 +85,12 @@ extension VibeSegCommand {
     /// The image of each contrast. A DICOM input that holds several contrasts is read for the
     /// option's own contrast (`DICOMSelection`); `--dicom` supplies each contrast it holds.
     func contrastInputs() throws -> [ContrastCombination.Contrast: URL] {
-      let pairs: [(ContrastCombination.Contrast, DICOMContrast)] = [(.water, .water), (.inPhase, .inPhase), (.opposedPhase, .opposedPhase)]
+      if let dicom { return try DICOMSelection.combineInputs(of: URL(fileURLWithPath: dicom)) }
       var inputs = [ContrastCombination.Contrast: URL]()
-      if let dicom {
-        let url = URL(fileURLWithPath: dicom)
-        let index = try DICOMIndex(scanning: url)
-        let present = Set(index.groups.map(\.contrast.contrast))
-        for (role, contrast) in pairs where present.contains(contrast) {
-          inputs[role] = DICOMSelection(contrast: contrast).applied(to: url)
-        }
-        guard !inputs.isEmpty else {
-          throw VibeSegKitError(
-            .invalidInput, "no water, in-phase or opposed-phase series found (vibeseg dicom index shows what the input holds)", path: dicom)
-        }
-        return inputs
-      }
-      for ((role, contrast), path) in zip(pairs, [water, inPhase, opposedPhase]) {
+      for (contrast, path) in [(DICOMContrast.water, water), (.inPhase, inPhase), (.opposedPhase, opposedPhase)] {
         guard let path else { continue }
         let url = URL(fileURLWithPath: path)
-        if ImageInput.format(of: url) == .dicom, Set(try DICOMIndex(scanning: url).groups.map(\.contrast.contrast)).count > 1 {
-          inputs[role] = DICOMSelection(contrast: contrast).applied(to: url)
-        } else {
-          inputs[role] = url
-        }
+        inputs[DICOMSelection.role(contrast)!] = try DICOMSelection.holdsSeveralContrasts(url) ? DICOMSelection(contrast: contrast).applied(to: url) : url
       }
       return inputs
     }
