@@ -67,11 +67,11 @@ public struct DICOMIndex: Sendable {
   ///   zip), `.tooLarge` (more files than `limits.maxFiles`), `.ioFailure`
   ///   (a folder that cannot be listed). Problems with the images are not thrown: they are in
   ///   `problems` and `verdict`.
-  public init(scanning url: URL, limits: DICOMIndexLimits = DICOMIndexLimits()) throws {
+  public init(scanning url: URL, limits: DICOMIndexLimits = DICOMIndexLimits(), duplicateStation: DuplicateStationRule = .refuse) throws {
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue, DICOMArchive.isZip(url) {
       let archive = try DICOMArchive(unpacking: url, limits: limits)
-      try self.init(scanning: archive.folder, limits: limits)
+      try self.init(scanning: archive.folder, limits: limits, duplicateStation: duplicateStation)
       self.root = url.path
       self.archive = archive
       return
@@ -87,11 +87,15 @@ public struct DICOMIndex: Sendable {
       case .rejected(let error): rejected.append(error)
       }
     }
-    self.init(root: url.path, files: files, skipped: skippedFiles.sorted { $0.path < $1.path }, rejected: rejected)
+    self.init(
+      root: url.path, files: files, skipped: skippedFiles.sorted { $0.path < $1.path }, rejected: rejected, duplicateStation: duplicateStation)
   }
 
   /// The analysis of already-read records: grouping, within-group checks, contrast, stations.
-  public init(root: String, files: [DICOMFileRecord], skipped: [SkippedFile] = [], rejected: [DICOMError] = []) {
+  public init(
+    root: String, files: [DICOMFileRecord], skipped: [SkippedFile] = [], rejected: [DICOMError] = [],
+    duplicateStation: DuplicateStationRule = .refuse
+  ) {
     self.root = root
     self.files = files
     self.skipped = skipped
@@ -99,6 +103,7 @@ public struct DICOMIndex: Sendable {
     var problems = rejected.map { DICOMProblem(.error, .rejectedFile, $0.description, paths: [$0.path]) }
     var groups = SeriesGroup.grouping(files, problems: &problems)
     ContrastRule.classify(&groups, problems: &problems)
+    if duplicateStation == .newest { StationAssembly.keepNewest(&groups, problems: &problems) }
     let stations = StationAssembly.assemble(&groups, problems: &problems)
     self.groups = groups
     self.stations = stations

@@ -15,13 +15,21 @@ public struct DICOMSelection: Sendable, Equatable {
   public var contrast: DICOMContrast?
   /// A SeriesNumber ("7") or a SeriesInstanceUID.
   public var series: String?
+  /// What the index does with a station acquired twice (`--duplicate-station`).
+  public var duplicateStation: DuplicateStationRule = .refuse
 
-  public init(contrast: DICOMContrast? = nil, series: String? = nil) {
+  public init(contrast: DICOMContrast? = nil, series: String? = nil, duplicateStation: DuplicateStationRule = .refuse) {
     self.contrast = contrast
     self.series = series
+    self.duplicateStation = duplicateStation
   }
 
-  public var isEmpty: Bool { contrast == nil && series == nil }
+  public var isEmpty: Bool { contrast == nil && series == nil && duplicateStation == .refuse }
+
+  /// The index of `url` under this selection's rules (the URL's fragment is not part of the path).
+  public func index(_ url: URL) throws -> DICOMIndex {
+    try DICOMIndex(scanning: URL(fileURLWithPath: url.path), duplicateStation: duplicateStation)
+  }
 
   /// The selection `url` carries (none for a plain file URL).
   public init(of url: URL) {
@@ -32,6 +40,7 @@ public struct DICOMSelection: Sendable, Equatable {
       switch pair[0] {
       case "contrast": contrast = DICOMContrast(rawValue: pair[1])
       case "series": series = pair[1].removingPercentEncoding ?? pair[1]
+      case "duplicate": duplicateStation = DuplicateStationRule(rawValue: pair[1]) ?? .refuse
       default: break
       }
     }
@@ -39,7 +48,10 @@ public struct DICOMSelection: Sendable, Equatable {
 
   /// The fragment text (`contrast=water&series=7`), nil when empty.
   public var fragment: String? {
-    let parts = [contrast.map { "contrast=\($0.rawValue)" }, series.map { "series=\($0)" }].compactMap { $0 }
+    let parts = [
+      contrast.map { "contrast=\($0.rawValue)" }, series.map { "series=\($0)" },
+      duplicateStation == .refuse ? nil : "duplicate=\(duplicateStation.rawValue)",
+    ].compactMap { $0 }
     return parts.isEmpty ? nil : parts.joined(separator: "&")
   }
 
@@ -88,11 +100,12 @@ public struct DICOMSelection: Sendable, Equatable {
   /// - Throws: `VibeSegKitError.invalidInput` when none of the three is there, `DICOMError` from
   ///   indexing.
   public static func dixonInputs(of url: URL) throws -> [DICOMContrast: URL] {
-    let index = try DICOMIndex(scanning: URL(fileURLWithPath: url.path))
+    let rules = DICOMSelection(of: url)
+    let index = try rules.index(url)
     let present = Set(index.groups.map(\.contrast.contrast))
     var inputs = [DICOMContrast: URL]()
     for contrast in [DICOMContrast.water, .inPhase, .opposedPhase] where present.contains(contrast) {
-      inputs[contrast] = DICOMSelection(contrast: contrast).applied(to: url)
+      inputs[contrast] = DICOMSelection(contrast: contrast, duplicateStation: rules.duplicateStation).applied(to: url)
     }
     guard !inputs.isEmpty else {
       throw VibeSegKitError(
@@ -120,7 +133,7 @@ public struct DICOMSelection: Sendable, Equatable {
   /// its water series).
   public static func holdsSeveralContrasts(_ url: URL) throws -> Bool {
     guard ImageInput.format(of: url) == .dicom else { return false }
-    return Set(try DICOMIndex(scanning: URL(fileURLWithPath: url.path)).groups.map(\.contrast.contrast)).count > 1
+    return Set(try DICOMSelection(of: url).index(url).groups.map(\.contrast.contrast)).count > 1
   }
 
   var describe: String {

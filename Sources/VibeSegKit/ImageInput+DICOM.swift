@@ -46,7 +46,8 @@ extension ImageInput {
   /// - Throws: `VibeSegKitError.missingInput` (no DICOM image), `.invalidInput` (a rejected set,
   ///   several series groups), `DICOMError` (compressed, enhanced or unreadable pixel data).
   static func readDICOM(_ url: URL) throws -> InputImage {
-    let index = try DICOMIndex(scanning: url)
+    let selection = DICOMSelection(of: url)
+    let index = try selection.index(url)
     // A zip's files live in a scratch folder only as long as the index does.
     defer { withExtendedLifetime(index) {} }
     switch index.verdict {
@@ -66,7 +67,7 @@ extension ImageInput {
     case .accepted:
       break
     }
-    let groups = try DICOMSelection(of: url).groups(of: index, source: url.path)
+    let groups = try selection.groups(of: index, source: url.path)
     guard groups.count == 1 else {
       throw VibeSegKitError(
         .invalidInput,

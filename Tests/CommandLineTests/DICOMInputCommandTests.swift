@@ -121,6 +121,27 @@ struct DICOMInputCommandTests {
     }
   }
 
+  @Test("a repeated station: refused by default (65); --duplicate-station newest reads the latest (index, convert, segment)")
+  func duplicateStation() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let set = Self.fixture("cases/repeated_station")
+    #expect(try VibeSegBinary.run(["dicom", "index", set]).status == 65)
+    let index = try VibeSegBinary.run(["dicom", "index", set, "--duplicate-station", "newest"])
+    #expect(index.status == 0 && index.stdout.contains("kept the newest"), "\(index.stdout) \(index.stderr)")
+    let convert = try VibeSegBinary.run(["dicom", "convert", set, "-o", dir.appendingPathComponent("n").path, "--duplicate-station", "newest"])
+    #expect(convert.status == 0, "\(convert.stderr)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("n").path).filter { $0.hasSuffix(".nii.gz") }.sorted()
+    #expect(names == ["fat_station-1_series-1.nii.gz", "fat_station-2_series-5.nii.gz", "water_station-1_series-2.nii.gz", "water_station-2_series-6.nii.gz"])
+    let env = SegmentCommandTests.isolated(dir)
+    let model = ["--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path]
+    let refused = try VibeSegBinary.run(["segment", set, "--series", "6", "-o", dir.appendingPathComponent("r.nii.gz").path] + model, environment: env)
+    #expect(refused.status == 65 && refused.stderr.contains("--duplicate-station newest"), "\(refused.stderr)")
+    let newest = try VibeSegBinary.run(
+      ["segment", set, "--series", "6", "--duplicate-station", "newest", "-o", dir.appendingPathComponent("s.nii.gz").path] + model, environment: env)
+    #expect(newest.status == 0, "\(newest.stderr)")
+  }
+
   @Test("compressed and enhanced DICOM are refused, naming the file (65)")
   func refused() throws {
     let compressed = try VibeSegBinary.run(["info", Self.fixture("volume/cases/compressed")])

@@ -189,7 +189,7 @@ extension VibeSegCommand {
       if fillHoles && !["combine", "segment"].contains(task) {
         throw ValidationError("--fill-holes applies to --task combine and --task segment")
       }
-      if !dicom.selection.isEmpty && !["segment", "spine", "predict"].contains(task) {
+      if (dicom.contrast != nil || dicom.series != nil) && !["segment", "spine", "predict"].contains(task) {
         throw ValidationError("--contrast and --series choose the series of DICOM cases for --task segment, spine or predict (combine finds water, in and opp itself)")
       }
       if spineLabels != nil && task != "spine" { throw ValidationError("--spine-labels applies to --task spine") }

@@ -28,6 +28,8 @@ extension VibeSegCommand {
     @Option(help: "In-phase image.") var inPhase: String?
     @Option(help: "Opposed-phase image.") var opposedPhase: String?
     @Option(help: "A DICOM visit (folder or zip): its water, in-phase and opposed-phase series.") var dicom: String?
+    @Option(help: "DICOM input: a station acquired twice is refused (refuse) or the latest acquisition kept (newest).")
+    var duplicateStation: DuplicateStationRule = .refuse
 
     @Option(name: .shortAndLong, help: "Combined label map (.nii or .nii.gz).")
     var output: String
@@ -85,12 +87,19 @@ extension VibeSegCommand {
     /// The image of each contrast. A DICOM input that holds several contrasts is read for the
     /// option's own contrast (`DICOMSelection`); `--dicom` supplies each contrast it holds.
     func contrastInputs() throws -> [ContrastCombination.Contrast: URL] {
-      if let dicom { return try DICOMSelection.combineInputs(of: URL(fileURLWithPath: dicom)) }
+      let rules = DICOMSelection(duplicateStation: duplicateStation)
+      if let dicom { return try DICOMSelection.combineInputs(of: rules.applied(to: URL(fileURLWithPath: dicom))) }
       var inputs = [ContrastCombination.Contrast: URL]()
       for (contrast, path) in [(DICOMContrast.water, water), (.inPhase, inPhase), (.opposedPhase, opposedPhase)] {
         guard let path else { continue }
-        let url = URL(fileURLWithPath: path)
-        inputs[DICOMSelection.role(contrast)!] = try DICOMSelection.holdsSeveralContrasts(url) ? DICOMSelection(contrast: contrast).applied(to: url) : url
+        let plain = URL(fileURLWithPath: path)
+        guard ImageInput.format(of: plain) == .dicom else {
+          inputs[DICOMSelection.role(contrast)!] = plain
+          continue
+        }
+        let url = rules.applied(to: plain)
+        inputs[DICOMSelection.role(contrast)!] = try DICOMSelection.holdsSeveralContrasts(url)
+          ? DICOMSelection(contrast: contrast, duplicateStation: duplicateStation).applied(to: plain) : url
       }
       return inputs
     }

@@ -39,9 +39,12 @@ extension VibeSegCommand {
       @Flag(help: "Print JSON (schemaVersion 1) instead of text.")
       var json = false
 
+      @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
+      var duplicateStation: DuplicateStationRule = .refuse
+
       func run() throws {
         try reportingErrors {
-          let index = try DICOMIndex(scanning: URL(fileURLWithPath: path))
+          let index = try DICOMIndex(scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation)
           let report = DICOMIndexReport(index)
           if json {
             try printJSON(report)
@@ -93,6 +96,9 @@ extension VibeSegCommand.DICOM {
     @Flag(help: "Replace existing outputs.")
     var overwrite = false
 
+    @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
+    var duplicateStation: DuplicateStationRule = .refuse
+
     struct Written: Encodable {
       var file: String
       var seriesInstanceUID: String
@@ -114,7 +120,7 @@ extension VibeSegCommand.DICOM {
 
     func run() throws {
       try reportingErrors {
-        let index = try DICOMIndex(scanning: URL(fileURLWithPath: path))
+        let index = try DICOMIndex(scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation)
         // A zip's files live in a scratch folder only as long as the index does.
         defer { withExtendedLifetime(index) {} }
         switch index.verdict {
@@ -294,3 +300,5 @@ struct DICOMIndexReport: Encodable {
     return lines.joined(separator: "\n")
   }
 }
+
+extension DuplicateStationRule: ExpressibleByArgument {}
