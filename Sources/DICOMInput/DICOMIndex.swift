@@ -67,11 +67,14 @@ public struct DICOMIndex: Sendable {
   ///   zip), `.tooLarge` (more files than `limits.maxFiles`), `.ioFailure`
   ///   (a folder that cannot be listed). Problems with the images are not thrown: they are in
   ///   `problems` and `verdict`.
-  public init(scanning url: URL, limits: DICOMIndexLimits = DICOMIndexLimits(), duplicateStation: DuplicateStationRule = .refuse) throws {
+  public init(
+    scanning url: URL, limits: DICOMIndexLimits = DICOMIndexLimits(), duplicateStation: DuplicateStationRule = .refuse,
+    contrastMap: [String: DICOMContrast] = [:]
+  ) throws {
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue, DICOMArchive.isZip(url) {
       let archive = try DICOMArchive(unpacking: url, limits: limits)
-      try self.init(scanning: archive.folder, limits: limits, duplicateStation: duplicateStation)
+      try self.init(scanning: archive.folder, limits: limits, duplicateStation: duplicateStation, contrastMap: contrastMap)
       self.root = url.path
       self.archive = archive
       return
@@ -88,13 +91,14 @@ public struct DICOMIndex: Sendable {
       }
     }
     self.init(
-      root: url.path, files: files, skipped: skippedFiles.sorted { $0.path < $1.path }, rejected: rejected, duplicateStation: duplicateStation)
+      root: url.path, files: files, skipped: skippedFiles.sorted { $0.path < $1.path }, rejected: rejected, duplicateStation: duplicateStation,
+      contrastMap: contrastMap)
   }
 
   /// The analysis of already-read records: grouping, within-group checks, contrast, stations.
   public init(
     root: String, files: [DICOMFileRecord], skipped: [SkippedFile] = [], rejected: [DICOMError] = [],
-    duplicateStation: DuplicateStationRule = .refuse
+    duplicateStation: DuplicateStationRule = .refuse, contrastMap: [String: DICOMContrast] = [:]
   ) {
     self.root = root
     self.files = files
@@ -102,7 +106,7 @@ public struct DICOMIndex: Sendable {
     self.rejected = rejected
     var problems = rejected.map { DICOMProblem(.error, .rejectedFile, $0.description, paths: [$0.path]) }
     var groups = SeriesGroup.grouping(files, problems: &problems)
-    ContrastRule.classify(&groups, problems: &problems)
+    ContrastRule.classify(&groups, problems: &problems, map: contrastMap)
     if duplicateStation == .newest { StationAssembly.keepNewest(&groups, problems: &problems) }
     let stations = StationAssembly.assemble(&groups, problems: &problems)
     self.groups = groups

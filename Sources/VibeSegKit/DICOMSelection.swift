@@ -17,18 +17,30 @@ public struct DICOMSelection: Sendable, Equatable {
   public var series: String?
   /// What the index does with a station acquired twice (`--duplicate-station`).
   public var duplicateStation: DuplicateStationRule = .refuse
+  /// `--contrast-map`: SeriesNumber or UID -> contrast, overriding the index's rules.
+  public var contrastMap: [String: DICOMContrast] = [:]
 
-  public init(contrast: DICOMContrast? = nil, series: String? = nil, duplicateStation: DuplicateStationRule = .refuse) {
+  public init(
+    contrast: DICOMContrast? = nil, series: String? = nil, duplicateStation: DuplicateStationRule = .refuse,
+    contrastMap: [String: DICOMContrast] = [:]
+  ) {
     self.contrast = contrast
     self.series = series
     self.duplicateStation = duplicateStation
+    self.contrastMap = contrastMap
   }
 
-  public var isEmpty: Bool { contrast == nil && series == nil && duplicateStation == .refuse }
+  public var isEmpty: Bool { contrast == nil && series == nil && duplicateStation == .refuse && contrastMap.isEmpty }
+
+  /// This selection's index rules (duplicate stations, contrast map) with another contrast and
+  /// series.
+  public func choosing(contrast: DICOMContrast?, series: String? = nil) -> DICOMSelection {
+    DICOMSelection(contrast: contrast, series: series, duplicateStation: duplicateStation, contrastMap: contrastMap)
+  }
 
   /// The index of `url` under this selection's rules (the URL's fragment is not part of the path).
   public func index(_ url: URL) throws -> DICOMIndex {
-    try DICOMIndex(scanning: URL(fileURLWithPath: url.path), duplicateStation: duplicateStation)
+    try DICOMIndex(scanning: URL(fileURLWithPath: url.path), duplicateStation: duplicateStation, contrastMap: contrastMap)
   }
 
   /// The selection `url` carries (none for a plain file URL).
@@ -41,6 +53,9 @@ public struct DICOMSelection: Sendable, Equatable {
       case "contrast": contrast = DICOMContrast(rawValue: pair[1])
       case "series": series = pair[1].removingPercentEncoding ?? pair[1]
       case "duplicate": duplicateStation = DuplicateStationRule(rawValue: pair[1]) ?? .refuse
+      case "map":
+        let text = (pair[1].removingPercentEncoding ?? pair[1]).replacingOccurrences(of: ";", with: ",").replacingOccurrences(of: ":", with: "=")
+        contrastMap = (try? ContrastRule.parseMap(text)) ?? [:]
       default: break
       }
     }
@@ -51,6 +66,10 @@ public struct DICOMSelection: Sendable, Equatable {
     let parts = [
       contrast.map { "contrast=\($0.rawValue)" }, series.map { "series=\($0)" },
       duplicateStation == .refuse ? nil : "duplicate=\(duplicateStation.rawValue)",
+      contrastMap.isEmpty
+        ? nil
+        : "map=" + contrastMap.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.rawValue)" }.joined(separator: ";")
+          .addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".:;-")))!,
     ].compactMap { $0 }
     return parts.isEmpty ? nil : parts.joined(separator: "&")
   }
@@ -105,7 +124,7 @@ public struct DICOMSelection: Sendable, Equatable {
     let present = Set(index.groups.map(\.contrast.contrast))
     var inputs = [DICOMContrast: URL]()
     for contrast in [DICOMContrast.water, .inPhase, .opposedPhase] where present.contains(contrast) {
-      inputs[contrast] = DICOMSelection(contrast: contrast, duplicateStation: rules.duplicateStation).applied(to: url)
+      inputs[contrast] = rules.choosing(contrast: contrast).applied(to: url)
     }
     guard !inputs.isEmpty else {
       throw VibeSegKitError(

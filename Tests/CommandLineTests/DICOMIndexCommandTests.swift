@@ -131,6 +131,22 @@ struct DICOMIndexCommandTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty, "no scratch folder left in TMPDIR")
   }
 
+  @Test("--contrast-map overrides the rules and the conflict they raise; a series not in the input is 65; bad syntax 64")
+  func contrastMap() throws {
+    let set = Self.fixture("cases/contrast_conflict")
+    #expect(try VibeSegBinary.run(["dicom", "index", set]).status == 65)
+    let mapped = try VibeSegBinary.run(["dicom", "index", "--json", set, "--contrast-map", "3=fat"])
+    #expect(mapped.status == 0, "\(mapped.stdout) \(mapped.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(mapped.stdout.utf8)) as? [String: Any])
+    let series = try #require(object["series"] as? [[String: Any]])
+    let three = try #require(series.first { $0["seriesNumber"] as? Int == 3 })
+    #expect(three["contrast"] as? String == "fat" && three["contrastRule"] as? String == "contrastMap", "\(three)")
+    let unknown = try VibeSegBinary.run(["dicom", "index", set, "--contrast-map", "3=fat,99=water"])
+    #expect(unknown.status == 65 && unknown.stderr.contains("series 99, which is not in the input"), "\(unknown.stderr)")
+    let bad = try VibeSegBinary.run(["dicom", "index", set, "--contrast-map", "3=t2"])
+    #expect(bad.status == 64 && bad.stderr.contains("3=t2"), "\(bad.stderr)")
+  }
+
   @Test("usage: a missing argument or unknown subcommand is 64; help says what is not done yet")
   func usage() throws {
     #expect(try VibeSegBinary.run(["dicom", "index"]).status == 64)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOMCore
 import DICOMInput
 import Foundation
 import ModelZoo
@@ -30,6 +31,8 @@ extension VibeSegCommand {
     @Option(help: "A DICOM visit (folder or zip): its water, in-phase and opposed-phase series.") var dicom: String?
     @Option(help: "DICOM input: a station acquired twice is refused (refuse) or the latest acquisition kept (newest).")
     var duplicateStation: DuplicateStationRule = .refuse
+    @Option(help: "DICOM input: override contrasts, SERIES=CONTRAST,... (SeriesNumber or UID).")
+    var contrastMap: String?
 
     @Option(name: .shortAndLong, help: "Combined label map (.nii or .nii.gz).")
     var output: String
@@ -56,6 +59,7 @@ extension VibeSegCommand {
       guard water != nil || inPhase != nil || opposedPhase != nil || dicom != nil else {
         throw ValidationError("give at least one of --water, --in-phase, --opposed-phase, or --dicom")
       }
+      do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
       if dicom != nil && (water != nil || inPhase != nil || opposedPhase != nil) {
         throw ValidationError("--dicom supplies the contrasts itself; not with --water, --in-phase or --opposed-phase")
       }
@@ -87,7 +91,7 @@ extension VibeSegCommand {
     /// The image of each contrast. A DICOM input that holds several contrasts is read for the
     /// option's own contrast (`DICOMSelection`); `--dicom` supplies each contrast it holds.
     func contrastInputs() throws -> [ContrastCombination.Contrast: URL] {
-      let rules = DICOMSelection(duplicateStation: duplicateStation)
+      let rules = DICOMSelection(duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
       if let dicom { return try DICOMSelection.combineInputs(of: rules.applied(to: URL(fileURLWithPath: dicom))) }
       var inputs = [ContrastCombination.Contrast: URL]()
       for (contrast, path) in [(DICOMContrast.water, water), (.inPhase, inPhase), (.opposedPhase, opposedPhase)] {
@@ -99,7 +103,7 @@ extension VibeSegCommand {
         }
         let url = rules.applied(to: plain)
         inputs[DICOMSelection.role(contrast)!] = try DICOMSelection.holdsSeveralContrasts(url)
-          ? DICOMSelection(contrast: contrast, duplicateStation: duplicateStation).applied(to: plain) : url
+          ? rules.choosing(contrast: contrast).applied(to: plain) : url
       }
       return inputs
     }

@@ -42,9 +42,17 @@ extension VibeSegCommand {
       @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
       var duplicateStation: DuplicateStationRule = .refuse
 
+      @Option(help: "Override contrasts: SERIES=CONTRAST,... (SeriesNumber or UID; water, fat, in, opp, other).")
+      var contrastMap: String?
+
+      func validate() throws {
+        do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
+      }
+
       func run() throws {
         try reportingErrors {
-          let index = try DICOMIndex(scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation)
+          let index = try DICOMIndex(
+            scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
           let report = DICOMIndexReport(index)
           if json {
             try printJSON(report)
@@ -99,6 +107,13 @@ extension VibeSegCommand.DICOM {
     @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
     var duplicateStation: DuplicateStationRule = .refuse
 
+    @Option(help: "Override contrasts: SERIES=CONTRAST,... (SeriesNumber or UID; water, fat, in, opp, other).")
+    var contrastMap: String?
+
+    func validate() throws {
+      do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
+    }
+
     struct Written: Encodable {
       var file: String
       var seriesInstanceUID: String
@@ -120,7 +135,8 @@ extension VibeSegCommand.DICOM {
 
     func run() throws {
       try reportingErrors {
-        let index = try DICOMIndex(scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation)
+        let index = try DICOMIndex(
+            scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
         // A zip's files live in a scratch folder only as long as the index does.
         defer { withExtendedLifetime(index) {} }
         switch index.verdict {
