@@ -172,7 +172,7 @@ public struct CohortTaskOptions: Sendable {
   /// `--split-masks` (segment, spine): one binary mask per structure, `<id>.mask-<name>.nii.gz`.
   public var splitMasks: Bool = false
   /// Thread count for gzip compression of outputs (does not change bytes).
-  public var writeThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+  public var writeThreads: Int = UsableCores.count
 
   public init() {}
 }
