@@ -177,9 +177,7 @@ public struct CombineJob {
     for (contrast, report) in result.inputReports { validation[contrast.rawValue] = report }
     validation["combined"] = result.resultReport
     let names = pipeline.model.labelNames
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let data = try encoder.encode(
+    let data = try SidecarJSON.encode(
       Sidecar(
         model: modelName,
         inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value.lastPathComponent) }),
@@ -189,6 +187,6 @@ public struct CombineJob {
         provenance: try Provenance(
           inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value) }),
           model: pipeline.model.provenance, roiModel: pipeline.roiModel?.provenance)))
-    return Combined(labelMap: labelMap, result: result, sidecar: Array(data) + [10])
+    return Combined(labelMap: labelMap, result: result, sidecar: data)
   }
 }

@@ -191,7 +191,7 @@ public struct SegmentJob {
     return out
   }
 
-  /// The sidecar's bytes (pretty, key-sorted JSON and a newline).
+  /// The sidecar's bytes (`SidecarJSON`: pretty, key-sorted, label ids in numeric order).
   static func sidecar(
     modelName: String, input: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, options: SegmentationOptions,
     provenance: Provenance
@@ -207,12 +207,9 @@ public struct SegmentJob {
     }
     var labels = [String: String]()
     for (id, name) in names where keep?.contains(id) ?? true { labels[String(id)] = name }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let data = try encoder.encode(
+    return try SidecarJSON.encode(
       Sidecar(
         model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options,
         provenance: provenance))
-    return Array(data) + [10]
   }
 }
