@@ -1,0 +1,153 @@
+import VolumeCore
+import VolumeTransforms
+
+/// A station's values on the output grid, kept in the precision NumPy's `t * o` would use with a
+/// float32 weight: float32 for types float32 holds exactly and promotes to float32 (uint8, int8,
+/// int16, uint16, float32), float64 for the others (int32 … uint64, float64).
+enum StationValues: Sendable {
+  case single([Float])
+  case double([Double])
+
+  var count: Int {
+    switch self {
+    case .single(let v): v.count
+    case .double(let v): v.count
+    }
+  }
+
+  func value(at n: Int) -> Double {
+    switch self {
+    case .single(let v): Double(v[n])
+    case .double(let v): v[n]
+    }
+  }
+
+  static func usesSingle(_ type: ScalarType) -> Bool {
+    switch type {
+    case .uint8, .int8, .int16, .uint16, .float32: true
+    default: false
+    }
+  }
+}
+
+/// How a station reached the output grid (reported).
+public enum StitchSamplingPath: String, Sendable, Codable {
+  /// TPTBox 1.1.0's `resample_from_to` shortcut: same spacing, the grids differ by a signed axis
+  /// permutation and an integer shift, so voxels are copied (pad/crop/reorient), exactly.
+  case copied
+  /// scipy `affine_transform` (order 3 images, order 0 labels, mode constant).
+  case interpolated
+}
+
+/// Step 5 of the stitch: every station onto the output grid, and its occupancy.
+enum StationSampler {
+  /// The station's values on `grid` and its occupancy (1 where the station covers the output
+  /// voxel, else 0), as TPTBox 1.1.0 `NII.resample_from_to(out, order, mode="constant", c_val=bg)`
+  /// and the order-0 resampling of an all-ones array computes them:
+  ///
+  /// - shortcut (`copied`): with `T = inv(A_s)·A_out` (`VoxelMapping(sampling:at:)`), if rounding
+  ///   `T`'s linear part gives a signed permutation `P`, the station spacing along each permuted
+  ///   axis equals the output's (`|a − b| ≤ 1e-6 + 1e-5·|b|`, NumPy `allclose`), and
+  ///   `A_s·[P | round(t)]` reproduces `A_out` within 1e-4 per entry (upstream's `assert_affine`
+  ///   tolerance), output voxel `o` takes source voxel `P·o + round(t)` or cval outside;
+  /// - otherwise `Volume.resampled(onto:order:mode: .constant, cval:)` (scipy semantics: closed box
+  ///   `[0, n−1]` per axis, integer outputs round half away from zero and saturate), and the
+  ///   occupancy is an all-ones array resampled with order 0 and cval 0.
+  ///
+  /// Float results have NaN and ±infinity replaced by cval (1.1.0, images only).
+  static func sample(
+    _ station: AnyVolume, onto grid: ImageGrid, order: InterpolationOrder, cval: Double, replaceNonFinite: Bool
+  ) -> (values: StationValues, occupancy: [Float], path: StitchSamplingPath)? {
+    guard let mapping = VoxelMapping(sampling: station.grid.affine, at: grid.affine) else { return nil }
+    let single = StationValues.usesSingle(station.scalarType)
+    if let shift = integerShift(mapping, from: station.grid, to: grid) {
+      let (values, occupancy) = gather(station, shift: shift, onto: grid, cval: cval, single: single)
+      return (values, occupancy, .copied)
+    }
+    let resampled = station.resampled(onto: grid, order: order, mode: .constant, cval: cval)
+    var values = collect(resampled, single: single)
+    if replaceNonFinite && station.scalarType.isFloatingPoint { values = replacingNonFinite(values, with: cval) }
+    let ones = Volume<UInt8>(grid: station.grid, repeating: 1)
+      .resampled(onto: grid, order: .nearest, mode: .constant, cval: 0)
+    return (values, ones.voxels.map { Float($0) }, .interpolated)
+  }
+
+  /// `(P, t)` with source index `P·o + t` when the shortcut applies (see `sample`), else nil.
+  static func integerShift(_ mapping: VoxelMapping, from source: ImageGrid, to target: ImageGrid) -> (
+    permutation: [[Int]], offset: [Int]
+  )? {
+    let p = mapping.matrix.map { row in row.map { Int($0.rounded()) } }
+    for r in 0..<3 {
+      guard p[r].map(abs).reduce(0, +) == 1, (0..<3).allSatisfy({ c in abs(p[c][r]) <= 1 }) else { return nil }
+    }
+    for c in 0..<3 { guard (0..<3).map({ abs(p[$0][c]) }).reduce(0, +) == 1 else { return nil } }
+    let sourceSpacing = source.spacingMillimeters
+    let targetSpacing = target.spacingMillimeters
+    for r in 0..<3 {
+      let c = p[r].firstIndex { $0 != 0 }!
+      let a = sourceSpacing[r]
+      let b = targetSpacing[c]
+      guard abs(a - b) <= 1e-6 + 1e-5 * abs(b) else { return nil }
+    }
+    guard mapping.offset.allSatisfy({ $0.isFinite && abs($0) < 1e9 }) else { return nil }
+    let t = mapping.offset.map { Int($0.rounded()) }
+    // A_s · [P | t] against A_out, entry by entry.
+    var tolerance = 0.0
+    for r in 0..<3 {
+      for c in 0..<4 {
+        var sum = c == 3 ? source.affine[r, 3] : 0
+        for k in 0..<3 { sum += source.affine[r, k] * Double(c == 3 ? t[k] : p[k][c]) }
+        tolerance = Swift.max(tolerance, abs(sum - target.affine[r, c]))
+      }
+    }
+    return tolerance <= 1e-4 ? (p, t) : nil
+  }
+
+  private static func gather(
+    _ station: AnyVolume, shift: (permutation: [[Int]], offset: [Int]), onto grid: ImageGrid, cval: Double, single: Bool
+  ) -> (StationValues, [Float]) {
+    let n = station.grid.shape
+    let out = grid.shape
+    let p = shift.permutation
+    let t = shift.offset
+    // cval as the station's type would store it (np.pad of the typed array).
+    let typedCval = station.apply { $0.scalarType }.integerRange.map { range in
+      Swift.min(Swift.max(cval.rounded(.towardZero), range.lowerBound), range.upperBound)
+    } ?? cval
+    var doubles = [Double](repeating: typedCval, count: grid.voxelCount)
+    var occupancy = [Float](repeating: 0, count: grid.voxelCount)
+    let source = station.converted(to: Double.self).voxels
+    var index = 0
+    for k in 0..<out[2] {
+      for j in 0..<out[1] {
+        for i in 0..<out[0] {
+          defer { index += 1 }
+          var s = [0, 0, 0]
+          var inside = true
+          for r in 0..<3 {
+            s[r] = p[r][0] * i + p[r][1] * j + p[r][2] * k + t[r]
+            if s[r] < 0 || s[r] >= n[r] { inside = false; break }
+          }
+          guard inside else { continue }
+          doubles[index] = source[s[0] + n[0] * (s[1] + n[1] * s[2])]
+          occupancy[index] = 1
+        }
+      }
+    }
+    return (single ? .single(doubles.map { Float($0) }) : .double(doubles), occupancy)
+  }
+
+  private static func collect(_ volume: AnyVolume, single: Bool) -> StationValues {
+    if case .float32(let v) = volume { return .single(v.voxels) }
+    if case .float64(let v) = volume { return .double(v.voxels) }
+    let doubles = volume.converted(to: Double.self).voxels
+    return single ? .single(doubles.map { Float($0) }) : .double(doubles)
+  }
+
+  private static func replacingNonFinite(_ values: StationValues, with cval: Double) -> StationValues {
+    switch values {
+    case .single(let v): .single(v.map { $0.isFinite ? $0 : Float(cval) })
+    case .double(let v): .double(v.map { $0.isFinite ? $0 : cval })
+    }
+  }
+}
