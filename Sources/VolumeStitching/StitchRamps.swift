@@ -146,20 +146,25 @@ enum StitchRamps {
 
   /// The bounding box of `occupancy > 0`, nil when empty.
   static func occupiedBox(_ occupancy: [Float], shape: [Int]) -> VoxelBox? {
-    var lower = shape
-    var upper = [-1, -1, -1]
+    var (l0, l1, l2) = (Int.max, Int.max, Int.max)
+    var (u0, u1, u2) = (-1, -1, -1)
     var n = 0
     for k in 0..<shape[2] {
       for j in 0..<shape[1] {
         for i in 0..<shape[0] {
-          defer { n += 1 }
-          guard occupancy[n] > 0 else { continue }
-          lower = [Swift.min(lower[0], i), Swift.min(lower[1], j), Swift.min(lower[2], k)]
-          upper = [Swift.max(upper[0], i), Swift.max(upper[1], j), Swift.max(upper[2], k)]
+          if occupancy[n] > 0 {
+            l0 = Swift.min(l0, i)
+            u0 = Swift.max(u0, i)
+            l1 = Swift.min(l1, j)
+            u1 = Swift.max(u1, j)
+            l2 = Swift.min(l2, k)
+            u2 = Swift.max(u2, k)
+          }
+          n += 1
         }
       }
     }
-    return upper[0] < 0 ? nil : VoxelBox(lower: lower, upper: upper)
+    return u0 < 0 ? nil : VoxelBox(lower: [l0, l1, l2], upper: [u0, u1, u2])
   }
 
   static func extract(_ full: [Float], shape: [Int], lo: [Int], sub: [Int]) -> [Float] {

@@ -60,16 +60,22 @@ enum StationSampler {
   ) -> (values: StationValues, occupancy: [Float], path: StitchSamplingPath)? {
     guard let mapping = VoxelMapping(sampling: station.grid.affine, at: grid.affine) else { return nil }
     let single = StationValues.usesSingle(station.scalarType)
+    let values: StationValues
+    let occupancy: [Float]
+    let path: StitchSamplingPath
     if let shift = integerShift(mapping, from: station.grid, to: grid) {
-      let (values, occupancy) = gather(station, shift: shift, onto: grid, cval: cval, single: single)
-      return (values, occupancy, .copied)
+      (values, occupancy) = gather(station, shift: shift, onto: grid, cval: cval, single: single)
+      path = .copied
+    } else {
+      let resampled = station.resampled(onto: grid, order: order, mode: .constant, cval: cval)
+      values = collect(resampled, single: single)
+      let ones = Volume<UInt8>(grid: station.grid, repeating: 1)
+        .resampled(onto: grid, order: .nearest, mode: .constant, cval: 0)
+      occupancy = ones.voxels.map { Float($0) }
+      path = .interpolated
     }
-    let resampled = station.resampled(onto: grid, order: order, mode: .constant, cval: cval)
-    var values = collect(resampled, single: single)
-    if replaceNonFinite && station.scalarType.isFloatingPoint { values = replacingNonFinite(values, with: cval) }
-    let ones = Volume<UInt8>(grid: station.grid, repeating: 1)
-      .resampled(onto: grid, order: .nearest, mode: .constant, cval: 0)
-    return (values, ones.voxels.map { Float($0) }, .interpolated)
+    guard replaceNonFinite && station.scalarType.isFloatingPoint else { return (values, occupancy, path) }
+    return (replacingNonFinite(values, with: cval), occupancy, path)
   }
 
   /// `(P, t)` with source index `P·o + t` when the shortcut applies (see `sample`), else nil.
@@ -117,20 +123,24 @@ enum StationSampler {
     var doubles = [Double](repeating: typedCval, count: grid.voxelCount)
     var occupancy = [Float](repeating: 0, count: grid.voxelCount)
     let source = station.converted(to: Double.self).voxels
+    // Source index of output voxel (i, j, k): P·(i, j, k) + t, per source axis r.
+    let (p0, p1, p2) = (p[0], p[1], p[2])
+    let (n0, n1, n2) = (n[0], n[1], n[2])
     var index = 0
     for k in 0..<out[2] {
       for j in 0..<out[1] {
+        let b0 = p0[1] * j + p0[2] * k + t[0]
+        let b1 = p1[1] * j + p1[2] * k + t[1]
+        let b2 = p2[1] * j + p2[2] * k + t[2]
         for i in 0..<out[0] {
-          defer { index += 1 }
-          var s = [0, 0, 0]
-          var inside = true
-          for r in 0..<3 {
-            s[r] = p[r][0] * i + p[r][1] * j + p[r][2] * k + t[r]
-            if s[r] < 0 || s[r] >= n[r] { inside = false; break }
+          let s0 = p0[0] * i + b0
+          let s1 = p1[0] * i + b1
+          let s2 = p2[0] * i + b2
+          if s0 >= 0 && s0 < n0 && s1 >= 0 && s1 < n1 && s2 >= 0 && s2 < n2 {
+            doubles[index] = source[s0 + n0 * (s1 + n1 * s2)]
+            occupancy[index] = 1
           }
-          guard inside else { continue }
-          doubles[index] = source[s[0] + n[0] * (s[1] + n[1] * s[2])]
-          occupancy[index] = 1
+          index += 1
         }
       }
     }

@@ -15,7 +15,10 @@ struct StitchParityTests {
     var tptbox_fully_inside_warnings: Int
   }
 
-  static let cases = ["zstack_u16", "zstack_u16_auto", "int16_neg", "spacing", "oblique", "gap", "contained", "seg"]
+  static let cases = [
+    "zstack_u16", "zstack_u16_auto", "int16_neg", "spacing", "oblique", "gap", "contained", "seg", "mixed_axes", "int32_wrap",
+    "ramp0_ms2_crop", "nan_float",
+  ]
 
   /// The case's stations, its options (from the VibeSeg flags recorded next to it) and TPTBox's output.
   static func load(_ name: String) throws -> (stations: [StitchStation], options: StitchOptions, expected: NiftiImage, record: Case) {
@@ -23,7 +26,7 @@ struct StitchParityTests {
     let record = try JSONDecoder().decode(Case.self, from: Data(contentsOf: folder.appendingPathComponent("case.json")))
     let stations = try record.stations.map { file -> StitchStation in
       let image = try NiftiImage(contentsOf: folder.appendingPathComponent(file))
-      return StitchStation(volume: image.volume, hasScaling: image.scaling != nil, name: file)
+      return StitchStation(volume: image.volume, hasScaling: image.scaling != nil, name: (file as NSString).lastPathComponent)
     }
     var options = StitchOptions()
     var flags = record.vibeseg_flags[...]
@@ -33,6 +36,9 @@ struct StitchParityTests {
       case "--seg-ties": options.segmentationTies = StitchOptions.SegmentationTies(rawValue: flags.popFirst()!)!
       case "--dtype": options.outputType = StitchOptions.OutputType(flags.popFirst()!)!
       case "--min-value": options.minValue = Double(flags.popFirst()!)!
+      case "--ramp": options.rampEdge = Int(flags.popFirst()!)!
+      case "--min-spacing": options.minSpacing = Double(flags.popFirst()!)!
+      case "--crop": options.cropToOccupancy = true
       default: Issue.record("unknown flag \(flag) in \(name)/case.json")
       }
     }
@@ -57,9 +63,10 @@ struct StitchParityTests {
     let ours = result.volume.converted(to: Double.self).voxels
     let theirs = expected.volume.converted(to: Double.self).voxels
     if result.volume.scalarType.isFloatingPoint {
-      // 1e-4 relative: the blend runs in float32 (as upstream) and the cubic prefilter/taps may
-      // differ from scipy in the last bits on the separable path (~1e-15 relative); measured
-      // max differences are far below this bound.
+      // 1e-4 relative (the issue's bound). Measured (scripts/fixtures/compare_stitch.py): every
+      // float case is identical except `oblique`, 3430 of 11638 voxels off by at most 3 float32
+      // ulps (3.9e-7 relative): on oblique grids the voxel map inv(A_s)·A_out agrees with NumPy's
+      // only to ~1e-16, which moves cubic samples in the last bits before the float32 store.
       var worst = 0.0
       for n in ours.indices {
         let scale = Swift.max(abs(theirs[n]), 1)
