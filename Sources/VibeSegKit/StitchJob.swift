@@ -20,7 +20,8 @@ public struct StitchJob: Sendable {
   public var compressionLevel: Int
 
   public init(
-    stations: [URL], output: URL, reportURL: URL? = nil, options: StitchOptions, overwrite: Bool = false, compressionLevel: Int = 4
+    stations: [URL], output: URL, reportURL: URL? = nil, options: StitchOptions, overwrite: Bool = false,
+    compressionLevel: Int = 4
   ) {
     self.stations = stations
     self.output = output
@@ -42,7 +43,8 @@ public struct StitchJob: Sendable {
   ///   kick-out, an impossible grid), `.invalidOption` (fewer than 2 stations given, an option
   ///   out of range).
   public func run() throws -> Outcome {
-    let outputs = try OutputTransaction(outputs: [output] + (reportURL.map { [$0] } ?? []), inputs: stations, overwrite: overwrite)
+    let outputs = try OutputTransaction(
+      outputs: [output] + (reportURL.map { [$0] } ?? []), inputs: stations, overwrite: overwrite)
     var inputs = [StitchStation]()
     var warnings = [String]()
     for url in stations {
@@ -55,7 +57,8 @@ public struct StitchJob: Sendable {
       result = try Stitching(options: options).stitch(inputs)
     } catch {
       let code: VibeSegKitError.Code =
-        (error.code == .invalidOption || (error.code == .tooFewStations && stations.count < 2)) ? .invalidOption : .invalidInput
+        (error.code == .invalidOption || (error.code == .tooFewStations && stations.count < 2))
+        ? .invalidOption : .invalidInput
       throw VibeSegKitError(code, error.message, path: error.station)
     }
     var writeOptions = NiftiWriteOptions()
@@ -64,7 +67,8 @@ public struct StitchJob: Sendable {
     if let reportURL {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+      encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
       try outputs.write(Array(try encoder.encode(result.report)) + [0x0A], to: reportURL)
     }
     try outputs.commit()

@@ -22,7 +22,9 @@ enum StitchBlend {
   /// Segmentations, TPTBox ties: `out += (t_s · round_half_even(O_s)).astype(label type)` per
   /// station, summed in the label type with wrap-around (NumPy unsigned arithmetic). Returns
   /// the sums as Double (exact: label types hold at most 64 bits, labels are small).
-  static func blendLabelsTPTBox(_ values: [StationValues], _ weights: [[Float]], count: Int, type: ScalarType) -> [Double] {
+  static func blendLabelsTPTBox(_ values: [StationValues], _ weights: [[Float]], count: Int, type: ScalarType)
+    -> [Double]
+  {
     let modulus = type == .uint64 ? nil : Optional(Double(type.integerRange!.upperBound) + 1)
     var out = [Double](repeating: 0, count: count)
     for (t, o) in zip(values, weights) {
@@ -74,7 +76,8 @@ enum StitchBlend {
       default: return Double(Int32(truncatingIfNeeded: wide))
       }
     case .uint32, .int64, .uint64:
-      let wide: Int64 = (x.isFinite && t >= -9.223372036854775808e18 && t < 9.223372036854775808e18) ? Int64(t) : Int64.min
+      let wide: Int64 =
+        (x.isFinite && t >= -9.223372036854775808e18 && t < 9.223372036854775808e18) ? Int64(t) : Int64.min
       switch type {
       case .uint32: return Double(UInt32(truncatingIfNeeded: wide))
       case .int64: return Double(wide)

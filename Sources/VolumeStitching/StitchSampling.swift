@@ -117,9 +117,10 @@ enum StationSampler {
     let p = shift.permutation
     let t = shift.offset
     // cval as the station's type would store it (np.pad of the typed array).
-    let typedCval = station.apply { $0.scalarType }.integerRange.map { range in
-      Swift.min(Swift.max(cval.rounded(.towardZero), range.lowerBound), range.upperBound)
-    } ?? cval
+    let typedCval =
+      station.apply { $0.scalarType }.integerRange.map { range in
+        Swift.min(Swift.max(cval.rounded(.towardZero), range.lowerBound), range.upperBound)
+      } ?? cval
     var doubles = [Double](repeating: typedCval, count: grid.voxelCount)
     var occupancy = [Float](repeating: 0, count: grid.voxelCount)
     let source = station.converted(to: Double.self).voxels

@@ -47,17 +47,22 @@ public struct Stitching: Sendable {
     guard stations.count >= 2 else {
       throw StitchError(.tooFewStations, "stitching needs at least 2 stations, got \(stations.count)")
     }
-    guard options.rampEdge >= 0 else { throw StitchError(.invalidOption, "the ramp size must be ≥ 0, got \(options.rampEdge)") }
+    guard options.rampEdge >= 0 else {
+      throw StitchError(.invalidOption, "the ramp size must be ≥ 0, got \(options.rampEdge)")
+    }
     if let minSpacing = options.minSpacing, !(minSpacing >= 0 && minSpacing.isFinite) {
       throw StitchError(.invalidOption, "the minimum spacing must be a finite number ≥ 0, got \(minSpacing)")
     }
     for station in stations {
       let grid = station.volume.grid
       guard station.volume.channelCount == 1, grid.shape.count == 3 else {
-        throw StitchError(.invalidStation, "a station must be one 3-D volume, found \(grid.shape) x \(station.volume.channelCount)", station: station.name)
+        throw StitchError(
+          .invalidStation, "a station must be one 3-D volume, found \(grid.shape) x \(station.volume.channelCount)",
+          station: station.name)
       }
       guard grid.affine.isFinite, grid.affine.inverse != nil, grid.spacingMillimeters.allSatisfy({ $0 > 0 }) else {
-        throw StitchError(.invalidStation, "the affine is singular or not finite:\n\(grid.affine)", station: station.name)
+        throw StitchError(
+          .invalidStation, "the affine is singular or not finite:\n\(grid.affine)", station: station.name)
       }
     }
     var active = Array(stations.indices)
@@ -67,7 +72,8 @@ public struct Stitching: Sendable {
       guard active.count >= 2 else {
         throw StitchError(
           .tooFewStations,
-          "after leaving out the stations that lie fully inside others (\(kicked.map { stations[$0.index].name }.joined(separator: ", "))) fewer than 2 remain")
+          "after leaving out the stations that lie fully inside others (\(kicked.map { stations[$0.index].name }.joined(separator: ", "))) fewer than 2 remain"
+        )
       }
       let pass = try stitchPass(active.map { stations[$0] }, indices: active)
       warnings += pass.warnings
@@ -91,7 +97,8 @@ public struct Stitching: Sendable {
   }
 
   private func stitchPass(_ stations: [StitchStation], indices: [Int]) throws(StitchError) -> Pass {
-    let (grid, rotation) = try StitchGrid.grid(for: stations.map { $0.volume.grid }, rule: options.grid, minSpacing: options.minSpacing)
+    let (grid, rotation) = try StitchGrid.grid(
+      for: stations.map { $0.volume.grid }, rule: options.grid, minSpacing: options.minSpacing)
     let seg = options.segmentation
     let cval = options.background
     var values = [StationValues]()
@@ -110,12 +117,14 @@ public struct Stitching: Sendable {
       weights.append(occupancy)
       stationReports.append(
         StitchReport.Station(
-          index: indices[s], name: station.name, shape: station.volume.grid.shape, dataType: station.volume.scalarType.rawValue,
+          index: indices[s], name: station.name, shape: station.volume.grid.shape,
+          dataType: station.volume.scalarType.rawValue,
           sampling: sampled.path, occupiedVoxels: occupancy.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }))
     }
     let boxes = weights.map { StitchRamps.occupiedBox($0, shape: grid.shape) }
     let ramps = StitchRamps.apply(
-      occupancies: &weights, shape: grid.shape, rampEdge: options.rampEdge, names: stations.map(\.name), indices: indices,
+      occupancies: &weights, shape: grid.shape, rampEdge: options.rampEdge, names: stations.map(\.name),
+      indices: indices,
       kickOut: options.kickOutContained)
     let outputType = resolvedType(stations, values: values)
     var floor: Double?
@@ -129,10 +138,13 @@ public struct Stitching: Sendable {
         rule: options.grid.rawValue, shape: grid.shape, affine: (0..<4).map { r in (0..<4).map { grid.affine[r, $0] } },
         spacingMillimeters: grid.spacingMillimeters),
       rotationStation: indices[rotation], stations: stationReports, pairs: ramps.pairs, kickedOut: [],
-      segmentation: seg, segmentationTies: seg ? options.segmentationTies.rawValue : nil, outputType: outputType.rawValue,
+      segmentation: seg, segmentationTies: seg ? options.segmentationTies.rawValue : nil,
+      outputType: outputType.rawValue,
       background: cval, floor: floor, rampEdge: options.rampEdge, warnings: [])
     if let kick = ramps.kickOut {
-      return Pass(volume: AnyVolume(Volume<UInt8>(grid: grid, repeating: 0)), report: report, warnings: ramps.warnings, kickOut: kick)
+      return Pass(
+        volume: AnyVolume(Volume<UInt8>(grid: grid, repeating: 0)), report: report, warnings: ramps.warnings,
+        kickOut: kick)
     }
     let count = grid.voxelCount
     var volume: AnyVolume
@@ -143,7 +155,8 @@ public struct Stitching: Sendable {
         : StitchBlend.blendLabelsFix(values, weights, count: count)
       volume = StitchBlend.integerVolume(labels, grid: grid, type: outputType)
     } else {
-      volume = StitchBlend.finish(StitchBlend.blendImages(values, weights, count: count), floor: floor, grid: grid, type: outputType)
+      volume = StitchBlend.finish(
+        StitchBlend.blendImages(values, weights, count: count), floor: floor, grid: grid, type: outputType)
     }
     let occupied = boxes.compactMap { $0 }
     if options.cropToOccupancy, let first = occupied.first {

@@ -17,8 +17,10 @@ struct StitchCommandTests {
     let out = dir.appendingPathComponent("out.nii.gz")
     let report = dir.appendingPathComponent("stitch.json")
     let result = try VibeSegBinary.run(
-      ["stitch", Self.station("zstack_u16", 0), Self.station("zstack_u16", 1), Self.station("zstack_u16", 2),
-       "-o", out.path, "--dtype", "auto", "--report", report.path])
+      [
+        "stitch", Self.station("zstack_u16", 0), Self.station("zstack_u16", 1), Self.station("zstack_u16", 2),
+        "-o", out.path, "--dtype", "auto", "--report", report.path,
+      ])
     #expect(result.status == 0, "\(result.stderr)")
     let written = try NiftiImage(contentsOf: out)
     let expected = try NiftiImage(contentsOf: Fixtures.committed("stitch/zstack_u16_auto/expected.nii.gz"))
@@ -38,7 +40,9 @@ struct StitchCommandTests {
   func tooFew() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let result = try VibeSegBinary.run(["stitch", Self.station("gap", 0), "-o", dir.appendingPathComponent("o.nii.gz").path])
+    let result = try VibeSegBinary.run([
+      "stitch", Self.station("gap", 0), "-o", dir.appendingPathComponent("o.nii.gz").path,
+    ])
     #expect(result.status == 64)
     #expect(result.stderr.contains("at least 2 stations"))
   }
@@ -48,7 +52,9 @@ struct StitchCommandTests {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let missing = dir.appendingPathComponent("nope.nii.gz").path
-    let result = try VibeSegBinary.run(["stitch", Self.station("gap", 0), missing, "-o", dir.appendingPathComponent("o.nii.gz").path])
+    let result = try VibeSegBinary.run([
+      "stitch", Self.station("gap", 0), missing, "-o", dir.appendingPathComponent("o.nii.gz").path,
+    ])
     #expect(result.status == 66)
     #expect(result.stderr.contains(missing))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
@@ -73,8 +79,10 @@ struct StitchCommandTests {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let result = try VibeSegBinary.run(
-      ["stitch", Self.station("contained", 0), Self.station("contained", 1), Self.station("contained", 2),
-       "-o", dir.appendingPathComponent("o.nii.gz").path])
+      [
+        "stitch", Self.station("contained", 0), Self.station("contained", 1), Self.station("contained", 2),
+        "-o", dir.appendingPathComponent("o.nii.gz").path,
+      ])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.contains("vibeseg: warning:") && result.stderr.contains("lies fully inside"))
   }

@@ -50,7 +50,8 @@ struct BinaryOpeningTests {
     }
     let eroded = Self.bruteForce(mask, shape: shape, e: e, erode: true)
     #expect(BinaryOpening.erosion(mask, shape: shape, cube: e) == eroded)
-    #expect(BinaryOpening.dilation(mask, shape: shape, cube: e) == Self.bruteForce(mask, shape: shape, e: e, erode: false))
+    #expect(
+      BinaryOpening.dilation(mask, shape: shape, cube: e) == Self.bruteForce(mask, shape: shape, e: e, erode: false))
     let opened = BinaryOpening.opening(mask, shape: shape, cube: e)
     #expect(opened == Self.bruteForce(eroded, shape: shape, e: e, erode: false))
     #expect(zip(opened, mask).allSatisfy { $0 <= $1 }, "an opening is inside the mask")

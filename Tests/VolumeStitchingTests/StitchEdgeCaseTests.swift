@@ -26,7 +26,8 @@ struct StitchEdgeCaseTests {
   @Test("a station that is not one 3-D volume is named")
   func notThreeDimensional() {
     let grid = ImageGrid(shape: [4, 4, 4], affine: .identity)
-    let fourD = StitchStation(volume: AnyVolume(Volume<Float>(grid: grid, channelCount: 2, repeating: 1)), name: "fourD.nii.gz")
+    let fourD = StitchStation(
+      volume: AnyVolume(Volume<Float>(grid: grid, channelCount: 2, repeating: 1)), name: "fourD.nii.gz")
     do {
       _ = try Stitching().stitch([Self.station([4, 4, 4], z0: 0, value: 1, name: "a"), fourD])
       Issue.record("no error")
@@ -66,7 +67,8 @@ struct StitchEdgeCaseTests {
     #expect(result.report.warnings.contains { $0.contains("thinner than --ramp 5") })
     let v = result.volume.converted(to: Double.self)
     for k in 0..<v.shape[2] {
-      #expect(v[4, 4, k] >= 100 - 1e-3 && v[4, 4, k] <= 200 + 1e-3, "plane \(k) blends between the stations: \(v[4, 4, k])")
+      #expect(
+        v[4, 4, k] >= 100 - 1e-3 && v[4, 4, k] <= 200 + 1e-3, "plane \(k) blends between the stations: \(v[4, 4, k])")
     }
   }
 
@@ -74,7 +76,9 @@ struct StitchEdgeCaseTests {
   func keepContained() throws {
     let outer = Self.station([10, 10, 20], z0: 0, value: 100, name: "outer")
     let inner = StitchStation(
-      volume: AnyVolume(Volume<Float>(grid: ImageGrid(shape: [4, 4, 4], affine: Affine.scaling([2, 2, 3], origin: [6, 6, 15])), repeating: 50)),
+      volume: AnyVolume(
+        Volume<Float>(
+          grid: ImageGrid(shape: [4, 4, 4], affine: Affine.scaling([2, 2, 3], origin: [6, 6, 15])), repeating: 50)),
       name: "inner")
     var options = StitchOptions(grid: .centered)
     options.kickOutContained = false

@@ -11,25 +11,35 @@ import _TestSupport
 struct StitchParityTests {
   struct Case: Decodable {
     var stations: [String]
-    var vibeseg_flags: [String]
-    var tptbox_fully_inside_warnings: Int
+    var vibesegFlags: [String]
+    var tptboxFullyInsideWarnings: Int
+
+    enum CodingKeys: String, CodingKey {
+      case stations
+      case vibesegFlags = "vibeseg_flags"
+      case tptboxFullyInsideWarnings = "tptbox_fully_inside_warnings"
+    }
   }
 
   static let cases = [
-    "zstack_u16", "zstack_u16_auto", "int16_neg", "spacing", "oblique", "gap", "contained", "seg", "mixed_axes", "int32_wrap",
+    "zstack_u16", "zstack_u16_auto", "int16_neg", "spacing", "oblique", "gap", "contained", "seg", "mixed_axes",
+    "int32_wrap",
     "ramp0_ms2_crop", "nan_float",
   ]
 
   /// The case's stations, its options (from the VibeSeg flags recorded next to it) and TPTBox's output.
-  static func load(_ name: String) throws -> (stations: [StitchStation], options: StitchOptions, expected: NiftiImage, record: Case) {
+  static func load(_ name: String) throws -> (
+    stations: [StitchStation], options: StitchOptions, expected: NiftiImage, record: Case
+  ) {
     let folder = Fixtures.committed("stitch/\(name)")
     let record = try JSONDecoder().decode(Case.self, from: Data(contentsOf: folder.appendingPathComponent("case.json")))
     let stations = try record.stations.map { file -> StitchStation in
       let image = try NiftiImage(contentsOf: folder.appendingPathComponent(file))
-      return StitchStation(volume: image.volume, hasScaling: image.scaling != nil, name: (file as NSString).lastPathComponent)
+      return StitchStation(
+        volume: image.volume, hasScaling: image.scaling != nil, name: (file as NSString).lastPathComponent)
     }
     var options = StitchOptions()
-    var flags = record.vibeseg_flags[...]
+    var flags = record.vibesegFlags[...]
     while let flag = flags.popFirst() {
       switch flag {
       case "--seg": options.segmentation = true
@@ -58,7 +68,8 @@ struct StitchParityTests {
       }
     }
     #expect(result.volume.scalarType == expected.volume.scalarType)
-    #expect((result.report.warnings.contains { $0.contains("fully inside") } ? 1 : 0) == record.tptbox_fully_inside_warnings)
+    #expect(
+      (result.report.warnings.contains { $0.contains("fully inside") } ? 1 : 0) == record.tptboxFullyInsideWarnings)
     guard result.volume.grid.shape == expected.grid.shape else { return }
     let ours = result.volume.converted(to: Double.self).voxels
     let theirs = expected.volume.converted(to: Double.self).voxels

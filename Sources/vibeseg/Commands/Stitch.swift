@@ -9,7 +9,8 @@ extension StitchOptions.SegmentationTies: ExpressibleByArgument {}
 extension VibeSegCommand {
   struct Stitch: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Stitch multi-station scans (already aligned in world space) into one volume, as TPTBox's stitching() does.",
+      abstract:
+        "Stitch multi-station scans (already aligned in world space) into one volume, as TPTBox's stitching() does.",
       discussion: """
         Reproduces TPTBox 1.1.0 stitching() with N4 bias-field correction and histogram matching \
         off (its defaults, as the NAKO script used them): the output grid from all stations' \
@@ -50,7 +51,10 @@ extension VibeSegCommand {
     @Option(help: "How --seg resolves overlap voxels: fix or tptbox.")
     var segTies: StitchOptions.SegmentationTies = .fix
 
-    @Option(help: "Background value (outside every station) and floor of the output (default: 0, floor only for unsigned output types).")
+    @Option(
+      help:
+        "Background value (outside every station) and floor of the output (default: 0, floor only for unsigned output types)."
+    )
     var minValue: Double?
 
     @Option(help: "Exclusive regions are opened with a cube of this side before they anchor a ramp (0: no opening).")
@@ -82,9 +86,13 @@ extension VibeSegCommand {
         throw ValidationError("stitching needs at least 2 stations, got \(stations.count)")
       }
       guard StitchOptions.OutputType(dtype) != nil else {
-        throw ValidationError("--dtype '\(dtype)' is not float, auto or one of uint8 int8 int16 uint16 int32 uint32 int64 uint64 float32 float64")
+        throw ValidationError(
+          "--dtype '\(dtype)' is not float, auto or one of uint8 int8 int16 uint16 int32 uint32 int64 uint64 float32 float64"
+        )
       }
-      if seg && dtype != "float" { throw ValidationError("--dtype does not apply to --seg (the label type follows the largest label)") }
+      if seg && dtype != "float" {
+        throw ValidationError("--dtype does not apply to --seg (the label type follows the largest label)")
+      }
       if seg && minValue != nil { throw ValidationError("--min-value does not apply to --seg (the background is 0)") }
       guard ramp >= 0 else { throw ValidationError("--ramp must be 0 or more, got \(ramp)") }
       if let minSpacing, !(minSpacing >= 0 && minSpacing.isFinite) {
