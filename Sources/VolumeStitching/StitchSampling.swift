@@ -121,10 +121,32 @@ enum StationSampler {
       station.apply { $0.scalarType }.integerRange.map { range in
         Swift.min(Swift.max(cval.rounded(.towardZero), range.lowerBound), range.upperBound)
       } ?? cval
-    var doubles = [Double](repeating: typedCval, count: grid.voxelCount)
-    var occupancy = [Float](repeating: 0, count: grid.voxelCount)
     let source = station.converted(to: Double.self).voxels
-    // Source index of output voxel (i, j, k): P·(i, j, k) + t, per source axis r.
+    if single {
+      return (.single(fill(source, n: n, out: out, p: p, t: t, cval: Float(typedCval)) { Float($0) }), occupancy(n, out, p, t))
+    }
+    return (.double(fill(source, n: n, out: out, p: p, t: t, cval: typedCval) { $0 }), occupancy(n, out, p, t))
+  }
+
+  /// Output voxel `(i, j, k)` takes source voxel `P·(i, j, k) + t` (source axis r: row r of P),
+  /// or `cval` when that lies outside the source.
+  private static func fill<T>(
+    _ source: [Double], n: [Int], out: [Int], p: [[Int]], t: [Int], cval: T, _ convert: (Double) -> T
+  ) -> [T] {
+    var values = [T](repeating: cval, count: out[0] * out[1] * out[2])
+    visit(n, out, p, t) { index, s in values[index] = convert(source[s]) }
+    return values
+  }
+
+  private static func occupancy(_ n: [Int], _ out: [Int], _ p: [[Int]], _ t: [Int]) -> [Float] {
+    var occupancy = [Float](repeating: 0, count: out[0] * out[1] * out[2])
+    visit(n, out, p, t) { index, _ in occupancy[index] = 1 }
+    return occupancy
+  }
+
+  /// Calls `body(outputIndex, sourceIndex)` for every output voxel whose source voxel exists.
+  @inline(__always)
+  private static func visit(_ n: [Int], _ out: [Int], _ p: [[Int]], _ t: [Int], _ body: (Int, Int) -> Void) {
     let (p0, p1, p2) = (p[0], p[1], p[2])
     let (n0, n1, n2) = (n[0], n[1], n[2])
     var index = 0
@@ -137,15 +159,11 @@ enum StationSampler {
           let s0 = p0[0] * i + b0
           let s1 = p1[0] * i + b1
           let s2 = p2[0] * i + b2
-          if s0 >= 0 && s0 < n0 && s1 >= 0 && s1 < n1 && s2 >= 0 && s2 < n2 {
-            doubles[index] = source[s0 + n0 * (s1 + n1 * s2)]
-            occupancy[index] = 1
-          }
+          if s0 >= 0 && s0 < n0 && s1 >= 0 && s1 < n1 && s2 >= 0 && s2 < n2 { body(index, s0 + n0 * (s1 + n1 * s2)) }
           index += 1
         }
       }
     }
-    return (single ? .single(doubles.map { Float($0) }) : .double(doubles), occupancy)
   }
 
   private static func collect(_ volume: AnyVolume, single: Bool) -> StationValues {
