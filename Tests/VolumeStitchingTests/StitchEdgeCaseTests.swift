@@ -98,4 +98,18 @@ struct StitchEdgeCaseTests {
     let result = try Stitching(options: StitchOptions(minSpacing: 2.5)).stitch([a, b])
     #expect(result.volume.grid.spacingMillimeters == [2.5, 2.5, 3])
   }
+
+  @Test("single-slice stations work (upstream's convex hull throws on them)")
+  func singleSlices() throws {
+    let a = Self.station([6, 6, 1], z0: 0, value: 10, name: "a")
+    let b = Self.station([6, 6, 1], z0: 3, value: 20, name: "b")
+    let result = try Stitching(options: StitchOptions(grid: .centered)).stitch([a, b])
+    #expect(result.volume.grid.shape == [6, 6, 2])
+    let v = result.volume.converted(to: Double.self)
+    #expect(v[0, 0, 0] == 10 && v[5, 5, 1] == 20)
+    // TPTBox's grid starts one plane later: the first station falls outside it entirely.
+    let upstream = try Stitching().stitch([a, b])
+    #expect(upstream.volume.grid.shape == [6, 6, 2])
+    #expect(upstream.report.stations.map(\.occupiedVoxels) == [0, 25])
+  }
 }
