@@ -86,4 +86,20 @@ struct StitchCommandTests {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.contains("vibeseg: warning:") && result.stderr.contains("lies fully inside"))
   }
+
+  @Test("an existing output is kept without --overwrite (73) and replaced with it")
+  func existingOutput() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("o.nii.gz")
+    try Data("keep".utf8).write(to: out)
+    let args = ["stitch", Self.station("gap", 0), Self.station("gap", 1), "-o", out.path, "--dtype", "float32", "--min-value", "5"]
+    let refused = try VibeSegBinary.run(args)
+    #expect(refused.status == 73)
+    #expect(try Data(contentsOf: out) == Data("keep".utf8))
+    let replaced = try VibeSegBinary.run(args + ["--overwrite"])
+    #expect(replaced.status == 0, "\(replaced.stderr)")
+    let expected = try NiftiImage(contentsOf: Fixtures.committed("stitch/gap/expected.nii.gz"))
+    #expect(try NiftiImage(contentsOf: out).volume.converted(to: Float.self).voxels == expected.volume.converted(to: Float.self).voxels)
+  }
 }
