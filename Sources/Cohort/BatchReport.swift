@@ -95,7 +95,10 @@ public enum BatchReport {
       let thumbnail = row.outputs[OutputRole.preview.name].map {
         relativePath(from: pageFolder, to: outputFolder.appendingPathComponent($0))
       }
-      return CohortReportCase(caseID: id, thumbnail: thumbnail, volumesMilliliters: row.volumesMilliliters)
+      let done = row.record.status == .done
+      return CohortReportCase(
+        caseID: id, thumbnail: thumbnail, volumesMilliliters: row.volumesMilliliters,
+        status: done ? nil : row.record.status.rawValue, error: done ? nil : row.record.error)
     }
   }
 

@@ -12,6 +12,8 @@ extension CohortReport {
     th[aria-sort="ascending"] button::after { content: " \\25B2"; }
     th[aria-sort="descending"] button::after { content: " \\25BC"; }
     tr.flagged td:first-child { border-left: 4px solid #d33; }
+    tr.notdone td { color: #777; }
+    tr.notdone .status { color: #b00; font-weight: bold; }
     td.outlier { background: #fdd; font-weight: bold; }
     td.none { color: #999; }
     td ul { margin: 0.2em 0 0 1em; padding: 0; text-align: left; }

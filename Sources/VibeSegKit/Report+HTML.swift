@@ -12,6 +12,8 @@ extension CohortReport {
     let scores = zScores(cases, options: options)
     let flags = self.flags(cases, options: options)
     let flagged = flags.filter { !$0.isEmpty }.count
+    let notDone = cases.filter { $0.status != nil }
+    let notDoneText = Dictionary(grouping: notDone, by: { $0.status! }).sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key)" }
     var out = """
       <!DOCTYPE html>
       <html lang="en">
@@ -27,7 +29,8 @@ extension CohortReport {
       """
     let method = options.zScore == .robust ? "robust (median and MAD)" : "standard (mean and sd)"
     out +=
-      "<p class=\"summary\">\(cases.count) cases, \(flagged) flagged. A volume is flagged when its \(method) "
+      "<p class=\"summary\">\(cases.count) cases: \(cases.count - notDone.count) done\(notDoneText.isEmpty ? "" : ", " + notDoneText.joined(separator: ", ")); "
+      + "\(flagged) done case(s) flagged. A volume is flagged when its \(method) "
       + "z-score within its column exceeds \(format(options.zScoreThreshold, decimals: 1)) in magnitude "
       + "(columns with at least \(options.minimumCasesForZScores) values). Click a column heading to sort; "
       + "click again to reverse.</p>\n"
@@ -37,7 +40,8 @@ extension CohortReport {
     out += "</tr></thead>\n<tbody>\n"
     for (index, row) in cases.enumerated() {
       let rowFlags = flags[index]
-      out += "<tr data-case=\"\(escape(row.caseID))\"\(rowFlags.isEmpty ? "" : " class=\"flagged\"")>"
+      let rowClass = row.status != nil ? " class=\"notdone\"" : rowFlags.isEmpty ? "" : " class=\"flagged\""
+      out += "<tr data-case=\"\(escape(row.caseID))\"\(rowClass)>"
       out += "<td data-sort=\"\(escape(row.caseID))\">\(escape(row.caseID))</td>"
       if let thumbnail = row.thumbnail {
         let source = escape(thumbnail.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? thumbnail)
@@ -48,7 +52,9 @@ extension CohortReport {
         out += "<td data-sort=\"\" class=\"none\">no preview</td>"
       }
       out += "<td data-sort=\"\(rowFlags.count)\">"
-      if rowFlags.isEmpty {
+      if let status = row.status {
+        out += "<span class=\"status\">\(escape(status))</span>" + (row.error.map { ": \(escape($0))" } ?? "")
+      } else if rowFlags.isEmpty {
         out += "0"
       } else {
         out += "\(rowFlags.count)<ul>" + rowFlags.map { "<li>\(escape($0.text))</li>" }.joined() + "</ul>"

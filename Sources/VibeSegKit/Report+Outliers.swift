@@ -1,18 +1,22 @@
 extension CohortReport {
   /// Z-scores of every case's volume in every column, `scores[case][column]`; nil where the case
-  /// has no value or the column has fewer than `options.minimumCasesForZScores` values. A column
-  /// whose spread is 0 gives z = 0 for everyone. Non-finite volumes are ignored.
+  /// has no value, is not done, or the column has fewer than `options.minimumCasesForZScores`
+  /// values. A column whose spread is 0 (or below 1e-9 of its centre: rounding noise) gives z = 0
+  /// for everyone. Non-finite volumes are ignored.
   public static func zScores(_ cases: [CohortReportCase], options: CohortReportOptions = CohortReportOptions())
     -> [[String: Double]]
   {
     var scores = [[String: Double]](repeating: [:], count: cases.count)
     for column in volumeColumns(cases, options: options) {
-      let values = cases.compactMap { $0.volumesMilliliters[column] }.filter(\.isFinite)
+      let values = cases.filter { $0.status == nil }.compactMap { $0.volumesMilliliters[column] }.filter(\.isFinite)
       guard values.count >= max(2, options.minimumCasesForZScores) else { continue }
       let (center, scale) = location(values, method: options.zScore)
-      for (index, row) in cases.enumerated() {
+      // A spread at the level of rounding noise (volumes equal but for summation order) is none:
+      // dividing by it would flag identical volumes.
+      let spread = scale > 1e-9 * max(1, abs(center))
+      for (index, row) in cases.enumerated() where row.status == nil {
         guard let value = row.volumesMilliliters[column], value.isFinite else { continue }
-        scores[index][column] = scale > 0 ? (value - center) / scale : 0
+        scores[index][column] = spread ? (value - center) / scale : 0
       }
     }
     return scores

@@ -13,14 +13,20 @@ public struct CohortReportCase: Sendable, Equatable {
   /// components than expected), by name. Each is a flag.
   public var missingStructures: [String]
   public var fragmentedStructures: [String]
+  /// A case that is not done (`failed`, `quarantined`, `pending`), with the error it raised: shown
+  /// in the page, counted apart in its summary, never a source of z-scores. nil: done.
+  public var status: String?
+  public var error: String?
 
   public init(
     caseID: String, thumbnail: String? = nil, volumesMilliliters: [String: Double] = [:],
-    missingStructures: [String] = [], fragmentedStructures: [String] = []
+    missingStructures: [String] = [], fragmentedStructures: [String] = [], status: String? = nil, error: String? = nil
   ) {
     self.caseID = caseID
     self.thumbnail = thumbnail
     self.volumesMilliliters = volumesMilliliters
+    self.status = status
+    self.error = error
     self.missingStructures = missingStructures
     self.fragmentedStructures = fragmentedStructures
   }
@@ -79,8 +85,16 @@ public enum CohortReport {
   }
 
   /// The volume columns `options` selects for `cases`.
+  /// `options.volumeColumns`, else every structure with a volume in the order of the label ids
+  /// (TotalVibeSegmentator's registry: spleen, kidneys, ... as `vibeseg labels` lists them), names
+  /// the registry does not know after them in name order.
   public static func volumeColumns(_ cases: [CohortReportCase], options: CohortReportOptions) -> [String] {
-    options.volumeColumns ?? Array(Set(cases.flatMap { $0.volumesMilliliters.keys })).sorted()
+    if let columns = options.volumeColumns { return columns }
+    let order = Dictionary(TotalVibeLabel.all.map { ($0.name, Int($0.id)) }, uniquingKeysWith: min)
+    return Array(Set(cases.flatMap { $0.volumesMilliliters.keys })).sorted {
+      let a = order[$0] ?? Int.max, b = order[$1] ?? Int.max
+      return a != b ? a < b : $0 < $1
+    }
   }
 
   /// Writes `html(cases:options:)` to `url` atomically (temporary file, then rename).

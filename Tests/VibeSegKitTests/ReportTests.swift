@@ -101,4 +101,27 @@ struct ReportTests {
     }
     #expect(error?.code == .cannotCreateOutput)
   }
+
+  @Test("cases not done: their status and error in the row, counted apart in the summary, no z-scores from them")
+  func notDone() {
+    var cases = Self.cohort()
+    cases.append(CohortReportCase(caseID: "sub-9 (failed)", volumesMilliliters: ["liver": 90_000], status: "failed", error: "no such file <x>"))
+    cases.append(CohortReportCase(caseID: "sub-10 (quarantined)", status: "quarantined", error: "crashed"))
+    let page = CohortReport.html(cases)
+    #expect(page.contains("10 cases: 8 done, 1 failed, 1 quarantined; 3 done case(s) flagged"), "\(page.prefix(1500))")
+    #expect(page.contains("<span class=\"status\">failed</span>: no such file &lt;x&gt;"))
+    #expect(CohortReport.zScores(cases)[8].isEmpty)
+    // The failed case's huge volume does not move the others' scores.
+    #expect(CohortReport.flags(cases)[3].map(\.kind) == CohortReport.flags(Self.cohort())[3].map(\.kind))
+  }
+
+  @Test("volumes equal but for rounding noise flag nothing; columns follow the label ids, unknown names last")
+  func noiseAndOrder() {
+    let cases = (0..<6).map { n in
+      CohortReportCase(caseID: "c\(n)", volumesMilliliters: ["liver": 1500 + Double(n % 2) * 1e-12, "spleen": 200, "zzz_custom": 1, "kidney_left": 150])
+    }
+    let flags = CohortReport.flags(cases)
+    #expect(flags.allSatisfy { $0.isEmpty })
+    #expect(CohortReport.volumeColumns(cases, options: CohortReportOptions()) == ["spleen", "kidney_left", "liver", "zzz_custom"])
+  }
 }
