@@ -16,11 +16,17 @@ extension StationAssembly {
   static func keepNewest(_ groups: inout [SeriesGroup], problems: inout [DICOMProblem]) {
     var dropped = Set<Int>()
     for contrast in DICOMContrast.dixon {
+      // Study by study (a folder may hold a cohort), superior first within each.
       let candidates = groups.indices.filter { groups[$0].contrast.contrast == contrast }
-        .sorted { center(groups[$0]) > center(groups[$1]) }
+        .sorted { a, b in
+          let (x, y) = (groups[a].key.studyInstanceUID, groups[b].key.studyInstanceUID)
+          return x != y ? x < y : center(groups[a]) > center(groups[b])
+        }
       var clusters: [[Int]] = []
       for i in candidates {
-        if let last = clusters.last, sameStation(groups[last[0]], groups[i]) {
+        if let last = clusters.last, groups[last[0]].key.studyInstanceUID == groups[i].key.studyInstanceUID,
+          sameStation(groups[last[0]], groups[i])
+        {
           clusters[clusters.count - 1].append(i)
         } else {
           clusters.append([i])

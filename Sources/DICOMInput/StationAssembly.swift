@@ -8,6 +8,8 @@ public struct DICOMStation: Sendable, Equatable {
   public var zRange: ClosedRange<Double>
   /// Index into `DICOMIndex.groups` per contrast.
   public var groups: [DICOMContrast: Int]
+  /// The study the station belongs to (stations are numbered within their study).
+  public var studyInstanceUID: String = ""
 }
 
 /// dicom.md 2.4 rule 3.
@@ -22,10 +24,21 @@ public struct DICOMStation: Sendable, Equatable {
 /// - A UK Biobank-like set (SeriesDescription `Dixon_...`) usually has 6 stations, a NAKO-like one
 ///   (`3D_GRE_TRA_...`) 4: another count is a warning (partial coverage is legitimate).
 enum StationAssembly {
+  /// Every study on its own (a folder may hold a cohort): stations are numbered within their
+  /// study, superior first, and studies follow in the order of their first group.
   static func assemble(_ groups: inout [SeriesGroup], problems: inout [DICOMProblem]) -> [DICOMStation] {
+    var studies: [String] = []
+    for group in groups where !studies.contains(group.key.studyInstanceUID) { studies.append(group.key.studyInstanceUID) }
+    return studies.flatMap { study in
+      assemble(&groups, members: groups.indices.filter { groups[$0].key.studyInstanceUID == study }, problems: &problems)
+    }
+  }
+
+  /// Rule 3 for the groups `members` (one study).
+  static func assemble(_ groups: inout [SeriesGroup], members study: [Int], problems: inout [DICOMProblem]) -> [DICOMStation] {
     var perContrast: [DICOMContrast: [Int]] = [:]
     for contrast in DICOMContrast.dixon {
-      let candidates = groups.indices.filter { groups[$0].contrast.contrast == contrast }
+      let candidates = study.filter { groups[$0].contrast.contrast == contrast }
         .sorted { center(groups[$0]) > center(groups[$1]) }
       var clusters: [[Int]] = []
       for i in candidates {
@@ -96,18 +109,18 @@ enum StationAssembly {
         range = min(range.lowerBound, groups[list[k]].zRange.lowerBound)...max(range.upperBound, groups[list[k]].zRange.upperBound)
       }
       for i in members.values { groups[i].station = k + 1 }
-      stations.append(DICOMStation(index: k + 1, zRange: range, groups: members))
+      stations.append(DICOMStation(index: k + 1, zRange: range, groups: members, studyInstanceUID: groups[r].key.studyInstanceUID))
     }
     // Repeats take their representative's station number.
     for contrast in DICOMContrast.dixon {
-      for i in groups.indices where groups[i].contrast.contrast == contrast && groups[i].station == nil {
+      for i in study where groups[i].contrast.contrast == contrast && groups[i].station == nil {
         if let k = stations.firstIndex(where: { s in s.groups[contrast].map { sameStation(groups[$0], groups[i]) } ?? false }) {
           groups[i].station = k + 1
         }
       }
     }
 
-    let descriptions = groups.compactMap { $0.contrast.contrast == .other ? nil : $0.seriesDescription?.uppercased() }
+    let descriptions = study.map { groups[$0] }.compactMap { $0.contrast.contrast == .other ? nil : $0.seriesDescription?.uppercased() }
     let expected: (String, Int)? =
       descriptions.contains { $0.hasPrefix("DIXON_") } ? ("UK Biobank-like", 6)
       : descriptions.contains { $0.contains("3D_GRE_TRA") } ? ("NAKO-like", 4) : nil

@@ -110,6 +110,35 @@ struct FixtureVerdictTests {
     #expect(positions.contains("slice positions differ"), "\(positions)")
   }
 
+  @Test("two visits in one folder: stations are assembled per study, not reported as repeats of each other")
+  func twoStudies() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // The UK Biobank-like visit twice, the copy under another StudyInstanceUID (same length, so
+    // the explicit VR lengths stay valid).
+    let source = Fixtures.committed("dicom/ukbb")
+    let original = try DICOMIndex(scanning: source)
+    let study = original.groups[0].key.studyInstanceUID
+    var replacement = Array(study.utf8)
+    replacement[replacement.count - 1] = replacement.last == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+    for (n, name) in try FileManager.default.contentsOfDirectory(atPath: source.path).filter({ $0.hasSuffix(".dcm") }).enumerated() {
+      let data = try Data(contentsOf: source.appendingPathComponent(name))
+      try data.write(to: dir.appendingPathComponent("a_\(n).dcm"))
+      var bytes = [UInt8](data)
+      let needle = Array(study.utf8)
+      var i = 0
+      while i + needle.count <= bytes.count {
+        if Array(bytes[i..<(i + needle.count)]) == needle { bytes.replaceSubrange(i..<(i + needle.count), with: replacement); i += needle.count } else { i += 1 }
+      }
+      try Data(bytes).write(to: dir.appendingPathComponent("b_\(n).dcm"))
+    }
+    let index = try DICOMIndex(scanning: dir)
+    #expect(index.verdict == .accepted, "\(index.problems.filter { $0.severity == .error }.prefix(2))")
+    #expect(index.groups.count == 48 && index.stations.count == 12)
+    #expect(Set(index.stations.map(\.studyInstanceUID)).count == 2)
+    #expect(index.stations.filter { $0.studyInstanceUID == study }.map(\.index) == [1, 2, 3, 4, 5, 6])
+  }
+
   @Test("--duplicate-station newest keeps the latest acquisition of a repeated station, with a warning naming both")
   func newestStation() throws {
     let index = try DICOMIndex(scanning: Fixtures.committed("dicom/cases/repeated_station"), duplicateStation: .newest)

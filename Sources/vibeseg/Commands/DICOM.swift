@@ -281,6 +281,7 @@ struct DICOMIndexReport: Encodable {
   }
 
   struct Station: Encodable {
+    var studyInstanceUID: String
     var index: Int
     var zRange: [Double]
     /// SeriesInstanceUID per contrast.
@@ -328,7 +329,7 @@ struct DICOMIndexReport: Encodable {
     }
     stations = index.stations.map { s in
       Station(
-        index: s.index, zRange: [s.zRange.lowerBound, s.zRange.upperBound],
+        studyInstanceUID: p(s.studyInstanceUID), index: s.index, zRange: [s.zRange.lowerBound, s.zRange.upperBound],
         series: Dictionary(uniqueKeysWithValues: s.groups.map { ($0.key.rawValue, p(index.groups[$0.value].key.seriesInstanceUID)) }))
     }
     skipped = index.skipped.map { Skipped(path: d($0.path), reason: t($0.reason)) }
