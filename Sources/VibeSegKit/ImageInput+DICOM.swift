@@ -5,13 +5,17 @@ import NiftiIO
 import VolumeCore
 import VolumeStitching
 
-/// A cheap test for DICOM input: a file with `DICM` at byte 128, or a folder with such a file (or
-/// a `.dcm` name) among the first entries of a shallow walk.
+/// A cheap test for DICOM input: a file with `DICM` at byte 128, a `.dcm` name or a zip, or a
+/// folder with such a file (or a `.dcm` name) among the first entries of a shallow walk.
 enum DICOMDetection {
   static func looksLikeDICOM(_ url: URL) -> Bool {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return false }
-    if !isFolder.boolValue { return hasMarker(url.path) || DICOMArchive.isZip(url) }
+    if !isFolder.boolValue {
+      // A `.dcm` name counts too: a DICOM file without the Part-10 preamble then gets the DICOM
+      // reader's message, not the NIfTI reader's "sizeof_hdr" one.
+      return hasMarker(url.path) || DICOMArchive.isZip(url) || url.lastPathComponent.lowercased().hasSuffix(".dcm")
+    }
     var budget = 64  // entries looked at in all
     func search(_ folder: String, depth: Int) -> Bool {
       guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return false }
