@@ -92,8 +92,16 @@ public struct DICOMVolume: Sendable {
       values = .float32(out)
       scaling = nil
     }
-    shape = [first.columns, first.rows, files.count]
     self.files = files.map(\.path)
+    (shape, affine, warnings) = Self.geometry(of: group)
+  }
+
+  /// The shape (columns, rows, slices) and RAS+ affine of `group`'s stack, from the headers alone
+  /// (as `init(group:)` stacks it; also the check of what dcm2niix writes), and what was noticed.
+  public static func geometry(of group: SeriesGroup) -> (shape: [Int], affine: [[Double]], warnings: [String]) {
+    let files = group.files
+    let first = group.first
+    let shape = [first.columns, first.rows, files.count]
     var warnings: [String] = []
 
     // World geometry in LPS, then to RAS.
@@ -114,8 +122,7 @@ public struct DICOMVolume: Sendable {
     ]
     var affine = (0..<3).map { r in (0..<4).map { c in columns[c][r] } } + [[0, 0, 0, 1]]
     for r in 0..<2 { affine[r] = affine[r].map { $0 == 0 ? 0 : -$0 } }
-    self.affine = affine
-    self.warnings = warnings
+    return (shape, affine, warnings)
   }
 
   /// How one file stores its pixels.

@@ -127,6 +127,8 @@ extension ImageInput {
   ///
   /// - Throws: `DICOMError` (compressed, enhanced or unreadable pixel data).
   public static func niftiImage(of group: SeriesGroup) throws -> (NiftiImage, [String]) {
+    // Compressed pixel data: dcm2niix, contained (`DCM2NIIX`); everything else natively.
+    if group.first.transferSyntax.isEncapsulated { return try DCM2NIIX.fromEnvironment().convert(group) }
     let volume = try DICOMVolume(group: group)
     let grid = ImageGrid(shape: volume.shape, affine: Affine(rows: volume.affine))
     let voxels: AnyVolume

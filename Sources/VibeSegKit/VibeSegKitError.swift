@@ -5,7 +5,7 @@
 /// setting that was refused (`--alpha`, `--roi-subset` ...). `underlying` keeps the causing error
 /// (a `NiftiError`, `PlansError`, `ModelZooError`, a POSIX failure) when there is one. The CLI maps
 /// `code` to an exit status (reliability.md): 66 missing input; 65 rejected data; 64 usage;
-/// 69 model unavailable; 73 cannot create output; 74 I/O.
+/// 69 model or tool unavailable; 70 internal error; 73 cannot create output; 74 I/O.
 public struct VibeSegKitError: Error, CustomStringConvertible, Sendable {
   public enum Code: String, Sendable, CaseIterable, Codable {
     /// An input file does not exist or cannot be opened.
@@ -27,6 +27,11 @@ public struct VibeSegKitError: Error, CustomStringConvertible, Sendable {
     case unknownLabel
     /// The model is not installed and cannot be downloaded, or its folder is unusable.
     case modelUnavailable
+    /// An external program VibeSeg needs (dcm2niix for compressed DICOM) is not installed.
+    case toolUnavailable
+    /// Something that cannot happen unless VibeSeg itself is wrong (dcm2niix says the input list
+    /// VibeSeg wrote is missing).
+    case internalError
     /// An output file (or its temporary sibling) could not be created or moved into place.
     case cannotCreateOutput
     /// Writing failed at the operating-system level, or an encoder failed.

@@ -39,7 +39,8 @@ func exitCode(for error: Error) -> Int32 {
     case .missingInput: 66
     case .invalidInput, .notALabelMap, .gridMismatch, .unsupportedImage, .invalidLabelFile: 65
     case .invalidOption, .unknownLabel: 64
-    case .modelUnavailable: 69
+    case .modelUnavailable, .toolUnavailable: 69
+    case .internalError: 70
     case .cannotCreateOutput: 73
     case .ioFailure: 74
     }
