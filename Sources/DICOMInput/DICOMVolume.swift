@@ -134,7 +134,7 @@ public struct DICOMVolume: Sendable {
       if file.transferSyntax.isEncapsulated {
         throw DICOMError(
           .unsupported,
-          "compressed pixel data (transfer syntax \(file.transferSyntax.uid)): not decoded natively yet (dcm2niix path not implemented)",
+          "compressed pixel data (transfer syntax \(file.transferSyntax.uid)): not decoded natively (ImageInput converts it through dcm2niix)",
           path: file.path, tag: DICOMTag.pixelData.label)
       }
       guard file.samplesPerPixel == 1 else {
@@ -187,7 +187,7 @@ public struct DICOMVolume: Sendable {
     let needed = file.rows * file.columns * format.bytesPerPixel
     guard let length = file.pixelData.length else {
       throw DICOMError(
-        .unsupported, "pixel data of undefined length (encapsulated): not decoded natively yet (dcm2niix path not implemented)",
+        .unsupported, "pixel data of undefined length (encapsulated): not decoded natively (ImageInput converts it through dcm2niix)",
         path: file.path, tag: DICOMTag.pixelData.label)
     }
     guard length == needed || (needed % 2 == 1 && length == needed + 1) else {

@@ -60,7 +60,7 @@ extension ImageInput {
     case .noImages:
       if let multiFrame = index.skipped.first(where: { $0.reason.contains("multi-frame") }) {
         throw DICOMError(
-          .unsupported, "\(multiFrame.reason); enhanced and multi-frame DICOM are not read natively yet (dcm2niix path not implemented)",
+          .unsupported, "\(multiFrame.reason); enhanced and multi-frame DICOM are not read yet",
           path: index.displayPath(multiFrame.path))
       }
       throw VibeSegKitError(.missingInput, "no DICOM image found (vibeseg dicom index lists what was skipped)", path: url.path)
