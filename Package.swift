@@ -59,11 +59,13 @@ let package = Package(
     // DICOM: a bounded Part-10 header reader (Foundation only), then the series index on top.
     .target(name: "DICOMCore"),
     .target(name: "DICOMInput", dependencies: ["DICOMCore"]),
+    // DICOM-SEG output: a native BINARY Segmentation writer on the DICOMCore element encoder.
+    .target(name: "DICOMSeg", dependencies: ["DICOMCore"], swiftSettings: optimizedEvenInDebug),
     .target(
       name: "VibeSegKit",
       dependencies: [
         "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo",
-        "DICOMCore", "DICOMInput", "CPNG", "CZlib",
+        "DICOMCore", "DICOMInput", "DICOMSeg", "CPNG", "CZlib",
       ]),
     .target(
       name: "Cohort",
@@ -86,8 +88,9 @@ let package = Package(
     .testTarget(name: "NNUNetRuntimeTests", dependencies: ["NNUNetRuntime", "TorchCheckpoint", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
-    .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
+    .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "DICOMSeg", "_TestSupport"]),
     .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "_TestSupport"]),
+    .testTarget(name: "DICOMSegTests", dependencies: ["DICOMSeg", "DICOMCore", "DICOMInput", "_TestSupport"]),
     .testTarget(name: "DICOMInputTests", dependencies: ["DICOMInput", "DICOMCore", "NiftiIO", "VolumeCore", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
     // GRDB: the manifest tests rebuild a manifest of the previous schema to test its migration.
@@ -96,6 +99,7 @@ let package = Package(
       dependencies: [
         "Cohort", "VibeSegKit", "ModelZoo", "NiftiIO", "_TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
-    .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
+    .testTarget(
+      name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "DICOMCore", "DICOMInput", "DICOMSeg", "_TestSupport"]),
   ]
 )

@@ -1,0 +1,126 @@
+import DICOMCore
+import DICOMInput
+import DICOMSeg
+import Foundation
+import NiftiIO
+import VolumeCore
+
+/// `--output-type`: which files a segmentation is written as.
+public enum SegmentationOutputType: String, Sendable, CaseIterable, Codable {
+  /// The NIfTI label map (default).
+  case nifti
+  /// One DICOM-SEG per source series, no NIfTI map (the JSON sidecar is still written).
+  case dicomSeg = "dicom-seg"
+  /// Both.
+  case both
+
+  public var writesNifti: Bool { self != .dicomSeg }
+  public var writesDICOMSeg: Bool { self != .nifti }
+}
+
+/// DICOM-SEG output of a segmentation of DICOM input (issue 19): the source series read back
+/// from the input's headers, the label map sampled on each series' own grid, one BINARY SEG per
+/// series written in the command's `OutputTransaction` (so it appears with the label map or not
+/// at all).
+///
+/// Naming: next to the output `-o OUT.nii.gz`, `OUT.seg.dcm` for the one source series (the DICOM
+/// input reads one series group today; several would be `OUT_series-<SeriesNumber>.seg.dcm`).
+///
+/// Segments: always the 71 TotalVibeSegmentator labels (ids 1...72 without 20, `unused`) in id
+/// order, so segment number n is the same structure in every SEG VibeSeg writes: numbers 1...19
+/// are label ids 1...19 and numbers 20...71 are label ids 21...72. Codes: `TotalVibeSegmentCode`.
+public struct DICOMSegOutput {
+  /// The source series (one today).
+  public var sources: [SegmentationSource]
+  public var input: URL
+
+  /// The SEG path(s) for `-o output` with `seriesCount` source series.
+  public static func urls(for output: URL, seriesNumbers: [Int?]) -> [URL] {
+    let folder = output.deletingLastPathComponent(), stem = ImageInput.stem(of: output)
+    guard seriesNumbers.count > 1 else { return [folder.appendingPathComponent("\(stem).seg.dcm")] }
+    return seriesNumbers.enumerated().map { n, number in
+      folder.appendingPathComponent("\(stem)_series-\(number ?? n + 1).seg.dcm")
+    }
+  }
+
+  /// The fixed segment table (see the type's documentation).
+  public static let segments: [SegmentDefinition] = TotalVibeLabel.all.filter { $0.id != 20 }.enumerated().map { n, label in
+    let code = TotalVibeSegmentCode.byName[label.name]!
+    return SegmentDefinition(
+      number: n + 1, labelValue: Int(label.id), label: label.name, category: code.category, type: code.type, modifier: code.modifier)
+  }
+
+  /// Reads the source series of a DICOM input: its index (headers only) and every slice's header.
+  ///
+  /// - Throws: `VibeSegKitError.invalidOption` (`--output-type`) for an input that is not DICOM,
+  ///   `.invalidInput` for a set the index rejects or several series groups, `DICOMError` for a
+  ///   header that lacks what a SEG must reference (SOP, study, series, frame of reference UIDs).
+  public init(input: URL) throws {
+    guard ImageInput.format(of: input) == .dicom else {
+      throw VibeSegKitError(
+        .invalidOption, "DICOM-SEG output needs DICOM input (a series folder or file): a NIfTI has no source images to reference",
+        path: input.path, option: "--output-type")
+    }
+    let index = try DICOMIndex(scanning: input)
+    guard index.verdict == .accepted, index.groups.count == 1 else {
+      throw VibeSegKitError(
+        .invalidInput, "DICOM-SEG output needs exactly one accepted series group (found \(index.groups.count), \(index.verdict.rawValue))",
+        path: input.path)
+    }
+    let headers = try index.groups[0].files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) }
+    sources = [try SegmentationSource(headers: headers)]
+    self.input = input
+  }
+
+  /// Samples `labels` on every source series' grid and stages one SEG per series in `outputs`
+  /// (declared by `SegmentJob.outputs`). Returns warnings: a map not on the series' grid (labels
+  /// taken by nearest neighbour), pixels outside the map, labels without a segment.
+  ///
+  /// - Throws: `VibeSegKitError.unknownLabel` when a label present in the map is named differently
+  ///   by the model than by TotalVibeSegmentator (the codes would describe the wrong structure);
+  ///   `.cannotCreateOutput`/`.ioFailure` from the transaction.
+  public func write(
+    _ labels: Volume<UInt8>, names: [Int: String], output: URL, modelName: String, in outputs: OutputTransaction,
+    date: Date = Date(), uids: SegmentationUIDSource = .random
+  ) throws -> [String] {
+    var present = Set<UInt8>()
+    for v in labels.voxels where v != 0 { present.insert(v) }
+    for id in present.sorted() {
+      let expected = TotalVibeLabel.label(id: Int(id))?.name
+      guard let expected, expected != "unused", names[Int(id)] == nil || names[Int(id)] == expected else {
+        throw VibeSegKitError(
+          .unknownLabel,
+          "label \(id) is '\(names[Int(id)] ?? "?")' in this model but '\(expected ?? "none")' in TotalVibeSegmentator's table; DICOM-SEG codes exist only for TotalVibeSegmentator's labels",
+          option: "--output-type")
+      }
+    }
+    let map = SegmentationLabelMap(shape: labels.grid.shape, affine: labels.grid.affine.rows, voxels: labels.voxels)
+    let urls = Self.urls(for: output, seriesNumbers: sources.map { _ in nil })
+    var warnings: [String] = []
+    for (source, url) in zip(sources, urls) {
+      let sampled = SampledLabels(map: map, source: source)
+      var options = SegmentationWriter.Options()
+      options.softwareVersion = "vibeseg \(VibeSegVersion.string)"
+      options.algorithmName = "VibeSeg TotalVibeSegmentator \(modelName)"
+      options.seriesDescription = "VibeSeg \(modelName)"
+      options.contentDescription = sampled.isResampled ? "labels resampled (nearest neighbour) onto the source grid" : "labels on the source grid"
+      options.date = date
+      options.uids = uids
+      let result: SegmentationWriter.Result
+      do {
+        result = try SegmentationWriter.write(sampled, source: source, segments: Self.segments, options: options)
+      } catch {
+        throw VibeSegKitError(.ioFailure, "cannot encode the DICOM-SEG: \(error)", path: url.path)
+      }
+      if sampled.isResampled {
+        warnings.append(
+          "\(url.path): the label map is not on the series' grid; \(sampled.resampledPixels) source pixels took their nearest voxel's label")
+      }
+      if sampled.outsidePixels > 0 {
+        warnings.append("\(url.path): \(sampled.outsidePixels) source pixels lie outside the label map (written as background)")
+      }
+      try outputs.write(result.bytes, to: url)
+    }
+    return warnings
+  }
+}
