@@ -19,6 +19,7 @@ public enum DICOMEncoder {
   ///   or a group 0xFFFE tag.
   public static func encode(_ dataset: DICOMDataset) throws -> [UInt8] {
     var out: [UInt8] = []
+    out.reserveCapacity(encodedLength(dataset))
     try append(dataset, to: &out)
     return out
   }
@@ -39,7 +40,11 @@ public enum DICOMEncoder {
     let metaBytes = try encode(meta)
     var length = DICOMDataset()
     length.set(.fileMetaGroupLength, unsignedLongs: [UInt32(metaBytes.count)])
-    var out = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
+    var out = [UInt8]()
+    // Reserved once: a SEG's pixel data is tens of MB, and growing by doubling would hold two
+    // copies at the moment of a reallocation.
+    out.reserveCapacity(132 + 12 + metaBytes.count + encodedLength(dataset))
+    out += [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
     out += try encode(length)
     out += metaBytes
     try append(dataset, to: &out)
@@ -50,6 +55,18 @@ public enum DICOMEncoder {
   public static func padded(_ value: [UInt8], vr: String) -> [UInt8] {
     guard value.count % 2 == 1 else { return value }
     return value + [["UI", "OB", "UN"].contains(vr) ? 0 : 0x20]
+  }
+
+  /// The number of bytes `encode` writes for `dataset` (headers, padding, delimiters).
+  public static func encodedLength(_ dataset: DICOMDataset) -> Int {
+    dataset.entries.reduce(0) { total, pair in
+      switch pair.value.value {
+      case .sequence(let items): return total + 12 + items.reduce(0) { $0 + 16 + encodedLength($1) } + 8
+      case .bytes(let raw):
+        let padded = raw.count + raw.count % 2
+        return total + (ValueRepresentation.longLength.contains(pair.value.vr) ? 12 : 8) + padded
+      }
+    }
   }
 
   static func append(_ dataset: DICOMDataset, to out: inout [UInt8]) throws {

@@ -7,7 +7,7 @@ public struct BitPacker: Sendable {
   public private(set) var bytes: [UInt8] = []
   public private(set) var bitCount = 0
 
-  public init(reservingBits bits: Int = 0) { bytes.reserveCapacity((bits + 7) / 8 + 1) }
+  public init(reservingBits bits: Int = 0) { bytes.reserveCapacity((bits + 7) / 8 + 2) }
 
   /// Appends one frame: bit = 1 where `labels[p] == value`.
   public mutating func append(_ labels: [UInt8], equalTo value: UInt8) {
@@ -26,6 +26,12 @@ public struct BitPacker: Sendable {
 
   /// The pixel data value: the packed bits padded to an even number of bytes.
   public var pixelData: [UInt8] { bytes.count % 2 == 0 ? bytes : bytes + [0] }
+
+  /// `pixelData`, padded in place (no copy when the capacity was reserved); the packer is spent.
+  public mutating func finish() -> [UInt8] {
+    if bytes.count % 2 == 1 { bytes.append(0) }
+    return bytes
+  }
 
   /// Frame `frame` of `pixelsPerFrame` pixels unpacked from `data` to 0/1 (reading back).
   public static func unpack(_ data: [UInt8], frame: Int, pixelsPerFrame: Int) -> [UInt8]? {

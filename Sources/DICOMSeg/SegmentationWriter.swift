@@ -76,7 +76,8 @@ public enum SegmentationWriter {
     let unlisted = (1..<256).filter { seen[$0] && !listed.contains($0) }
 
     let pixels = source.rows * source.columns
-    var packer = BitPacker()
+    let frameCount = segments.reduce(0) { n, segment in n + present.filter { $0[segment.labelValue] }.count }
+    var packer = BitPacker(reservingBits: max(1, frameCount) * pixels)
     var perFrame: [DICOMDataset] = []
     var framesPerSegment: [Int: Int] = [:]
     for segment in segments {
@@ -106,7 +107,7 @@ public enum SegmentationWriter {
     ds.set(.segmentSequence, items: segments.map { SegmentationDataset.segmentItem($0, algorithm: options.algorithmName) })
     ds.set(.sharedFunctionalGroupsSequence, items: [SegmentationDataset.sharedGroups(source)])
     ds.set(.perFrameFunctionalGroupsSequence, items: perFrame)
-    ds.set(.pixelData, "OB", bytes: packer.pixelData)
+    ds.set(.pixelData, "OB", bytes: packer.finish())
 
     var meta = DICOMDataset()
     meta.set(.mediaStorageSOPClassUID, "UI", text: sopClassUID)
