@@ -83,6 +83,12 @@ struct DICOMSegCommandTests {
       let seg = dir.appendingPathComponent("\(name).seg.dcm")
       #expect(r.stdout.contains(seg.path))
       try checkAgainstMap(seg: seg, map: out, source: Self.series(name))
+      if DICOMValidator.dciodvfyAvailable {
+        let check = try DICOMValidator.dciodvfy(seg)
+        #expect(check.status == 0 && check.problems.isEmpty, "dciodvfy: \(check.output)")
+      } else {
+        #expect(!DICOMValidator.dciodvfyRequired, "dciodvfy is required but not installed")
+      }
     }
   }
 

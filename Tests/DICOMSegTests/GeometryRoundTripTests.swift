@@ -157,9 +157,8 @@ struct GeometryRoundTripTests {
 
   @Test("dciodvfy (dicom3tools) reports no error or warning, when installed (required in CI)")
   func dciodvfy() throws {
-    let tool = "/usr/bin/dciodvfy"
-    guard FileManager.default.isExecutableFile(atPath: tool) else {
-      #expect(ProcessInfo.processInfo.environment["VIBESEG_REQUIRE_DCIODVFY"] == nil, "dciodvfy is required but not installed")
+    guard DICOMValidator.dciodvfyAvailable else {
+      #expect(!DICOMValidator.dciodvfyRequired, "dciodvfy is required (VIBESEG_REQUIRE_DCIODVFY=1) but not installed")
       return
     }
     let dir = try Fixtures.temporaryDirectory()
@@ -171,17 +170,8 @@ struct GeometryRoundTripTests {
         SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments, options: Self.options())
       let file = dir.appendingPathComponent("\(name).seg.dcm")
       try Data(result.bytes).write(to: file)
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: tool)
-      process.arguments = [file.path]
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      process.standardError = pipe
-      try process.run()
-      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      process.waitUntilExit()
-      let problems = output.split(separator: "\n").filter { $0.hasPrefix("Error") || $0.hasPrefix("Warning") }
-      #expect(process.terminationStatus == 0 && problems.isEmpty, "\(name): \(output)")
+      let check = try DICOMValidator.dciodvfy(file)
+      #expect(check.status == 0 && check.problems.isEmpty && check.output.contains("Segmentation"), "\(name): \(check.output)")
     }
   }
 }
