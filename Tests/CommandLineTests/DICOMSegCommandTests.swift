@@ -148,4 +148,26 @@ struct DICOMSegCommandTests {
     #expect(try Data(contentsOf: seg) == Data("old".utf8))
     #expect(!FileManager.default.fileExists(atPath: out.path))
   }
+
+  @Test("combine --output-type both: the SEG references the water series and equals the combined map there; NIfTI water is 64")
+  func combine() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("combined.nii.gz")
+    let water = Self.series("axial_pr_pc")
+    let r = try VibeSegBinary.run(
+      ["combine", "--water", water.path, "--in-phase", water.path, "-o", out.path, "--output-type", "both",
+       "--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path],
+      environment: SegmentCommandTests.isolated(dir))
+    #expect(r.status == 0, "\(r.stderr)")
+    let seg = dir.appendingPathComponent("combined.seg.dcm")
+    try checkAgainstMap(seg: seg, map: out, source: water)
+    let (_, ds) = try DICOMDataset.parse(part10: [UInt8](try Data(contentsOf: seg)), path: "seg")
+    let index = try DICOMIndex(scanning: water)
+    #expect(ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID) == index.groups[0].key.seriesInstanceUID)
+    let nifti = try VibeSegBinary.run(
+      ["combine", "--water", SegmentCommandTests.image.path, "-o", dir.appendingPathComponent("n.nii.gz").path, "--output-type",
+       "dicom-seg", "--model", SegmentCommandTests.main.path], environment: SegmentCommandTests.isolated(dir))
+    #expect(nifti.status == 64 && nifti.stderr.contains("needs DICOM input"), "\(nifti.stderr)")
+  }
 }

@@ -42,12 +42,21 @@ extension VibeSegCommand {
     @Option(help: "Also keep each contrast's own segmentation in this folder.")
     var intermediate: String?
 
+    @Option(help: "nifti, dicom-seg (DICOM contrasts: OUT.seg.dcm next to OUT referencing the first given contrast's series, no NIfTI map) or both.")
+    var outputType: SegmentationOutputType = .nifti
+
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
       try checkNiftiOutput(output)
       guard water != nil || inPhase != nil || opposedPhase != nil else {
         throw ValidationError("give at least one of --water, --in-phase, --opposed-phase")
+      }
+      if outputType.writesDICOMSeg, let primary = water ?? inPhase ?? opposedPhase,
+        ImageInput.format(of: URL(fileURLWithPath: primary)) != .dicom
+      {
+        throw ValidationError(
+          "--output-type \(outputType.rawValue) needs DICOM input (a series folder or file): \(primary) is not DICOM, so there are no source images for the segmentation to reference")
       }
     }
 
@@ -61,7 +70,7 @@ extension VibeSegCommand {
         // Outputs first: an unwritable folder or an existing output is found before any model loads.
         let outputs = try CombineJob.outputs(
           inputs: inputs, output: URL(fileURLWithPath: output), intermediateFolder: intermediateFolder,
-          overwrite: modelOptions.overwrite)
+          overwrite: modelOptions.overwrite, outputType: outputType)
         let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = CombineJob(inputs: inputs, output: URL(fileURLWithPath: output), model: main, roiModel: roi, modelName: model)
         job.segmentation.stepSize = modelOptions.stepSize
@@ -70,10 +79,11 @@ extension VibeSegCommand {
         job.combination.fillHoles = fillHoles
         job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
+        job.outputType = outputType
         job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
-        printWritten([output, report.sidecar.path])
+        printWritten((outputType.writesNifti ? [output] : []) + report.dicomSeg.map(\.path) + [report.sidecar.path])
       }
     }
   }
