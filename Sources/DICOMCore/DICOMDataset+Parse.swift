@@ -19,7 +19,8 @@ extension DICOMDataset {
     let meta = try reader.readDataset(end: nil, depth: 0, metaOnly: true)
     let syntax = meta.string(.transferSyntaxUID) ?? ""
     guard syntax == TransferSyntax.explicitVRLittleEndian.uid else {
-      throw DICOMError(.unsupported, "transfer syntax '\(syntax)': only explicit VR little endian is read back", path: path)
+      throw DICOMError(
+        .unsupported, "transfer syntax '\(syntax)': only explicit VR little endian is read back", path: path)
     }
     let dataset = try reader.readDataset(end: nil, depth: 0, metaOnly: false)
     return (meta, dataset)
@@ -54,7 +55,9 @@ struct TreeReader {
       previous = tag
       try need(2)
       let vr = String(decoding: bytes[position..<position + 2], as: UTF8.self)
-      guard ValueRepresentation.all.contains(vr) else { throw malformed("'\(DICOMText.printable(vr))' is not a VR", tag) }
+      guard ValueRepresentation.all.contains(vr) else {
+        throw malformed("'\(DICOMText.printable(vr))' is not a VR", tag)
+      }
       position += 2
       let length: Int
       if ValueRepresentation.longLength.contains(vr) {
@@ -109,14 +112,16 @@ struct TreeReader {
 
   func need(_ count: Int) throws {
     guard count <= bytes.count - position else {
-      throw DICOMError(.truncated, "the file ends \(count - (bytes.count - position)) bytes short at byte \(position)", path: path)
+      throw DICOMError(
+        .truncated, "the file ends \(count - (bytes.count - position)) bytes short at byte \(position)", path: path)
     }
   }
 
   func peekTag() throws -> DICOMTag {
     try need(4)
     return DICOMTag(
-      UInt16(bytes[position]) | UInt16(bytes[position + 1]) << 8, UInt16(bytes[position + 2]) | UInt16(bytes[position + 3]) << 8)
+      UInt16(bytes[position]) | UInt16(bytes[position + 1]) << 8,
+      UInt16(bytes[position + 2]) | UInt16(bytes[position + 3]) << 8)
   }
 
   mutating func readUInt16() throws -> UInt16 {
@@ -128,7 +133,8 @@ struct TreeReader {
   mutating func readUInt32() throws -> Int {
     try need(4)
     defer { position += 4 }
-    return Int(bytes[position]) | Int(bytes[position + 1]) << 8 | Int(bytes[position + 2]) << 16 | Int(bytes[position + 3]) << 24
+    return Int(bytes[position]) | Int(bytes[position + 1]) << 8 | Int(bytes[position + 2]) << 16 | Int(
+      bytes[position + 3]) << 24
   }
 
   func malformed(_ message: String, _ tag: DICOMTag?) -> DICOMError {

@@ -73,7 +73,11 @@ public struct DICOMDataset: Sendable, Equatable {
 
   /// AT values: each tag as group then element, little endian.
   public mutating func set(_ tag: DICOMTag, attributeTags: [DICOMTag]) {
-    set(tag, "AT", bytes: attributeTags.flatMap { [UInt8($0.group & 0xFF), UInt8($0.group >> 8), UInt8($0.element & 0xFF), UInt8($0.element >> 8)] })
+    set(
+      tag, "AT",
+      bytes: attributeTags.flatMap {
+        [UInt8($0.group & 0xFF), UInt8($0.group >> 8), UInt8($0.element & 0xFF), UInt8($0.element >> 8)]
+      })
   }
 
   public mutating func set(_ tag: DICOMTag, items: [DICOMDataset]) {
@@ -119,7 +123,9 @@ public struct DICOMDataset: Sendable, Equatable {
 
   public func unsignedLongs(_ tag: DICOMTag) -> [Int]? {
     bytes(tag).map { b in
-      stride(from: 0, to: b.count - 3, by: 4).map { Int(b[$0]) | Int(b[$0 + 1]) << 8 | Int(b[$0 + 2]) << 16 | Int(b[$0 + 3]) << 24 }
+      stride(from: 0, to: b.count - 3, by: 4).map {
+        Int(b[$0]) | Int(b[$0 + 1]) << 8 | Int(b[$0 + 2]) << 16 | Int(b[$0 + 3]) << 24
+      }
     }
   }
 }

@@ -30,9 +30,12 @@ public enum DICOMEncoder {
   public static func part10(meta: DICOMDataset, dataset: DICOMDataset) throws -> [UInt8] {
     var meta = meta
     if meta[DICOMTag(0x0002, 0x0001)] == nil { meta.set(DICOMTag(0x0002, 0x0001), "OB", bytes: [0, 1]) }
-    if meta[.transferSyntaxUID] == nil { meta.set(.transferSyntaxUID, "UI", text: TransferSyntax.explicitVRLittleEndian.uid) }
+    if meta[.transferSyntaxUID] == nil {
+      meta.set(.transferSyntaxUID, "UI", text: TransferSyntax.explicitVRLittleEndian.uid)
+    }
     guard meta.tags.allSatisfy({ $0.group == 0x0002 && $0 != .fileMetaGroupLength }) else {
-      throw DICOMError(.invalidValue, "file meta elements must be group 0002 (without the group length)", path: "<encoder>")
+      throw DICOMError(
+        .invalidValue, "file meta elements must be group 0002 (without the group length)", path: "<encoder>")
     }
     guard dataset.tags.allSatisfy({ $0.group > 0x0002 }) else {
       throw DICOMError(.invalidValue, "dataset elements must come after group 0002", path: "<encoder>")
@@ -73,7 +76,8 @@ public enum DICOMEncoder {
     for tag in dataset.tags {
       let entry = dataset[tag]!
       guard tag.group != 0xFFFE else {
-        throw DICOMError(.invalidValue, "item and delimiter tags are not elements", path: "<encoder>", tag: tag.description)
+        throw DICOMError(
+          .invalidValue, "item and delimiter tags are not elements", path: "<encoder>", tag: tag.description)
       }
       guard ValueRepresentation.all.contains(entry.vr) else {
         throw DICOMError(.invalidValue, "unknown VR '\(entry.vr)'", path: "<encoder>", tag: tag.label)
@@ -106,7 +110,8 @@ public enum DICOMEncoder {
         } else {
           guard value.count <= 0xFFFE else {
             throw DICOMError(
-              .invalidValue, "\(value.count) bytes exceed the 16-bit length of VR \(entry.vr)", path: "<encoder>", tag: tag.label)
+              .invalidValue, "\(value.count) bytes exceed the 16-bit length of VR \(entry.vr)", path: "<encoder>",
+              tag: tag.label)
           }
           out += [UInt8(value.count & 0xFF), UInt8(value.count >> 8)]
         }

@@ -6,7 +6,8 @@ public struct SegmentationLabelMap: Sendable {
   public var voxels: [UInt8]
 
   public init(shape: [Int], affine: [[Double]], voxels: [UInt8]) {
-    precondition(shape.count == 3 && voxels.count == shape.reduce(1, *), "SegmentationLabelMap: shape and voxel count differ")
+    precondition(
+      shape.count == 3 && voxels.count == shape.reduce(1, *), "SegmentationLabelMap: shape and voxel count differ")
     self.shape = shape
     self.affine = affine
     self.voxels = voxels
@@ -46,7 +47,8 @@ public struct SampledLabels: Sendable {
     self.rows = rows
     self.columns = columns
     let inverse = SegmentationGeometry.inverse(map.affine)
-    let r = Array(source.orientation[0..<3]), c = Array(source.orientation[3..<6])
+    let r = Array(source.orientation[0..<3])
+    let c = Array(source.orientation[3..<6])
     let (rowSpacing, columnSpacing) = (source.pixelSpacing[0], source.pixelSpacing[1])
     // LPS -> RAS flips x and y; then the linear part of A^-1.
     func toVoxel(_ lps: [Double], translate: Bool) -> [Double] {
@@ -58,7 +60,8 @@ public struct SampledLabels: Sendable {
     let (nx, ny, nz) = (map.shape[0], map.shape[1], map.shape[2])
     var frames: [[UInt8]] = []
     frames.reserveCapacity(source.slices.count)
-    var resampled = 0, outside = 0
+    var resampled = 0
+    var outside = 0
     map.voxels.withUnsafeBufferPointer { voxels in
       for slice in source.slices {
         var frame = [UInt8](repeating: 0, count: rows * columns)
@@ -100,7 +103,8 @@ enum SegmentationGeometry {
     let m = (0..<3).map { Array(a[$0][0..<3]) }
     let cofactor = (0..<3).map { i in
       (0..<3).map { j -> Double in
-        let r = [0, 1, 2].filter { $0 != i }, c = [0, 1, 2].filter { $0 != j }
+        let r = [0, 1, 2].filter { $0 != i }
+        let c = [0, 1, 2].filter { $0 != j }
         let minor = m[r[0]][c[0]] * m[r[1]][c[1]] - m[r[0]][c[1]] * m[r[1]][c[0]]
         return (i + j) % 2 == 0 ? minor : -minor
       }

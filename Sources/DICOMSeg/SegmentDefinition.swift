@@ -36,7 +36,10 @@ public struct SegmentDefinition: Sendable, Hashable {
   /// SegmentedPropertyTypeModifierCodeSequence (0062,0011) inside the type item: laterality.
   public var modifier: CodedConcept?
 
-  public init(number: Int, labelValue: Int, label: String, category: CodedConcept, type: CodedConcept, modifier: CodedConcept? = nil) {
+  public init(
+    number: Int, labelValue: Int, label: String, category: CodedConcept, type: CodedConcept,
+    modifier: CodedConcept? = nil
+  ) {
     self.number = number
     self.labelValue = labelValue
     self.label = label

@@ -10,7 +10,9 @@ enum SegmentationDataset {
   /// VibeSeg's implementation class UID (a fixed 2.25 UID).
   static let implementationClassUID = "2.25.251096389213424427786591232405262290153"
 
-  static func addGeneral(_ ds: inout DICOMDataset, options: SegmentationWriter.Options, sopInstanceUID: String, seriesInstanceUID: String) {
+  static func addGeneral(
+    _ ds: inout DICOMDataset, options: SegmentationWriter.Options, sopInstanceUID: String, seriesInstanceUID: String
+  ) {
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: options.date)
@@ -100,14 +102,17 @@ enum SegmentationDataset {
   /// Two dimensions: ReferencedSegmentNumber in SegmentIdentificationSequence, then
   /// ImagePositionPatient in PlanePositionSequence.
   static func dimensionIndices(_ uid: String) -> [DICOMDataset] {
-    [(DICOMTag.referencedSegmentNumber, DICOMTag.segmentIdentificationSequence), (.imagePositionPatient, .planePositionSequence)]
-      .map { pointer, group in
-        var item = DICOMDataset()
-        item.set(.dimensionOrganizationUID, "UI", text: uid)
-        item.set(.dimensionIndexPointer, attributeTags: [pointer])
-        item.set(.functionalGroupPointer, attributeTags: [group])
-        return item
-      }
+    [
+      (DICOMTag.referencedSegmentNumber, DICOMTag.segmentIdentificationSequence),
+      (.imagePositionPatient, .planePositionSequence),
+    ]
+    .map { pointer, group in
+      var item = DICOMDataset()
+      item.set(.dimensionOrganizationUID, "UI", text: uid)
+      item.set(.dimensionIndexPointer, attributeTags: [pointer])
+      item.set(.functionalGroupPointer, attributeTags: [group])
+      return item
+    }
   }
 
   /// Shared functional groups: the source's orientation and pixel measures.

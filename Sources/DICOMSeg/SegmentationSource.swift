@@ -53,7 +53,8 @@ public struct SegmentationSource: Sendable {
     }
     func required(_ header: DICOMHeader, _ tag: DICOMTag) throws -> String {
       guard let value = header.string(tag) else {
-        throw DICOMError(.invalidValue, "missing (the segmentation must reference it)", path: header.path, tag: tag.label)
+        throw DICOMError(
+          .invalidValue, "missing (the segmentation must reference it)", path: header.path, tag: tag.label)
       }
       return value
     }
@@ -63,31 +64,40 @@ public struct SegmentationSource: Sendable {
     columns = try first.unsignedShort(.columns) ?? 0
     orientation = try first.decimals(.imageOrientationPatient, count: 6) ?? []
     pixelSpacing = try first.decimals(.pixelSpacing, count: 2) ?? []
-    guard rows > 0, columns > 0, orientation.count == 6, pixelSpacing.count == 2, pixelSpacing.allSatisfy({ $0 > 0 }) else {
+    guard rows > 0, columns > 0, orientation.count == 6, pixelSpacing.count == 2, pixelSpacing.allSatisfy({ $0 > 0 })
+    else {
       throw DICOMError(
         .invalidValue, "Rows, Columns, ImageOrientationPatient and PixelSpacing are required", path: first.path,
         tag: DICOMTag.imageOrientationPatient.label)
     }
     var slices: [Slice] = []
     let (rows, columns, orientation, pixelSpacing) = (self.rows, self.columns, self.orientation, self.pixelSpacing)
-    func close(_ a: [Double]?, _ b: [Double]) -> Bool { a.map { zip($0, b).allSatisfy { abs($0 - $1) < 1e-4 } } ?? false }
+    func close(_ a: [Double]?, _ b: [Double]) -> Bool {
+      a.map { zip($0, b).allSatisfy { abs($0 - $1) < 1e-4 } } ?? false
+    }
     for header in headers {
       guard try required(header, .seriesInstanceUID) == seriesInstanceUID else {
-        throw DICOMError(.invalidValue, "a second series in one segmentation source", path: header.path, tag: DICOMTag.seriesInstanceUID.label)
+        throw DICOMError(
+          .invalidValue, "a second series in one segmentation source", path: header.path,
+          tag: DICOMTag.seriesInstanceUID.label)
       }
       let sameSize = try header.unsignedShort(.rows) == rows && header.unsignedShort(.columns) == columns
       let spacing = try header.decimals(.pixelSpacing, count: 2)
       let iop = try header.decimals(.imageOrientationPatient, count: 6)
       guard sameSize, close(spacing, pixelSpacing), close(iop, orientation) else {
         throw DICOMError(
-          .invalidValue, "Rows, Columns, PixelSpacing or ImageOrientationPatient differ from \(first.path)", path: header.path)
+          .invalidValue, "Rows, Columns, PixelSpacing or ImageOrientationPatient differ from \(first.path)",
+          path: header.path)
       }
       guard let position = try header.decimals(.imagePositionPatient, count: 3) else {
         throw DICOMError(.invalidValue, "missing", path: header.path, tag: DICOMTag.imagePositionPatient.label)
       }
       let sopClass = header.string(.sopClassUID) ?? header.string(.mediaStorageSOPClassUID)
-      guard let sopClass else { throw DICOMError(.invalidValue, "missing", path: header.path, tag: DICOMTag.sopClassUID.label) }
-      slices.append(Slice(sopClassUID: sopClass, sopInstanceUID: try required(header, .sopInstanceUID), position: position))
+      guard let sopClass else {
+        throw DICOMError(.invalidValue, "missing", path: header.path, tag: DICOMTag.sopClassUID.label)
+      }
+      slices.append(
+        Slice(sopClassUID: sopClass, sopInstanceUID: try required(header, .sopInstanceUID), position: position))
     }
     let normal = SegmentationGeometry.cross(Array(orientation[0..<3]), Array(orientation[3..<6]))
     slices.sort { SegmentationGeometry.dot($0.position, normal) < SegmentationGeometry.dot($1.position, normal) }

@@ -21,7 +21,9 @@ public final class SegmentationUIDSource: @unchecked Sendable {
     if let seed {
       counter += 1
       let text = Array("\(seed)#\(counter)".utf8)
-      bytes = Self.bigEndian(Self.fnv1a(text, basis: 0xcbf2_9ce4_8422_2325)) + Self.bigEndian(Self.fnv1a(text, basis: 0x8422_2325_cbf2_9ce4))
+      bytes =
+        Self.bigEndian(Self.fnv1a(text, basis: 0xcbf2_9ce4_8422_2325))
+        + Self.bigEndian(Self.fnv1a(text, basis: 0x8422_2325_cbf2_9ce4))
       bytes[6] = bytes[6] & 0x0F | 0x40
       bytes[8] = bytes[8] & 0x3F | 0x80
     } else {

@@ -56,11 +56,14 @@ public enum SegmentationWriter {
   ) throws -> Result {
     let segments = segments.sorted { $0.number < $1.number }
     guard segments.map(\.number) == (0..<segments.count).map({ $0 + 1 }), !segments.isEmpty,
-      Set(segments.map(\.labelValue)).count == segments.count, segments.allSatisfy({ (1...255).contains($0.labelValue) })
+      Set(segments.map(\.labelValue)).count == segments.count,
+      segments.allSatisfy({ (1...255).contains($0.labelValue) })
     else {
-      throw DICOMError(.invalidValue, "segments must be numbered 1...n with distinct label values 1...255", path: "<segmentation>")
+      throw DICOMError(
+        .invalidValue, "segments must be numbered 1...n with distinct label values 1...255", path: "<segmentation>")
     }
-    guard labels.rows == source.rows, labels.columns == source.columns, labels.frames.count == source.slices.count else {
+    guard labels.rows == source.rows, labels.columns == source.columns, labels.frames.count == source.slices.count
+    else {
       throw DICOMError(.invalidValue, "the labels were not sampled on this source's grid", path: "<segmentation>")
     }
     // Which label values each slice holds (one pass per slice).
@@ -99,12 +102,14 @@ public enum SegmentationWriter {
     let seriesInstanceUID = options.uids.next()
     let dimensionUID = options.uids.next()
     var ds = source.copied
-    SegmentationDataset.addGeneral(&ds, options: options, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID)
+    SegmentationDataset.addGeneral(
+      &ds, options: options, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID)
     SegmentationDataset.addImage(&ds, source: source, frameCount: perFrame.count)
     ds.set(.referencedSeriesSequence, items: [SegmentationDataset.commonInstanceReference(source)])
     ds.set(.dimensionOrganizationSequence, items: [SegmentationDataset.dimensionOrganization(dimensionUID)])
     ds.set(.dimensionIndexSequence, items: SegmentationDataset.dimensionIndices(dimensionUID))
-    ds.set(.segmentSequence, items: segments.map { SegmentationDataset.segmentItem($0, algorithm: options.algorithmName) })
+    ds.set(
+      .segmentSequence, items: segments.map { SegmentationDataset.segmentItem($0, algorithm: options.algorithmName) })
     ds.set(.sharedFunctionalGroupsSequence, items: [SegmentationDataset.sharedGroups(source)])
     ds.set(.perFrameFunctionalGroupsSequence, items: perFrame)
     ds.set(.pixelData, "OB", bytes: packer.finish())
@@ -133,7 +138,8 @@ public enum SegmentationWriter {
       items: [SegmentationDataset.code(CodedConcept("121322", "DCM", "Source image for image processing operation"))])
     var derivation = DICOMDataset()
     derivation.set(.sourceImageSequence, items: [source])
-    derivation.set(.derivationCodeSequence, items: [SegmentationDataset.code(CodedConcept("113076", "DCM", "Segmentation"))])
+    derivation.set(
+      .derivationCodeSequence, items: [SegmentationDataset.code(CodedConcept("113076", "DCM", "Segmentation"))])
     var content = DICOMDataset()
     content.set(.dimensionIndexValues, unsignedLongs: [UInt32(segment), UInt32(sliceIndex)])
     var position = DICOMDataset()

@@ -36,7 +36,8 @@ public struct DICOMSegOutput {
 
   /// The SEG path(s) for `-o output` with `seriesCount` source series.
   public static func urls(for output: URL, seriesNumbers: [Int?]) -> [URL] {
-    let folder = output.deletingLastPathComponent(), stem = ImageInput.stem(of: output)
+    let folder = output.deletingLastPathComponent()
+    let stem = ImageInput.stem(of: output)
     guard seriesNumbers.count > 1 else { return [folder.appendingPathComponent("\(stem).seg.dcm")] }
     return seriesNumbers.enumerated().map { n, number in
       folder.appendingPathComponent("\(stem)_series-\(number ?? n + 1).seg.dcm")
@@ -44,10 +45,12 @@ public struct DICOMSegOutput {
   }
 
   /// The fixed segment table (see the type's documentation).
-  public static let segments: [SegmentDefinition] = TotalVibeLabel.all.filter { $0.id != 20 }.enumerated().map { n, label in
+  public static let segments: [SegmentDefinition] = TotalVibeLabel.all.filter { $0.id != 20 }.enumerated().map {
+    n, label in
     let code = TotalVibeSegmentCode.byName[label.name]!
     return SegmentDefinition(
-      number: n + 1, labelValue: Int(label.id), label: label.name, category: code.category, type: code.type, modifier: code.modifier)
+      number: n + 1, labelValue: Int(label.id), label: label.name, category: code.category, type: code.type,
+      modifier: code.modifier)
   }
 
   /// Reads the source series of a DICOM input: its index (headers only) and every slice's header.
@@ -58,13 +61,15 @@ public struct DICOMSegOutput {
   public init(input: URL) throws {
     guard ImageInput.format(of: input) == .dicom else {
       throw VibeSegKitError(
-        .invalidOption, "DICOM-SEG output needs DICOM input (a series folder or file): a NIfTI has no source images to reference",
+        .invalidOption,
+        "DICOM-SEG output needs DICOM input (a series folder or file): a NIfTI has no source images to reference",
         path: input.path, option: "--output-type")
     }
     let index = try DICOMIndex(scanning: input)
     guard index.verdict == .accepted, index.groups.count == 1 else {
       throw VibeSegKitError(
-        .invalidInput, "DICOM-SEG output needs exactly one accepted series group (found \(index.groups.count), \(index.verdict.rawValue))",
+        .invalidInput,
+        "DICOM-SEG output needs exactly one accepted series group (found \(index.groups.count), \(index.verdict.rawValue))",
         path: input.path)
     }
     let headers = try index.groups[0].files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) }
@@ -97,13 +102,16 @@ public struct DICOMSegOutput {
     let map = SegmentationLabelMap(shape: labels.grid.shape, affine: labels.grid.affine.rows, voxels: labels.voxels)
     let urls = Self.urls(for: output, seriesNumbers: sources.map { _ in nil })
     var warnings: [String] = []
+    // A model folder is named by its last component (no local paths in the DICOM header).
+    let model = modelName.contains("/") ? URL(fileURLWithPath: modelName).lastPathComponent : modelName
     for (source, url) in zip(sources, urls) {
       let sampled = SampledLabels(map: map, source: source)
       var options = SegmentationWriter.Options()
       options.softwareVersion = "vibeseg \(VibeSegVersion.string)"
-      options.algorithmName = "VibeSeg TotalVibeSegmentator \(modelName)"
-      options.seriesDescription = "VibeSeg \(modelName)"
-      options.contentDescription = sampled.isResampled ? "labels resampled (nearest neighbour) onto the source grid" : "labels on the source grid"
+      options.algorithmName = "VibeSeg TotalVibeSegmentator \(model)"
+      options.seriesDescription = "VibeSeg \(model)"
+      options.contentDescription =
+        sampled.isResampled ? "labels resampled (nearest neighbour) onto the source grid" : "labels on the source grid"
       options.date = date
       options.uids = uids
       let result: SegmentationWriter.Result
@@ -114,10 +122,12 @@ public struct DICOMSegOutput {
       }
       if sampled.isResampled {
         warnings.append(
-          "\(url.path): the label map is not on the series' grid; \(sampled.resampledPixels) source pixels took their nearest voxel's label")
+          "\(url.path): the label map is not on the series' grid; \(sampled.resampledPixels) source pixels took their nearest voxel's label"
+        )
       }
       if sampled.outsidePixels > 0 {
-        warnings.append("\(url.path): \(sampled.outsidePixels) source pixels lie outside the label map (written as background)")
+        warnings.append(
+          "\(url.path): \(sampled.outsidePixels) source pixels lie outside the label map (written as background)")
       }
       try outputs.write(result.bytes, to: url)
     }

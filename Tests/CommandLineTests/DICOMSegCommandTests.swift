@@ -16,7 +16,10 @@ struct DICOMSegCommandTests {
 
   func segment(_ input: URL, _ out: URL, _ extra: [String], dir: URL) throws -> CommandResult {
     try VibeSegBinary.run(
-      ["segment", input.path, "-o", out.path, "--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path]
+      [
+        "segment", input.path, "-o", out.path, "--model", SegmentCommandTests.main.path, "--roi-model",
+        SegmentCommandTests.roi.path,
+      ]
         + extra, environment: SegmentCommandTests.isolated(dir))
   }
 
@@ -28,7 +31,8 @@ struct DICOMSegCommandTests {
     let labels = map.volume.converted(to: UInt8.self).voxels
     let inverse = try #require(map.grid.affine.inverse)
     let shape = map.grid.shape
-    let rows = ds.unsignedShorts(.rows)![0], columns = ds.unsignedShorts(.columns)![0]
+    let rows = ds.unsignedShorts(.rows)![0]
+    let columns = ds.unsignedShorts(.columns)![0]
     let shared = ds.items(.sharedFunctionalGroupsSequence)![0]
     let iop = shared.items(.planeOrientationSequence)![0].decimals(.imageOrientationPatient)!
     let spacing = shared.items(.pixelMeasuresSequence)![0].decimals(.pixelSpacing)!
@@ -51,22 +55,27 @@ struct DICOMSegCommandTests {
     for (n, item) in ds.items(.perFrameFunctionalGroupsSequence)!.enumerated() {
       let segment = item.items(.segmentIdentificationSequence)![0].unsignedShorts(.referencedSegmentNumber)![0]
       let position = item.items(.planePositionSequence)![0].decimals(.imagePositionPatient)!
-      let sop = item.items(.derivationImageSequence)![0].items(.sourceImageSequence)![0].string(.referencedSOPInstanceUID)!
+      let sop = item.items(.derivationImageSequence)![0].items(.sourceImageSequence)![0].string(
+        .referencedSOPInstanceUID)!
       framed.insert([String(segment), sop])
       let bits = BitPacker.unpack(data, frame: n, pixelsPerFrame: rows * columns)!
-      for i in 0..<rows { for j in 0..<columns where (labelAt(position, i, j) == UInt8(value(segment))) != (bits[i * columns + j] == 1) {
-        mismatches += 1
-      } }
+      for i in 0..<rows {
+        for j in 0..<columns where (labelAt(position, i, j) == UInt8(value(segment))) != (bits[i * columns + j] == 1) {
+          mismatches += 1
+        }
+      }
     }
     #expect(mismatches == 0, "\(url.lastPathComponent): \(mismatches) SEG pixels differ from the NIfTI map")
     // Every labelled source slice has its frames.
     let index = try DICOMIndex(scanning: source)
     var wanted = Set<[String]>()
     for file in index.groups[0].files {
-      for i in 0..<rows { for j in 0..<columns {
-        let l = Int(labelAt(file.imagePosition, i, j))
-        if l != 0 { wanted.insert([String(l < 20 ? l : l - 1), file.sopInstanceUID]) }
-      } }
+      for i in 0..<rows {
+        for j in 0..<columns {
+          let l = Int(labelAt(file.imagePosition, i, j))
+          if l != 0 { wanted.insert([String(l < 20 ? l : l - 1), file.sopInstanceUID]) }
+        }
+      }
     }
     #expect(framed == wanted, "frames exactly for the labelled (segment, slice) pairs")
     #expect(!wanted.isEmpty, "the fixture model labels the fixture")
@@ -115,10 +124,12 @@ struct DICOMSegCommandTests {
       copy.set(.segmentedPropertyTypeCodeSequence, items: [type])
       return copy
     }
-    let right = items[1], left = items[2]
+    let right = items[1]
+    let left = items[2]
     #expect(strip(right) == strip(left))
     let modifier = { (item: DICOMDataset) in
-      item.items(.segmentedPropertyTypeCodeSequence)![0].items(.segmentedPropertyTypeModifierCodeSequence)![0].string(.codeValue)
+      item.items(.segmentedPropertyTypeCodeSequence)![0].items(.segmentedPropertyTypeModifierCodeSequence)![0].string(
+        .codeValue)
     }
     #expect(modifier(left) == "7771000" && modifier(right) == "24028007")
     #expect(left.items(.segmentedPropertyTypeCodeSequence)![0].string(.codeValue) == "64033007")
@@ -129,7 +140,8 @@ struct DICOMSegCommandTests {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     for type in ["dicom-seg", "both"] {
-      let r = try segment(SegmentCommandTests.image, dir.appendingPathComponent("seg.nii.gz"), ["--output-type", type], dir: dir)
+      let r = try segment(
+        SegmentCommandTests.image, dir.appendingPathComponent("seg.nii.gz"), ["--output-type", type], dir: dir)
       #expect(r.status == 64, "\(r.stderr)")
       #expect(r.stderr.contains("needs DICOM input"))
     }
@@ -149,25 +161,33 @@ struct DICOMSegCommandTests {
     #expect(!FileManager.default.fileExists(atPath: out.path))
   }
 
-  @Test("combine --output-type both: the SEG references the water series and equals the combined map there; NIfTI water is 64")
+  @Test(
+    "combine --output-type both: the SEG references the water series and equals the combined map there; NIfTI water is 64"
+  )
   func combine() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("combined.nii.gz")
     let water = Self.series("axial_pr_pc")
     let r = try VibeSegBinary.run(
-      ["combine", "--water", water.path, "--in-phase", water.path, "-o", out.path, "--output-type", "both",
-       "--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path],
+      [
+        "combine", "--water", water.path, "--in-phase", water.path, "-o", out.path, "--output-type", "both",
+        "--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path,
+      ],
       environment: SegmentCommandTests.isolated(dir))
     #expect(r.status == 0, "\(r.stderr)")
     let seg = dir.appendingPathComponent("combined.seg.dcm")
     try checkAgainstMap(seg: seg, map: out, source: water)
     let (_, ds) = try DICOMDataset.parse(part10: [UInt8](try Data(contentsOf: seg)), path: "seg")
     let index = try DICOMIndex(scanning: water)
-    #expect(ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID) == index.groups[0].key.seriesInstanceUID)
+    #expect(
+      ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID) == index.groups[0].key.seriesInstanceUID)
     let nifti = try VibeSegBinary.run(
-      ["combine", "--water", SegmentCommandTests.image.path, "-o", dir.appendingPathComponent("n.nii.gz").path, "--output-type",
-       "dicom-seg", "--model", SegmentCommandTests.main.path], environment: SegmentCommandTests.isolated(dir))
+      [
+        "combine", "--water", SegmentCommandTests.image.path, "-o", dir.appendingPathComponent("n.nii.gz").path,
+        "--output-type",
+        "dicom-seg", "--model", SegmentCommandTests.main.path,
+      ], environment: SegmentCommandTests.isolated(dir))
     #expect(nifti.status == 64 && nifti.stderr.contains("needs DICOM input"), "\(nifti.stderr)")
   }
 }

@@ -8,19 +8,23 @@ import Testing
 struct DICOMEncoderTests {
   /// PS3.5 DS grammar: optional sign, digits with at most one dot, optional exponent.
   static func isDS(_ text: String) -> Bool {
-    text.count <= 16 && text.range(of: #"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil
+    text.count <= 16
+      && text.range(of: #"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil
   }
 
-  @Test("DS values: at most 16 characters, valid grammar, read back close to the value", arguments: [
-    0.0, -0.0, 1e-7, -1e-7, 123456789.123, -1234567.12345678901, 1.0 / 3.0, -2.0 / 3.0, 1e300, -4.9e-324, 2.232142925,
-    -179.4, 0.70710678118654757, 12345678901234567890.0,
-  ])
+  @Test(
+    "DS values: at most 16 characters, valid grammar, read back close to the value",
+    arguments: [
+      0.0, -0.0, 1e-7, -1e-7, 123456789.123, -1234567.12345678901, 1.0 / 3.0, -2.0 / 3.0, 1e300, -4.9e-324, 2.232142925,
+      -179.4, 0.70710678118654757, 12345678901234567890.0,
+    ])
   func decimalStrings(value: Double) {
     let text = DICOMDecimalString.format(value)
     #expect(Self.isDS(text), "\(value) -> '\(text)'")
     let back = Double(text)!
     let tolerance = max(abs(value) * 1e-9, 1e-300)
-    #expect(abs(back - value) <= tolerance || (value != 0 && abs(back - value) / abs(value) < 1e-9), "\(value) -> \(text)")
+    #expect(
+      abs(back - value) <= tolerance || (value != 0 && abs(back - value) / abs(value) < 1e-9), "\(value) -> \(text)")
     if value == 0 { #expect(text == "0") }
   }
 
@@ -45,7 +49,8 @@ struct DICOMEncoderTests {
     ds.set(.imagePositionPatient, decimals: [-1234567.12345678901, 0.5, -0.0])
     let bytes = try DICOMEncoder.encode(ds)
     // Walk the top level independently of the encoder.
-    var position = 0, previous: (UInt16, UInt16)? = nil
+    var position = 0
+    var previous: (UInt16, UInt16)? = nil
     var values: [String: [UInt8]] = [:]
     func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
     func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
@@ -73,7 +78,8 @@ struct DICOMEncoderTests {
     #expect(values["UI"] == Array("1.2.3".utf8) + [0])
     #expect(values["CS"] == Array("SEG ".utf8))
     #expect(values["OB"] == [1, 2, 3, 0])
-    let ds16 = String(decoding: values["DS"]!, as: UTF8.self).trimmingCharacters(in: .whitespaces).split(separator: "\\")
+    let ds16 = String(decoding: values["DS"]!, as: UTF8.self).trimmingCharacters(in: .whitespaces).split(
+      separator: "\\")
     #expect(ds16.count == 3 && ds16.allSatisfy { Self.isDS(String($0)) })
   }
 
@@ -102,7 +108,9 @@ struct DICOMEncoderTests {
     let (readMeta, back) = try DICOMDataset.parse(part10: file, path: "mem")
     #expect(readMeta.string(.transferSyntaxUID) == "1.2.840.10008.1.2.1")
     #expect(back.string(.patientName) == "Müller^Jörg")
-    #expect(back.items(.segmentSequence)?.first?.items(.segmentedPropertyTypeModifierCodeSequence)?.first?.string(.codeValue) == "7771000")
+    #expect(
+      back.items(.segmentSequence)?.first?.items(.segmentedPropertyTypeModifierCodeSequence)?.first?.string(.codeValue)
+        == "7771000")
     #expect(back.bytes(.pixelData) == [0xFF, 0x01])
   }
 

@@ -34,7 +34,8 @@ struct BitPackingTests {
 
   @Test("UIDs: 2.25 form, at most 44 characters, deterministic per seed, distinct")
   func uids() {
-    let a = SegmentationUIDSource.deterministic("x"), b = SegmentationUIDSource.deterministic("x")
+    let a = SegmentationUIDSource.deterministic("x")
+    let b = SegmentationUIDSource.deterministic("x")
     let first = (0..<50).map { _ in a.next() }
     #expect(first == (0..<50).map { _ in b.next() })
     #expect(Set(first).count == 50)

@@ -16,14 +16,19 @@ struct GeometryRoundTripTests {
   ]
   static let segments = (1...5).map { n in
     SegmentDefinition(
-      number: n, labelValue: n, label: "label\(n)", category: .anatomicalStructure, type: CodedConcept("\(1000 + n)", "SCT", "thing \(n)"))
+      number: n, labelValue: n, label: "label\(n)", category: .anatomicalStructure,
+      type: CodedConcept("\(1000 + n)", "SCT", "thing \(n)"))
   }
 
   /// The world-defined label map on the series' own NIfTI grid.
   static func labelMap(_ series: FixtureSeries) -> SegmentationLabelMap {
     let s = series.volume.shape
     var voxels = [UInt8](repeating: 0, count: s[0] * s[1] * s[2])
-    for k in 0..<s[2] { for j in 0..<s[1] { for i in 0..<s[0] { voxels[i + s[0] * (j + s[1] * k)] = worldLabel(series.voxelLPS(i, j, k)) } } }
+    for k in 0..<s[2] {
+      for j in 0..<s[1] {
+        for i in 0..<s[0] { voxels[i + s[0] * (j + s[1] * k)] = worldLabel(series.voxelLPS(i, j, k)) }
+      }
+    }
     return SegmentationLabelMap(shape: s, affine: series.volume.affine, voxels: voxels)
   }
 
@@ -44,14 +49,17 @@ struct GeometryRoundTripTests {
     let result = try SegmentationWriter.write(sampled, source: source, segments: segments, options: options())
     let seg = try SEGReadBack(bytes: result.bytes)
     #expect(seg.rows == series.group.key.rows && seg.columns == series.group.key.columns)
-    #expect(zip(seg.orientation, series.group.first.imageOrientation).allSatisfy { abs($0 - $1) < 1e-9 }, "\(path): source IOP")
+    #expect(
+      zip(seg.orientation, series.group.first.imageOrientation).allSatisfy { abs($0 - $1) < 1e-9 },
+      "\(path): source IOP")
     let positions = Dictionary(uniqueKeysWithValues: series.group.files.map { ($0.sopInstanceUID, $0.imagePosition) })
     var expectedFrames = Set<[Int]>()  // (segment, slice) pairs that must have a frame
     for (k, file) in series.group.files.enumerated() {
       for i in 0..<file.rows {
         for j in 0..<file.columns {
           let x = (0..<3).map { a in
-            file.imagePosition[a] + Double(j) * file.pixelSpacing[1] * file.imageOrientation[a] + Double(i) * file.pixelSpacing[0]
+            file.imagePosition[a] + Double(j) * file.pixelSpacing[1] * file.imageOrientation[a] + Double(i)
+              * file.pixelSpacing[0]
               * file.imageOrientation[3 + a]
           }
           let v = worldLabel(x)
@@ -64,7 +72,8 @@ struct GeometryRoundTripTests {
     for frame in seg.frames {
       #expect(frame.spatialLocationsPreserved == "YES")
       let sourcePosition = try #require(positions[frame.sourceSOP], "\(path): frame references an unknown instance")
-      #expect(zip(frame.position, sourcePosition).allSatisfy { abs($0 - $1) < 1e-9 }, "\(path): frame IPP is the source's")
+      #expect(
+        zip(frame.position, sourcePosition).allSatisfy { abs($0 - $1) < 1e-9 }, "\(path): frame IPP is the source's")
       let k = series.group.files.firstIndex { $0.sopInstanceUID == frame.sourceSOP }!
       #expect(seen.insert([frame.segment, k]).inserted, "\(path): one frame per segment and slice")
       var mismatches = 0
@@ -88,7 +97,11 @@ struct GeometryRoundTripTests {
     for name in Self.orientations {
       let world = try Self.check("dicom_seg/orientations/\(name)")
       #expect(world.values.map(\.count).reduce(0, +) > 100, "\(name): the map has labels")
-      if let reference { #expect(world == reference, "\(name): world-space labels differ from axial_pr_pc") } else { reference = world }
+      if let reference {
+        #expect(world == reference, "\(name): world-space labels differ from axial_pr_pc")
+      } else {
+        reference = world
+      }
     }
   }
 
@@ -106,9 +119,13 @@ struct GeometryRoundTripTests {
     // Reverse axis 0 and swap axes 0 and 1: voxel (i, j, k) of the new map is (j', i', k) of the old.
     let (nx, ny, nz) = (map.shape[0], map.shape[1], map.shape[2])
     var voxels = [UInt8](repeating: 0, count: map.voxels.count)
-    for k in 0..<nz { for a in 0..<ny { for b in 0..<nx {
-      voxels[a + ny * (b + nx * k)] = map.voxels[(nx - 1 - b) + nx * (a + ny * k)]
-    } } }
+    for k in 0..<nz {
+      for a in 0..<ny {
+        for b in 0..<nx {
+          voxels[a + ny * (b + nx * k)] = map.voxels[(nx - 1 - b) + nx * (a + ny * k)]
+        }
+      }
+    }
     // New index (a, b, k) = old (nx-1-b, a, k): old i = nx-1-b, old j = a.
     let m = map.affine
     var affine: [[Double]] = [[0, 0, 0, 1]]
@@ -117,13 +134,15 @@ struct GeometryRoundTripTests {
       let row: [Double] = [m[r][1], -m[r][0], m[r][2], shift]
       affine.insert(row, at: 0)
     }
-    let permuted = SampledLabels(map: SegmentationLabelMap(shape: [ny, nx, nz], affine: affine, voxels: voxels), source: source)
+    let permuted = SampledLabels(
+      map: SegmentationLabelMap(shape: [ny, nx, nz], affine: affine, voxels: voxels), source: source)
     #expect(permuted.resampledPixels == 0)
     #expect(permuted.frames == direct.frames)
     // Half a voxel along axis 0: every pixel falls between two voxels.
     var shiftedAffine = map.affine
     for r in 0..<3 { shiftedAffine[r][3] += 0.5 * map.affine[r][0] }
-    let shifted = SampledLabels(map: SegmentationLabelMap(shape: map.shape, affine: shiftedAffine, voxels: map.voxels), source: source)
+    let shifted = SampledLabels(
+      map: SegmentationLabelMap(shape: map.shape, affine: shiftedAffine, voxels: map.voxels), source: source)
     #expect(shifted.resampledPixels == source.rows * source.columns * source.slices.count)
     #expect(shifted.isResampled)
   }
@@ -133,12 +152,14 @@ struct GeometryRoundTripTests {
     let series = try FixtureSeries("dicom_seg/orientations/coronal")
     let source = try SegmentationSource(headers: series.headers)
     let result = try SegmentationWriter.write(
-      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments, options: Self.options())
+      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+      options: Self.options())
     let seg = try SEGReadBack(bytes: result.bytes)
     let first = series.headers[0]
-    for tag in [DICOMTag.patientName, .patientID, .patientBirthDate, .patientSex, .studyInstanceUID, .studyDate, .studyTime,
-      .accessionNumber, .studyID, .studyDescription, .frameOfReferenceUID]
-    {
+    for tag in [
+      DICOMTag.patientName, .patientID, .patientBirthDate, .patientSex, .studyInstanceUID, .studyDate, .studyTime,
+      .accessionNumber, .studyID, .studyDescription, .frameOfReferenceUID,
+    ] {
       #expect(seg.dataset.string(tag) == first.string(tag), "\(tag.label)")
     }
     #expect(seg.dataset.string(.modality) == "SEG" && seg.dataset.string(.segmentationType) == "BINARY")
@@ -147,12 +168,29 @@ struct GeometryRoundTripTests {
     #expect(seg.dataset.string(.seriesInstanceUID) != first.string(.seriesInstanceUID))
     let referenced = try #require(seg.dataset.items(.referencedSeriesSequence)?.first)
     #expect(referenced.string(.seriesInstanceUID) == first.string(.seriesInstanceUID))
-    #expect(Set(referenced.items(.referencedInstanceSequence)!.map { $0.string(.referencedSOPInstanceUID)! }) == Set(series.group.files.map(\.sopInstanceUID)))
+    #expect(
+      Set(referenced.items(.referencedInstanceSequence)!.map { $0.string(.referencedSOPInstanceUID)! })
+        == Set(series.group.files.map(\.sopInstanceUID)))
     #expect(Set(seg.segments.keys) == Set(1...5))
     // Deterministic: the same inputs and seed give the same bytes.
     let again = try SegmentationWriter.write(
-      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments, options: Self.options())
+      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+      options: Self.options())
     #expect(again.bytes == result.bytes)
+  }
+
+  @Test("a map without labels gives one empty frame (a SEG needs a frame), still valid")
+  func emptyMap() throws {
+    let series = try FixtureSeries("dicom_seg/orientations/axial_pr_pc")
+    let source = try SegmentationSource(headers: series.headers)
+    let s = series.volume.shape
+    let empty = SegmentationLabelMap(
+      shape: s, affine: series.volume.affine, voxels: [UInt8](repeating: 0, count: s[0] * s[1] * s[2]))
+    let result = try SegmentationWriter.write(
+      SampledLabels(map: empty, source: source), source: source, segments: Self.segments, options: Self.options())
+    let seg = try SEGReadBack(bytes: result.bytes)
+    #expect(seg.frames.count == 1 && seg.frames[0].segment == 1 && seg.frames[0].pixels.allSatisfy { $0 == 0 })
+    #expect(result.framesPerSegment.isEmpty)
   }
 
   @Test("dciodvfy (dicom3tools) reports no error or warning, when installed (required in CI)")
@@ -167,11 +205,14 @@ struct GeometryRoundTripTests {
       let series = try FixtureSeries("dicom_seg/orientations/\(name)")
       let source = try SegmentationSource(headers: series.headers)
       let result = try SegmentationWriter.write(
-        SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments, options: Self.options())
+        SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+        options: Self.options())
       let file = dir.appendingPathComponent("\(name).seg.dcm")
       try Data(result.bytes).write(to: file)
       let check = try DICOMValidator.dciodvfy(file)
-      #expect(check.status == 0 && check.problems.isEmpty && check.output.contains("Segmentation"), "\(name): \(check.output)")
+      #expect(
+        check.status == 0 && check.problems.isEmpty && check.output.contains("Segmentation"), "\(name): \(check.output)"
+      )
     }
   }
 }

@@ -40,9 +40,11 @@ struct SEGReadBack {
       let source = item.items(.derivationImageSequence)![0].items(.sourceImageSequence)![0]
       return Frame(
         segment: item.items(.segmentIdentificationSequence)![0].unsignedShorts(.referencedSegmentNumber)![0],
-        sourceSOP: source.string(.referencedSOPInstanceUID)!, spatialLocationsPreserved: source.string(.spatialLocationsPreserved),
+        sourceSOP: source.string(.referencedSOPInstanceUID)!,
+        spatialLocationsPreserved: source.string(.spatialLocationsPreserved),
         position: item.items(.planePositionSequence)![0].decimals(.imagePositionPatient)!,
-        pixels: BitPacker.unpack(data, frame: n, pixelsPerFrame: ds.unsignedShorts(.rows)![0] * ds.unsignedShorts(.columns)![0])!)
+        pixels: BitPacker.unpack(
+          data, frame: n, pixelsPerFrame: ds.unsignedShorts(.rows)![0] * ds.unsignedShorts(.columns)![0])!)
     }
     var segments: [Int: (String, String, String?)] = [:]
     for item in ds.items(.segmentSequence)! {
@@ -58,7 +60,8 @@ struct SEGReadBack {
   /// The LPS centre of pixel (row i, column j) of a frame: IPP + j·Δcol·r + i·Δrow·c.
   func world(_ frame: Frame, row i: Int, column j: Int) -> [Double] {
     (0..<3).map { a in
-      frame.position[a] + Double(j) * pixelSpacing[1] * orientation[a] + Double(i) * pixelSpacing[0] * orientation[3 + a]
+      frame.position[a] + Double(j) * pixelSpacing[1] * orientation[a] + Double(i) * pixelSpacing[0]
+        * orientation[3 + a]
     }
   }
 }

@@ -13,7 +13,9 @@ struct SegmentationBenchmarkTests {
     return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
   }
 
-  @Test("71 labels on a 320 x 260 x 330 grid", .enabled(if: ProcessInfo.processInfo.environment["VIBESEG_BENCH_SEG"] == "1"))
+  @Test(
+    "71 labels on a 320 x 260 x 330 grid", .enabled(if: ProcessInfo.processInfo.environment["VIBESEG_BENCH_SEG"] == "1")
+  )
   func large() throws {
     let (columns, rows, slices) = (320, 260, 330)
     // Synthetic source headers: axial, 1.5 mm pixels, 3 mm slices (pixel data absent: the
@@ -35,23 +37,31 @@ struct SegmentationBenchmarkTests {
     let source = try SegmentationSource(headers: headers)
     // A body-like map: 71 labels in bands over a central ellipse, each over a z range.
     var voxels = [UInt8](repeating: 0, count: columns * rows * slices)
-    for k in 0..<slices { for j in 0..<rows { for i in 0..<columns {
-      let x = Double(i - columns / 2) / Double(columns / 2), y = Double(j - rows / 2) / Double(rows / 2)
-      guard x * x + y * y < 0.8 else { continue }
-      // About 16 labels per slice, each over 110 slices: ~5,300 frames (dicom.md 3.2 estimates
-      // 5,527 for a realistic body).
-      voxels[i + columns * (j + rows * k)] = UInt8(1 + (i / 80 + 4 * (j / 65) + 16 * (k / 110)) % 71)
-    } } }
+    for k in 0..<slices {
+      for j in 0..<rows {
+        for i in 0..<columns {
+          let x = Double(i - columns / 2) / Double(columns / 2)
+          let y = Double(j - rows / 2) / Double(rows / 2)
+          guard x * x + y * y < 0.8 else { continue }
+          // About 16 labels per slice, each over 110 slices: ~5,300 frames (dicom.md 3.2 estimates
+          // 5,527 for a realistic body).
+          voxels[i + columns * (j + rows * k)] = UInt8(1 + (i / 80 + 4 * (j / 65) + 16 * (k / 110)) % 71)
+        }
+      }
+    }
     let affine: [[Double]] = [[-1.5, 0, 0, 240], [0, -1.5, 0, 195], [0, 0, 3, -500], [0, 0, 0, 1]]
     let map = SegmentationLabelMap(shape: [columns, rows, slices], affine: affine, voxels: voxels)
     let segments = (1...71).map {
-      SegmentDefinition(number: $0, labelValue: $0, label: "l\($0)", category: .anatomicalStructure, type: CodedConcept("\($0)", "SCT", "x"))
+      SegmentDefinition(
+        number: $0, labelValue: $0, label: "l\($0)", category: .anatomicalStructure,
+        type: CodedConcept("\($0)", "SCT", "x"))
     }
     let before = Self.peakRSSMegabytes()
     let start = Date()
     let sampled = SampledLabels(map: map, source: source)
     let sampledAt = Date()
-    let result = try SegmentationWriter.write(sampled, source: source, segments: segments, options: SegmentationWriter.Options())
+    let result = try SegmentationWriter.write(
+      sampled, source: source, segments: segments, options: SegmentationWriter.Options())
     let seconds = Date().timeIntervalSince(start)
     print(
       "DICOM-SEG benchmark: \(result.frameCount) frames, \(result.bytes.count) bytes; sampling \(String(format: "%.2f", sampledAt.timeIntervalSince(start))) s, total \(String(format: "%.2f", seconds)) s; peak RSS \(String(format: "%.0f", Self.peakRSSMegabytes())) MB (\(String(format: "%.0f", before)) MB before writing)"

@@ -22,7 +22,9 @@ public enum DICOMValidator {
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    let problems = output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("Error") || $0.hasPrefix("Warning") }
+    let problems = output.split(separator: "\n").map(String.init).filter {
+      $0.hasPrefix("Error") || $0.hasPrefix("Warning")
+    }
     return (process.terminationStatus, output, problems)
   }
 }

@@ -45,7 +45,8 @@ public struct TotalVibeSegmentCode: Sendable, Hashable {
     "lung_upper_lobe_left": .init(.anatomicalStructure, CodedConcept("45653009", "SCT", "Upper lobe of lung"), .left),
     "lung_lower_lobe_left": .init(.anatomicalStructure, CodedConcept("90572001", "SCT", "Lower lobe of lung"), .left),
     "lung_upper_lobe_right": .init(.anatomicalStructure, CodedConcept("45653009", "SCT", "Upper lobe of lung"), .right),
-    "lung_middle_lobe_right": .init(.anatomicalStructure, CodedConcept("72481006", "SCT", "Middle lobe of right lung"), nil),
+    "lung_middle_lobe_right": .init(
+      .anatomicalStructure, CodedConcept("72481006", "SCT", "Middle lobe of right lung"), nil),
     "lung_lower_lobe_right": .init(.anatomicalStructure, CodedConcept("90572001", "SCT", "Lower lobe of lung"), .right),
     "esophagus": .init(.anatomicalStructure, CodedConcept("32849002", "SCT", "Esophagus"), nil),
     "trachea": .init(.anatomicalStructure, CodedConcept("44567001", "SCT", "Trachea"), nil),
@@ -59,16 +60,23 @@ public struct TotalVibeSegmentCode: Sendable, Hashable {
     "aorta": .init(.anatomicalStructure, CodedConcept("15825003", "SCT", "Aorta"), nil),
     "pulmonary_vein": .init(.anatomicalStructure, CodedConcept("122972007", "SCT", "Pulmonary vein"), nil),
     "brachiocephalic_trunk": .init(.anatomicalStructure, CodedConcept("12691009", "SCT", "Innominate artery"), nil),
-    "subclavian_artery_right": .init(.anatomicalStructure, CodedConcept("36765005", "SCT", "Subclavian artery"), .right),  // FIX
+    "subclavian_artery_right": .init(
+      .anatomicalStructure, CodedConcept("36765005", "SCT", "Subclavian artery"), .right),  // FIX
     "subclavian_artery_left": .init(.anatomicalStructure, CodedConcept("36765005", "SCT", "Subclavian artery"), .left),  // FIX
-    "common_carotid_artery_right": .init(.anatomicalStructure, CodedConcept("32062004", "SCT", "Common carotid artery"), .right),
-    "common_carotid_artery_left": .init(.anatomicalStructure, CodedConcept("32062004", "SCT", "Common carotid artery"), .left),
-    "brachiocephalic_vein_left": .init(.anatomicalStructure, CodedConcept("8887007", "SCT", "Brachiocephalic vein"), .left),
-    "brachiocephalic_vein_right": .init(.anatomicalStructure, CodedConcept("8887007", "SCT", "Brachiocephalic vein"), .right),
-    "atrial_appendage_left": .init(.anatomicalStructure, CodedConcept("33626005", "SCT", "Left auricular appendage"), nil),  // FIX
+    "common_carotid_artery_right": .init(
+      .anatomicalStructure, CodedConcept("32062004", "SCT", "Common carotid artery"), .right),
+    "common_carotid_artery_left": .init(
+      .anatomicalStructure, CodedConcept("32062004", "SCT", "Common carotid artery"), .left),
+    "brachiocephalic_vein_left": .init(
+      .anatomicalStructure, CodedConcept("8887007", "SCT", "Brachiocephalic vein"), .left),
+    "brachiocephalic_vein_right": .init(
+      .anatomicalStructure, CodedConcept("8887007", "SCT", "Brachiocephalic vein"), .right),
+    "atrial_appendage_left": .init(
+      .anatomicalStructure, CodedConcept("33626005", "SCT", "Left auricular appendage"), nil),  // FIX
     "superior_vena_cava": .init(.anatomicalStructure, CodedConcept("48345005", "SCT", "Superior vena cava"), nil),
     "inferior_vena_cava": .init(.anatomicalStructure, CodedConcept("64131007", "SCT", "Inferior vena cava"), nil),
-    "portal_vein_and_splenic_vein": .init(.anatomicalStructure, CodedConcept("110765007", "SCT", "Portal vein and splenic vein"), nil),  // VERIFY
+    "portal_vein_and_splenic_vein": .init(
+      .anatomicalStructure, CodedConcept("110765007", "SCT", "Portal vein and splenic vein"), nil),  // VERIFY
     "iliac_artery_left": .init(.anatomicalStructure, CodedConcept("73634005", "SCT", "Common iliac artery"), .left),
     "iliac_artery_right": .init(.anatomicalStructure, CodedConcept("73634005", "SCT", "Common iliac artery"), .right),
     "iliac_vena_left": .init(.anatomicalStructure, CodedConcept("46027005", "SCT", "Common iliac vein"), .left),
@@ -84,12 +92,17 @@ public struct TotalVibeSegmentCode: Sendable, Hashable {
     "hip_left": .init(.anatomicalStructure, CodedConcept("29836001", "SCT", "Hip"), .left),  // APPROX
     "hip_right": .init(.anatomicalStructure, CodedConcept("29836001", "SCT", "Hip"), .right),  // APPROX
     "spinal_cord": .init(.anatomicalStructure, CodedConcept("2748008", "SCT", "Spinal cord"), nil),
-    "gluteus_maximus_left": .init(.anatomicalStructure, CodedConcept("181674001", "SCT", "Gluteus maximus muscle"), .left),
-    "gluteus_maximus_right": .init(.anatomicalStructure, CodedConcept("181674001", "SCT", "Gluteus maximus muscle"), .right),
+    "gluteus_maximus_left": .init(
+      .anatomicalStructure, CodedConcept("181674001", "SCT", "Gluteus maximus muscle"), .left),
+    "gluteus_maximus_right": .init(
+      .anatomicalStructure, CodedConcept("181674001", "SCT", "Gluteus maximus muscle"), .right),
     "gluteus_medius_left": .init(.anatomicalStructure, CodedConcept("78333006", "SCT", "Gluteus medius muscle"), .left),
-    "gluteus_medius_right": .init(.anatomicalStructure, CodedConcept("78333006", "SCT", "Gluteus medius muscle"), .right),
-    "gluteus_minimus_left": .init(.anatomicalStructure, CodedConcept("75297007", "SCT", "Gluteus minimus muscle"), .left),
-    "gluteus_minimus_right": .init(.anatomicalStructure, CodedConcept("75297007", "SCT", "Gluteus minimus muscle"), .right),
+    "gluteus_medius_right": .init(
+      .anatomicalStructure, CodedConcept("78333006", "SCT", "Gluteus medius muscle"), .right),
+    "gluteus_minimus_left": .init(
+      .anatomicalStructure, CodedConcept("75297007", "SCT", "Gluteus minimus muscle"), .left),
+    "gluteus_minimus_right": .init(
+      .anatomicalStructure, CodedConcept("75297007", "SCT", "Gluteus minimus muscle"), .right),
     "autochthon_left": .init(.anatomicalStructure, CodedConcept("244849004", "SCT", "Deep muscle of back"), .left),  // APPROX
     "autochthon_right": .init(.anatomicalStructure, CodedConcept("244849004", "SCT", "Deep muscle of back"), .right),  // APPROX
     "iliopsoas_left": .init(.anatomicalStructure, CodedConcept("68455001", "SCT", "Iliopsoas muscle"), .left),
@@ -101,7 +114,8 @@ public struct TotalVibeSegmentCode: Sendable, Hashable {
     "inner_fat": .init(.tissue, CodedConcept("55603005", "SCT", "Fat"), nil),  // APPROX
     "IVD": .init(.anatomicalStructure, CodedConcept("360499006", "SCT", "Intervertebral disc"), nil),  // NEW
     "vertebra_body": .init(.anatomicalStructure, CodedConcept("3572006", "SCT", "Vertebral body"), nil),  // NEW
-    "vertebra_posterior_elements": .init(.anatomicalStructure, CodedConcept("40265002", "SCT", "Arch of vertebra"), nil),  // NEW
+    "vertebra_posterior_elements": .init(
+      .anatomicalStructure, CodedConcept("40265002", "SCT", "Arch of vertebra"), nil),  // NEW
     "spinal_channel": .init(.anatomicalStructure, CodedConcept("61853006", "SCT", "Vertebral canal"), nil),  // NEW
     "bone_other": .init(.tissue, CodedConcept("3138006", "SCT", "Bone"), nil),  // NEW
   ]
