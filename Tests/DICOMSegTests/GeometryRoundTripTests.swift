@@ -193,6 +193,48 @@ struct GeometryRoundTripTests {
     #expect(result.framesPerSegment.isEmpty)
   }
 
+  @Test("an implicit VR source: copied attributes get their dictionary VRs; the SEG is still explicit VR and valid")
+  func implicitSource() throws {
+    let series = try FixtureSeries("dicom/cases/implicit_vr")
+    #expect(series.headers[0].transferSyntax == .implicitVRLittleEndian)
+    let source = try SegmentationSource(headers: series.headers)
+    #expect(source.copied[.patientName]?.vr == "PN" && source.copied[.studyInstanceUID]?.vr == "UI")
+    let result = try SegmentationWriter.write(
+      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+      options: Self.options())
+    let seg = try SEGReadBack(bytes: result.bytes)
+    #expect(seg.dataset.string(.patientID) == series.headers[0].string(.patientID))
+    if DICOMValidator.dciodvfyAvailable {
+      let dir = try Fixtures.temporaryDirectory()
+      defer { try? FileManager.default.removeItem(at: dir) }
+      let file = dir.appendingPathComponent("implicit.seg.dcm")
+      try Data(result.bytes).write(to: file)
+      let check = try DICOMValidator.dciodvfy(file)
+      #expect(check.status == 0 && check.output.split(separator: "\n").allSatisfy { !$0.hasPrefix("Error") }, "\(check.output)")
+    }
+  }
+
+  @Test("a source without FrameOfReferenceUID is refused, naming the file and the attribute")
+  func missingFrameOfReference() throws {
+    var ds = DICOMDataset()
+    ds.set(.sopClassUID, "UI", text: "1.2.840.10008.5.1.4.1.1.4")
+    ds.set(.sopInstanceUID, "UI", text: "2.25.7")
+    ds.set(.studyInstanceUID, "UI", text: "2.25.1")
+    ds.set(.seriesInstanceUID, "UI", text: "2.25.2")
+    ds.set(.imagePositionPatient, decimals: [0, 0, 0])
+    ds.set(.imageOrientationPatient, decimals: [1, 0, 0, 0, 1, 0])
+    ds.set(.pixelSpacing, decimals: [1, 1])
+    ds.set(.rows, unsignedShorts: [2])
+    ds.set(.columns, unsignedShorts: [2])
+    let header = try DICOMHeader(bytes: try DICOMEncoder.part10(meta: DICOMDataset(), dataset: ds), path: "slice.dcm")
+    #expect {
+      try SegmentationSource(headers: [header])
+    } throws: { error in
+      let e = error as? DICOMError
+      return e?.code == .invalidValue && e?.path == "slice.dcm" && e?.tag?.contains("(0020,0052)") == true
+    }
+  }
+
   @Test("dciodvfy (dicom3tools) reports no error or warning, when installed (required in CI)")
   func dciodvfy() throws {
     guard DICOMValidator.dciodvfyAvailable else {
