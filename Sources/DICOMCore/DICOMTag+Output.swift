@@ -65,6 +65,7 @@ extension DICOMTag {
   public static let segmentAlgorithmName = DICOMTag(0x0062, 0x0009)
   public static let segmentIdentificationSequence = DICOMTag(0x0062, 0x000A)
   public static let referencedSegmentNumber = DICOMTag(0x0062, 0x000B)
+  public static let recommendedDisplayCIELabValue = DICOMTag(0x0062, 0x000D)
   public static let segmentedPropertyTypeCodeSequence = DICOMTag(0x0062, 0x000F)
   public static let segmentedPropertyTypeModifierCodeSequence = DICOMTag(0x0062, 0x0011)
   public static let segmentsOverlap = DICOMTag(0x0062, 0x0013)

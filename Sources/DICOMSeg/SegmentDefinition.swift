@@ -35,6 +35,12 @@ public struct SegmentDefinition: Sendable, Hashable {
   public var type: CodedConcept
   /// SegmentedPropertyTypeModifierCodeSequence (0062,0011) inside the type item: laterality.
   public var modifier: CodedConcept?
+  /// RecommendedDisplayCIELabValue (0062,000D) from an sRGB colour (`CIELab`); nil: none written.
+  public var color: (red: UInt8, green: UInt8, blue: UInt8)? {
+    get { colorBytes.map { ($0[0], $0[1], $0[2]) } }
+    set { colorBytes = newValue.map { [$0.red, $0.green, $0.blue] } }
+  }
+  var colorBytes: [UInt8]? = nil
 
   public init(
     number: Int, labelValue: Int, label: String, category: CodedConcept, type: CodedConcept,

@@ -74,6 +74,11 @@ enum SegmentationDataset {
     item.set(.segmentDescription, "ST", text: "label \(segment.labelValue) \(segment.label)")
     item.set(.segmentAlgorithmType, "CS", text: "AUTOMATIC")
     item.set(.segmentAlgorithmName, "LO", text: String(algorithm.prefix(64)))
+    if let rgb = segment.color {
+      item.set(
+        .recommendedDisplayCIELabValue,
+        unsignedShorts: CIELab.dicomValue(red: rgb.red, green: rgb.green, blue: rgb.blue))
+    }
     item.set(.segmentedPropertyTypeCodeSequence, items: [type])
     return item
   }

@@ -48,9 +48,13 @@ public struct DICOMSegOutput {
   public static let segments: [SegmentDefinition] = TotalVibeLabel.all.filter { $0.id != 20 }.enumerated().map {
     n, label in
     let code = TotalVibeSegmentCode.byName[label.name]!
-    return SegmentDefinition(
+    var segment = SegmentDefinition(
       number: n + 1, labelValue: Int(label.id), label: label.name, category: code.category, type: code.type,
       modifier: code.modifier)
+    // The colour `vibeseg preview` draws the label in (`LabelColorTable`).
+    let rgb = LabelColorTable.color(for: Int(label.id))
+    segment.color = (rgb.red, rgb.green, rgb.blue)
+    return segment
   }
 
   /// Reads the source series of a DICOM input: its index (headers only) and every slice's header.

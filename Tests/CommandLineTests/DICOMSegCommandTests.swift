@@ -118,7 +118,11 @@ struct DICOMSegCommandTests {
     #expect(labels[19] == "urinary_bladder" && labels[70] == "bone_other" && !labels.contains("unused"))
     func strip(_ item: DICOMDataset) -> DICOMDataset {
       var copy = item
-      for tag in [DICOMTag.segmentNumber, .segmentLabel, .segmentDescription] { copy[tag] = nil }
+      // Number, label, description and display colour are per segment by design; the codes
+      // (category, type) must be equal, the modifier aside.
+      for tag in [DICOMTag.segmentNumber, .segmentLabel, .segmentDescription, .recommendedDisplayCIELabValue] {
+        copy[tag] = nil
+      }
       var type = copy.items(.segmentedPropertyTypeCodeSequence)![0]
       type[.segmentedPropertyTypeModifierCodeSequence] = nil
       copy.set(.segmentedPropertyTypeCodeSequence, items: [type])
@@ -133,6 +137,7 @@ struct DICOMSegCommandTests {
     }
     #expect(modifier(left) == "7771000" && modifier(right) == "24028007")
     #expect(left.items(.segmentedPropertyTypeCodeSequence)![0].string(.codeValue) == "64033007")
+    #expect(items.allSatisfy { $0.unsignedShorts(.recommendedDisplayCIELabValue)?.count == 3 })
   }
 
   @Test("NIfTI input with --output-type dicom-seg or both is a usage error (64), nothing written")

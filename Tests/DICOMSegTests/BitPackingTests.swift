@@ -47,4 +47,14 @@ struct BitPackingTests {
     }
     #expect(SegmentationUIDSource.deterministic("y").next() != first[0])
   }
+
+  @Test("CIELab display values: white, black and sRGB red (D50 L*a*b* 54.29, 80.80, 69.89)")
+  func cielab() {
+    #expect(CIELab.dicomValue(red: 255, green: 255, blue: 255) == [65535, 32896, 32896])
+    #expect(CIELab.dicomValue(red: 0, green: 0, blue: 0) == [0, 32896, 32896])
+    let red = CIELab.dicomValue(red: 255, green: 0, blue: 0).map(Double.init)
+    #expect(abs(red[0] / 655.35 - 54.29) < 0.1)
+    #expect(abs(red[1] * 255 / 65535 - 128 - 80.80) < 0.2)
+    #expect(abs(red[2] * 255 / 65535 - 128 - 69.89) < 0.2)
+  }
 }

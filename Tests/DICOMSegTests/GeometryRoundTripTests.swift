@@ -210,7 +210,9 @@ struct GeometryRoundTripTests {
       let file = dir.appendingPathComponent("implicit.seg.dcm")
       try Data(result.bytes).write(to: file)
       let check = try DICOMValidator.dciodvfy(file)
-      #expect(check.status == 0 && check.output.split(separator: "\n").allSatisfy { !$0.hasPrefix("Error") }, "\(check.output)")
+      #expect(
+        check.status == 0 && check.output.split(separator: "\n").allSatisfy { !$0.hasPrefix("Error") },
+        "\(check.output)")
     }
   }
 
