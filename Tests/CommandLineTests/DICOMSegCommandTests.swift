@@ -151,6 +151,10 @@ struct DICOMSegCommandTests {
       #expect(r.stderr.contains("needs DICOM input"))
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("seg") }.isEmpty)
+    // A missing input stays 66 (missing input), not a usage error.
+    let missing = try segment(
+      dir.appendingPathComponent("absent"), dir.appendingPathComponent("m.nii.gz"), ["--output-type", "both"], dir: dir)
+    #expect(missing.status == 66, "\(missing.stderr)")
   }
 
   @Test("an existing SEG is kept without --overwrite (73) and nothing else is written")

@@ -73,13 +73,13 @@ public struct CombineJob {
       try given
       ?? Self.outputs(inputs: inputs, output: output, intermediateFolder: intermediateFolder, overwrite: overwrite, outputType: outputType)
     let sidecar = SegmentJob.sidecarURL(for: output)
-    // The SEG's source series first (the first given contrast), so a SEG that cannot be written
-    // is found before the models run.
-    let primary = ContrastCombination.Contrast.allCases.first { inputs[$0] != nil }.flatMap { inputs[$0] }
-    let dicomSeg = try outputType.writesDICOMSeg ? primary.map { try DICOMSegOutput(input: $0) } : nil
     // Read every input before the (long) predictions, so a missing file fails at once.
     progress?("reading \(inputs.count) contrast(s)")
     let contrasts = try Self.read(inputs)
+    // The SEG's source series (the first given contrast) next, so that a SEG that cannot be
+    // written is found before the models run.
+    let primary = ContrastCombination.Contrast.allCases.first { inputs[$0] != nil }.flatMap { inputs[$0] }
+    let dicomSeg = try outputType.writesDICOMSeg ? primary.map { try DICOMSegOutput(input: $0) } : nil
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
     pipeline.progress = progress
     let combined = try Self.combine(contrasts, pipeline: pipeline, options: combination, modelName: modelName) {

@@ -80,8 +80,6 @@ public struct SegmentJob {
     let keep = try Self.subsetIDs(roiSubset, names: names)
     let sidecar = Self.sidecarURL(for: output)
     let outputs = try given ?? Self.outputs(for: output, input: input, overwrite: overwrite, outputType: outputType)
-    // The source series first: a DICOM-SEG that cannot be written is found before the model runs.
-    let dicomSeg = outputType.writesDICOMSeg ? try DICOMSegOutput(input: input) : nil
     var masks = [(id: Int, url: URL)]()
     if let folder = splitMasksFolder {
       do {
@@ -100,6 +98,8 @@ public struct SegmentJob {
     try outputs.declare([statisticsOutput, previewOutput].compactMap { $0 })
     progress?("reading \(input.lastPathComponent)")
     let scan = try ImageInput.readVolume(input)
+    // The source series next: a DICOM-SEG that cannot be written is found before the model runs.
+    let dicomSeg = outputType.writesDICOMSeg ? try DICOMSegOutput(input: input) : nil
     let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     pipeline.progress = progress

@@ -53,7 +53,7 @@ extension VibeSegCommand {
         throw ValidationError("give at least one of --water, --in-phase, --opposed-phase")
       }
       if outputType.writesDICOMSeg, let primary = water ?? inPhase ?? opposedPhase,
-        ImageInput.format(of: URL(fileURLWithPath: primary)) != .dicom
+        FileManager.default.fileExists(atPath: primary), ImageInput.format(of: URL(fileURLWithPath: primary)) != .dicom
       {
         throw ValidationError(
           "--output-type \(outputType.rawValue) needs DICOM input (a series folder or file): \(primary) is not DICOM, so there are no source images for the segmentation to reference")

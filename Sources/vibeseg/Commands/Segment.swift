@@ -154,7 +154,10 @@ extension VibeSegCommand {
       }
       if let preview, !preview.lowercased().hasSuffix(".png") { throw ValidationError("--preview must end in .png") }
       if preview != nil && keepSize { throw ValidationError("--preview draws on the input image; not with --keep-size") }
-      if outputType.writesDICOMSeg && ImageInput.format(of: URL(fileURLWithPath: image)) != .dicom {
+      // A missing path is left to the run (66); an existing non-DICOM one is a usage error.
+      if outputType.writesDICOMSeg && FileManager.default.fileExists(atPath: image)
+        && ImageInput.format(of: URL(fileURLWithPath: image)) != .dicom
+      {
         throw ValidationError(
           "--output-type \(outputType.rawValue) needs DICOM input (a series folder or file): \(image) is not DICOM, so there are no source images for the segmentation to reference")
       }
