@@ -1,3 +1,5 @@
+import DICOMCore
+
 /// A label map as the SEG writer reads it: voxel (i, j, k) at `voxels[i + nx·(j + ny·k)]` (i
 /// fastest, NIfTI order) and the NIfTI voxel-to-world affine A (RAS+, mm, 4 × 4 rows).
 public struct SegmentationLabelMap: Sendable {
@@ -42,11 +44,14 @@ public struct SampledLabels: Sendable {
 
   public var isResampled: Bool { resampledPixels > 0 }
 
-  public init(map: SegmentationLabelMap, source: SegmentationSource, tolerance: Double = 1e-3) {
+  /// - Throws: `DICOMError.invalidValue` when the map's affine is singular or not finite.
+  public init(map: SegmentationLabelMap, source: SegmentationSource, tolerance: Double = 1e-3) throws {
     let (rows, columns) = (source.rows, source.columns)
     self.rows = rows
     self.columns = columns
-    let inverse = SegmentationGeometry.inverse(map.affine)
+    guard let inverse = SegmentationGeometry.inverse(map.affine) else {
+      throw DICOMError(.invalidValue, "the label map's affine is singular or not finite", path: "<label map>")
+    }
     let r = Array(source.orientation[0..<3])
     let c = Array(source.orientation[3..<6])
     let (rowSpacing, columnSpacing) = (source.pixelSpacing[0], source.pixelSpacing[1])
@@ -98,8 +103,9 @@ enum SegmentationGeometry {
 
   static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 
-  /// The inverse of an affine 4 × 4 (last row 0 0 0 1): [M⁻¹ | −M⁻¹t] via the adjugate of M.
-  static func inverse(_ a: [[Double]]) -> [[Double]] {
+  /// The inverse of an affine 4 × 4 (last row 0 0 0 1): [M⁻¹ | −M⁻¹t] via the adjugate of M;
+  /// nil when M is singular or an entry is not finite.
+  static func inverse(_ a: [[Double]]) -> [[Double]]? {
     let m = (0..<3).map { Array(a[$0][0..<3]) }
     let cofactor = (0..<3).map { i in
       (0..<3).map { j -> Double in
@@ -110,7 +116,7 @@ enum SegmentationGeometry {
       }
     }
     let determinant = (0..<3).reduce(0.0) { $0 + m[0][$1] * cofactor[0][$1] }
-    precondition(determinant != 0 && determinant.isFinite, "SegmentationGeometry: a singular affine")
+    guard determinant != 0, determinant.isFinite, a.joined().allSatisfy(\.isFinite) else { return nil }
     let inv = (0..<3).map { i in (0..<3).map { j in cofactor[j][i] / determinant } }
     let t = (0..<3).map { a[$0][3] }
     return (0..<3).map { i in inv[i] + [-(0..<3).reduce(0.0) { $0 + inv[i][$1] * t[$1] }] } + [[0, 0, 0, 1]]

@@ -9,7 +9,7 @@ import Foundation
 ///
 /// ```swift
 /// let source = try SegmentationSource(headers: headers)               // one series
-/// let sampled = SampledLabels(map: labelMap, source: source)           // labels per source pixel
+/// let sampled = try SampledLabels(map: labelMap, source: source)       // labels per source pixel
 /// let seg = try SegmentationWriter.write(sampled, source: source, segments: table, options: options)
 /// try outputs.write(seg.bytes, to: url)
 /// ```

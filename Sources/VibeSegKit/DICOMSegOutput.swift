@@ -109,7 +109,7 @@ public struct DICOMSegOutput {
     // A model folder is named by its last component (no local paths in the DICOM header).
     let model = modelName.contains("/") ? URL(fileURLWithPath: modelName).lastPathComponent : modelName
     for (source, url) in zip(sources, urls) {
-      let sampled = SampledLabels(map: map, source: source)
+      let sampled = try SampledLabels(map: map, source: source)
       var options = SegmentationWriter.Options()
       options.softwareVersion = "vibeseg \(VibeSegVersion.string)"
       options.algorithmName = "VibeSeg TotalVibeSegmentator \(model)"

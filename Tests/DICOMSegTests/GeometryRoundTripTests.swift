@@ -44,7 +44,7 @@ struct GeometryRoundTripTests {
   static func check(_ path: String) throws -> [Int: Set<[Int]>] {
     let series = try FixtureSeries(path)
     let source = try SegmentationSource(headers: series.headers)
-    let sampled = SampledLabels(map: labelMap(series), source: source)
+    let sampled = try SampledLabels(map: labelMap(series), source: source)
     #expect(sampled.resampledPixels == 0 && sampled.outsidePixels == 0, "\(path): on its own grid every pixel is exact")
     let result = try SegmentationWriter.write(sampled, source: source, segments: segments, options: options())
     let seg = try SEGReadBack(bytes: result.bytes)
@@ -115,7 +115,7 @@ struct GeometryRoundTripTests {
     let series = try FixtureSeries("dicom_seg/orientations/axial_nr_nc")
     let source = try SegmentationSource(headers: series.headers)
     let map = Self.labelMap(series)
-    let direct = SampledLabels(map: map, source: source)
+    let direct = try SampledLabels(map: map, source: source)
     // Reverse axis 0 and swap axes 0 and 1: voxel (i, j, k) of the new map is (j', i', k) of the old.
     let (nx, ny, nz) = (map.shape[0], map.shape[1], map.shape[2])
     var voxels = [UInt8](repeating: 0, count: map.voxels.count)
@@ -134,17 +134,23 @@ struct GeometryRoundTripTests {
       let row: [Double] = [m[r][1], -m[r][0], m[r][2], shift]
       affine.insert(row, at: 0)
     }
-    let permuted = SampledLabels(
+    let permuted = try SampledLabels(
       map: SegmentationLabelMap(shape: [ny, nx, nz], affine: affine, voxels: voxels), source: source)
     #expect(permuted.resampledPixels == 0)
     #expect(permuted.frames == direct.frames)
     // Half a voxel along axis 0: every pixel falls between two voxels.
     var shiftedAffine = map.affine
     for r in 0..<3 { shiftedAffine[r][3] += 0.5 * map.affine[r][0] }
-    let shifted = SampledLabels(
+    let shifted = try SampledLabels(
       map: SegmentationLabelMap(shape: map.shape, affine: shiftedAffine, voxels: map.voxels), source: source)
     #expect(shifted.resampledPixels == source.rows * source.columns * source.slices.count)
     #expect(shifted.isResampled)
+    // A singular affine is refused, not a crash.
+    var flat = map.affine
+    flat[2] = [0, 0, 0, flat[2][3]]
+    #expect(throws: DICOMError.self) {
+      try SampledLabels(map: SegmentationLabelMap(shape: map.shape, affine: flat, voxels: map.voxels), source: source)
+    }
   }
 
   @Test("patient and study attributes are copied from the source; SEG-level attributes are set")
@@ -152,7 +158,7 @@ struct GeometryRoundTripTests {
     let series = try FixtureSeries("dicom_seg/orientations/coronal")
     let source = try SegmentationSource(headers: series.headers)
     let result = try SegmentationWriter.write(
-      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+      try SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
       options: Self.options())
     let seg = try SEGReadBack(bytes: result.bytes)
     let first = series.headers[0]
@@ -174,7 +180,7 @@ struct GeometryRoundTripTests {
     #expect(Set(seg.segments.keys) == Set(1...5))
     // Deterministic: the same inputs and seed give the same bytes.
     let again = try SegmentationWriter.write(
-      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+      try SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
       options: Self.options())
     #expect(again.bytes == result.bytes)
   }
@@ -187,7 +193,7 @@ struct GeometryRoundTripTests {
     let empty = SegmentationLabelMap(
       shape: s, affine: series.volume.affine, voxels: [UInt8](repeating: 0, count: s[0] * s[1] * s[2]))
     let result = try SegmentationWriter.write(
-      SampledLabels(map: empty, source: source), source: source, segments: Self.segments, options: Self.options())
+      try SampledLabels(map: empty, source: source), source: source, segments: Self.segments, options: Self.options())
     let seg = try SEGReadBack(bytes: result.bytes)
     #expect(seg.frames.count == 1 && seg.frames[0].segment == 1 && seg.frames[0].pixels.allSatisfy { $0 == 0 })
     #expect(result.framesPerSegment.isEmpty)
@@ -200,7 +206,7 @@ struct GeometryRoundTripTests {
     let source = try SegmentationSource(headers: series.headers)
     #expect(source.copied[.patientName]?.vr == "PN" && source.copied[.studyInstanceUID]?.vr == "UI")
     let result = try SegmentationWriter.write(
-      SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+      try SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
       options: Self.options())
     let seg = try SEGReadBack(bytes: result.bytes)
     #expect(seg.dataset.string(.patientID) == series.headers[0].string(.patientID))
@@ -249,7 +255,7 @@ struct GeometryRoundTripTests {
       let series = try FixtureSeries("dicom_seg/orientations/\(name)")
       let source = try SegmentationSource(headers: series.headers)
       let result = try SegmentationWriter.write(
-        SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
+        try SampledLabels(map: Self.labelMap(series), source: source), source: source, segments: Self.segments,
         options: Self.options())
       let file = dir.appendingPathComponent("\(name).seg.dcm")
       try Data(result.bytes).write(to: file)

@@ -58,7 +58,7 @@ struct SegmentationBenchmarkTests {
     }
     let before = Self.peakRSSMegabytes()
     let start = Date()
-    let sampled = SampledLabels(map: map, source: source)
+    let sampled = try SampledLabels(map: map, source: source)
     let sampledAt = Date()
     let result = try SegmentationWriter.write(
       sampled, source: source, segments: segments, options: SegmentationWriter.Options())
