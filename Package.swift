@@ -56,9 +56,10 @@ let package = Package(
     .target(
       name: "ModelZoo",
       dependencies: ["TorchCheckpoint", .product(name: "Crypto", package: "swift-crypto")]),
-    // DICOM: a bounded Part-10 header reader (Foundation only), then the series index on top.
+    // DICOM: a bounded Part-10 header reader (Foundation only), then the series index on top;
+    // zip inputs (UK Biobank) go through TorchCheckpoint's validating zip reader, the project's one.
     .target(name: "DICOMCore"),
-    .target(name: "DICOMInput", dependencies: ["DICOMCore"]),
+    .target(name: "DICOMInput", dependencies: ["DICOMCore", "TorchCheckpoint"]),
     // DICOM-SEG output: a native BINARY Segmentation writer on the DICOMCore element encoder.
     .target(name: "DICOMSeg", dependencies: ["DICOMCore"], swiftSettings: optimizedEvenInDebug),
     .target(

@@ -2,7 +2,9 @@
 """Independent read-back of a VibeSeg DICOM-SEG (issue 19): pydicom + highdicom for the SEG and
 its source series, nibabel for the NIfTI label map written in the same run.
 
-    /work/venv/bin/python scripts/check_dicom_seg.py SEG.seg.dcm SOURCE_SERIES_DIR LABELS.nii.gz [--dciodvfy]
+    /work/venv/bin/python scripts/check_dicom_seg.py SEG.seg.dcm SOURCE_DIR LABELS.nii.gz [--dciodvfy] [--dcmqi]
+
+SOURCE_DIR may hold other series too (a visit): only the SEG's referenced series is compared.
 
 Checks, printing one line per finding and a summary; exit status 1 when any check fails:
   1. highdicom reads the SEG (hd.seg.segread) and, for every source instance of the folder,
@@ -120,7 +122,9 @@ def main(argv):
     failures = []
     seg = hd.seg.segread(seg_path)
     raw = pydicom.dcmread(seg_path)
-    sources = source_instances(folder)
+    # The SEG's own source series among whatever the folder holds (a visit has many).
+    series_uids = {str(item.SeriesInstanceUID) for item in raw.ReferencedSeriesSequence}
+    sources = {uid: ds for uid, ds in source_instances(folder).items() if str(ds.SeriesInstanceUID) in series_uids}
     image = nib.load(nifti_path)
     data = np.asarray(image.dataobj).astype(np.int64)
     inverse = np.linalg.inv(image.affine)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Independent validation of VibeSeg's DICOM-SEG output on the committed orientation fixtures
 # (issue 19): for each of the 8 series of Tests/Fixtures/dicom_seg/orientations and the oblique
-# Tests/Fixtures/dicom/volume/series, run
+# Tests/Fixtures/dicom/volume/series, and the UK-Biobank-like Tests/Fixtures/dicom/ukbb.zip
+# (series 4), run
 # `vibeseg segment SERIES -o OUT.nii.gz --output-type both` with the committed fixture model, then
 # scripts/check_dicom_seg.py (pydicom + highdicom read-back per source instance vs nibabel's view
 # of the NIfTI, laterality, references), dcmqi's segimage2itkimage in world space, and dciodvfy. Writes the log to
@@ -32,6 +33,11 @@ status=0
     "$VIBESEG" segment "$series" -o "$WORK/$name.nii.gz" --output-type both --model "$MODEL" --roi-model "$ROI" --offline -q
     "$PYTHON" scripts/check_dicom_seg.py "$WORK/$name.seg.dcm" "$series" "$WORK/$name.nii.gz" --dciodvfy --dcmqi || status=1
   done
+  # A UK-Biobank-like visit zip, station series 4 chosen; compared against the unzipped copy.
+  echo "== ukbb.zip --series 4"
+  "$VIBESEG" segment Tests/Fixtures/dicom/ukbb.zip --series 4 -o "$WORK/ukbb.nii.gz" --output-type both --model "$MODEL" \
+    --roi-model "$ROI" --offline -q
+  "$PYTHON" scripts/check_dicom_seg.py "$WORK/ukbb.seg.dcm" Tests/Fixtures/dicom/ukbb "$WORK/ukbb.nii.gz" --dciodvfy --dcmqi || status=1
   echo "== overall: $([ $status -eq 0 ] && echo OK || echo FAILED)"
 } 2>&1 | tee "$LOG"
 exit $status

@@ -96,7 +96,7 @@ public final class BatchRun: @unchecked Sendable {
   }
 
   private func run<T: CohortTask>(_ task: T) throws -> BatchSummary {
-    let all = try CaseDiscovery.cases(from: options.source, segmentations: T.readsSegmentations)
+    let all = try CaseDiscovery.cases(from: options.source, segmentations: T.readsSegmentations, dicom: options.taskOptions.dicomSelection)
     let cases = CaseDiscovery.shard(all, index: options.shardIndex, count: options.shardCount)
     let layout = OutputLayout(root: options.outputFolder, modelLabel: task.modelLabel)
     try T.checkSource(options.source)

@@ -75,10 +75,18 @@ public enum CaseDiscovery {
   ///   as upstream's `parallel_bids.py` does.
   /// - Throws: `BatchError` `.missingInput` (no such folder or list, a listed file missing),
   ///   `.invalidArgument` (malformed CSV, duplicate or unsafe ids, no case found).
-  public static func cases(from source: CaseSource, segmentations: Bool = false) throws -> [CohortCase] {
+  /// - Parameter dicom: the series each DICOM case reads (`batch --contrast/--series`), carried
+  ///   by its input URL.
+  public static func cases(from source: CaseSource, segmentations: Bool = false, dicom: DICOMSelection = DICOMSelection()) throws -> [CohortCase] {
     let found: [CohortCase]
     switch source {
-    case .folder(let url, let pattern): found = try folderCases(url, pattern: pattern)
+    case .folder(let url, let pattern):
+      found = try folderCases(url, pattern: pattern).map { item in
+        guard !dicom.isEmpty, item.inputs.count == 1, isDICOMCase(item.inputs[0]) else { return item }
+        var chosen = item
+        chosen.inputs = [dicom.applied(to: item.inputs[0])]
+        return chosen
+      }
     case .list(let url): found = try listCases(url)
     case .bids(let url, let pattern): found = try bidsCases(url, pattern: pattern, segmentations: segmentations)
     }
@@ -157,8 +165,30 @@ public enum CaseDiscovery {
 
   static func folderCases(_ folder: URL, pattern: String?) throws -> [CohortCase] {
     try requireFolder(folder)
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-      .filter { !$0.hasPrefix(".") && matches($0, pattern: pattern) }.sorted()
+    let entries = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+    let names = entries.filter { matches($0, pattern: pattern) && !isDICOMCase(folder.appendingPathComponent($0)) }
+    // DICOM visits: each zip, and each subfolder holding DICOM, is one case (id: the name without
+    // `.zip`); --pattern selects among them by name as among files.
+    let visits = entries.filter { (pattern == nil || matches($0, pattern: pattern)) && isDICOMCase(folder.appendingPathComponent($0)) }
+      .map { CohortCase(id: dicomCaseID($0), inputs: [folder.appendingPathComponent($0)]) }
+    return visits + (try imageCases(folder, names: names))
+  }
+
+  /// A zip, or a folder in which `ImageInput` finds DICOM: one DICOM case of a folder run.
+  static func isDICOMCase(_ url: URL) -> Bool {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return false }
+    if !isFolder.boolValue && !url.lastPathComponent.lowercased().hasSuffix(".zip") { return false }
+    return ImageInput.format(of: url) == .dicom
+  }
+
+  static func dicomCaseID(_ name: String) -> String {
+    name.lowercased().hasSuffix(".zip") ? String(name.dropLast(4)) : name
+  }
+
+  /// NIfTI files of a folder run, grouped into channels by nnU-Net's `_XXXX` suffix when every
+  /// name has one.
+  static func imageCases(_ folder: URL, names: [String]) throws -> [CohortCase] {
     let stems = names.map(stem)
     let channelled =
       !stems.isEmpty

@@ -160,6 +160,8 @@ public struct CohortTaskOptions: Sendable {
   public var fillHoles: Bool = false
   /// `--roi-subset` (segment): keep only these structures (names as in `vibeseg labels`).
   public var roiSubset: [String] = []
+  /// `--contrast`/`--series` (segment, spine, predict): the series every DICOM case reads.
+  public var dicomSelection = DICOMSelection()
   /// `--spine-labels` (spine): relabel a model folder as model 511 or 512 (default: from its
   /// plans.json `dataset_name`; `SpineModel.resolve`).
   public var spineLabels: Int?

@@ -98,6 +98,9 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
   ///
   /// - Throws: `BatchError.invalidArgument` for a channel that is no contrast.
   public static func contrasts(of item: CohortCase) throws -> [ContrastCombination.Contrast: URL] {
+    if isDICOMVisit(item) {
+      return try DICOMSelection.combineInputs(of: item.inputs[0])
+    }
     let names = item.channels ?? item.inputs.indices.map { "channel_\($0)" }
     var result = [ContrastCombination.Contrast: URL]()
     for (name, url) in zip(names, item.inputs) {
@@ -112,7 +115,16 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     return result
   }
 
+  /// A case that is one DICOM visit (a zip or study folder, no series chosen): its water, in
+  /// and opp series are found when the case is read, not while planning (no zip is unpacked then).
+  static func isDICOMVisit(_ item: CohortCase) -> Bool {
+    item.inputs.count == 1 && item.channels == nil && DICOMSelection(of: item.inputs[0]).contrast == nil
+      && DICOMSelection(of: item.inputs[0]).series == nil
+      && ImageInput.format(of: item.inputs[0]) == .dicom
+  }
+
   public func caseFingerprint(_ item: CohortCase) -> [String: String] {
+    if Self.isDICOMVisit(item) { return ["contrasts": "dicom visit: water, in, opp as found"] }
     guard let inputs = try? Self.contrasts(of: item) else { return [:] }
     let list = ContrastCombination.Contrast.allCases.compactMap { contrast in
       inputs[contrast].map { "\(contrast.rawValue)=\($0.lastPathComponent)" }

@@ -20,6 +20,8 @@ public struct ContrastDecision: Sendable, Equatable {
     case imageType
     case seriesDescription
     case echoTime
+    /// `--contrast-map`: the user said so (overrides the rules and their conflicts).
+    case contrastMap
   }
 
   public var contrast: DICOMContrast
@@ -38,18 +40,60 @@ public struct ContrastDecision: Sendable, Equatable {
 /// 3. In vs opposed phase by EchoTime: of two otherwise unclassified groups at the same slice
 ///    positions with different first-echo TEs, the larger TE is in-phase (1.5 T about 4.8 vs
 ///    2.4 ms, 3 T about 2.5 vs 1.2 ms). The same comparison checks groups already classified in/opp.
-enum ContrastRule {
+public enum ContrastRule {
   static let imageTypeTokens: [String: DICOMContrast] = [
     "WATER": .water, "W": .water, "FAT": .fat, "F": .fat, "IN_PHASE": .inPhase, "IP": .inPhase,
     "OPP_PHASE": .opposedPhase, "OUT_PHASE": .opposedPhase, "OP": .opposedPhase,
   ]
   static let descriptionTokens: [String: DICOMContrast] = ["W": .water, "F": .fat, "IN": .inPhase, "OPP": .opposedPhase]
 
-  static func classify(_ groups: inout [SeriesGroup], problems: inout [DICOMProblem]) {
+  static func classify(_ groups: inout [SeriesGroup], problems: inout [DICOMProblem], map: [String: DICOMContrast] = [:]) {
     for i in groups.indices {
       groups[i].contrast = decide(groups[i], problems: &problems)
     }
     echoTimeRule(&groups, problems: &problems)
+    applyMap(map, to: &groups, problems: &problems)
+  }
+
+  /// `--contrast-map SERIES=CONTRAST,...` (dicom.md 2.4 rule 2's override): each key is a
+  /// SeriesNumber or a SeriesInstanceUID; the groups it names take that contrast (rule
+  /// `contrastMap`, the former decision kept as evidence) and the contrast conflicts that involve
+  /// them are dropped. A key that names no group is an error (a typo must not pass silently).
+  static func applyMap(_ map: [String: DICOMContrast], to groups: inout [SeriesGroup], problems: inout [DICOMProblem]) {
+    guard !map.isEmpty else { return }
+    var overridden = Set<String>()
+    for (key, contrast) in map.sorted(by: { $0.key < $1.key }) {
+      let matching = groups.indices.filter { groups[$0].seriesNumber.map(String.init) == key || groups[$0].key.seriesInstanceUID == key }
+      guard !matching.isEmpty else {
+        problems.append(DICOMProblem(.error, .contrastConflict, "--contrast-map names series \(key), which is not in the input"))
+        continue
+      }
+      for i in matching {
+        let before = groups[i].contrast
+        groups[i].contrast = ContrastDecision(
+          contrast: contrast, rule: .contrastMap,
+          evidence: before.evidence + ["--contrast-map \(key)=\(contrast.rawValue) (the rules said \(before.contrast.rawValue))"])
+        overridden.insert(groups[i].key.seriesInstanceUID)
+      }
+    }
+    problems.removeAll { $0.kind == .contrastConflict && !$0.series.isEmpty && $0.series.contains(where: overridden.contains) }
+  }
+
+  /// Parses `7=water,8=fat` (SeriesNumber or SeriesInstanceUID = water|fat|in|opp|other).
+  ///
+  /// - Throws: `DICOMError.invalidValue` naming the bad entry.
+  public static func parseMap(_ text: String) throws -> [String: DICOMContrast] {
+    var map = [String: DICOMContrast]()
+    for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+      let pair = entry.split(separator: "=", maxSplits: 1).map(String.init)
+      guard pair.count == 2, !pair[0].isEmpty, let contrast = DICOMContrast(rawValue: pair[1]) else {
+        throw DICOMError(
+          .invalidValue, "--contrast-map entry '\(entry)': expected SERIES=CONTRAST with CONTRAST one of \(DICOMContrast.allCases.map(\.rawValue).joined(separator: ", "))",
+          path: "")
+      }
+      map[pair[0]] = contrast
+    }
+    return map
   }
 
   /// Rules 1 and 2 for one group.

@@ -14,12 +14,6 @@ extension DICOMIndex {
     guard manager.fileExists(atPath: url.path, isDirectory: &isFolder) else {
       throw DICOMError(.fileNotFound, "no such file or folder", path: url.path)
     }
-    if !isFolder.boolValue, url.pathExtension.lowercased() == "zip" {
-      throw DICOMError(
-        .unsupportedInput,
-        "zip archives are not read yet (a later version reads UK Biobank zips safely); unzip it and give the folder",
-        path: url.path)
-    }
     var outcomes: [(String, DICOMFileOutcome)] = []
     var skipped: [SkippedFile] = []
     if !isFolder.boolValue {

@@ -1,5 +1,6 @@
 import DICOMCore
 import Foundation
+import TorchCheckpoint
 
 /// The DICOM images under a path (a file or a folder tree), grouped into series, classified by
 /// contrast and assembled into stations, with every problem found (dicom.md 2.4).
@@ -27,6 +28,15 @@ public struct DICOMIndex: Sendable {
   public var stations: [DICOMStation]
   /// Every problem found, errors and warnings.
   public var problems: [DICOMProblem]
+  /// The unpacked zip when the input was one (its files live in a scratch folder as long as the
+  /// index, or a copy of it, lives); nil for files and folders.
+  public var archive: DICOMArchive?
+
+  /// A file's path as the user knows it (`ARCHIVE.zip:entry` for a zip's files).
+  public func displayPath(_ path: String) -> String { archive?.displayPath(path) ?? path }
+
+  /// A message with scratch paths shown as `displayPath` shows it.
+  public func displayText(_ text: String) -> String { archive?.displayText(text) ?? text }
 
   public struct SkippedFile: Sendable, Equatable {
     public var path: String
@@ -50,11 +60,25 @@ public struct DICOMIndex: Sendable {
   /// Indexes the file or folder tree at `url` (symbolic links inside it are listed as skipped,
   /// not followed).
   ///
-  /// - Throws: `DICOMError.fileNotFound` (no such path), `.unsupportedInput` (a zip archive: not
-  ///   read in this version), `.tooLarge` (more files than `limits.maxFiles`), `.ioFailure`
+  /// A zip (recognised by its signature) is unpacked first (`DICOMArchive`); its files are indexed
+  /// where they were unpacked and shown as `ARCHIVE.zip:entry` (`displayPath`).
+  ///
+  /// - Throws: `DICOMError.fileNotFound` (no such path), `.unsupportedInput` (a damaged or unsafe
+  ///   zip), `.tooLarge` (more files than `limits.maxFiles`), `.ioFailure`
   ///   (a folder that cannot be listed). Problems with the images are not thrown: they are in
   ///   `problems` and `verdict`.
-  public init(scanning url: URL, limits: DICOMIndexLimits = DICOMIndexLimits()) throws {
+  public init(
+    scanning url: URL, limits: DICOMIndexLimits = DICOMIndexLimits(), duplicateStation: DuplicateStationRule = .refuse,
+    contrastMap: [String: DICOMContrast] = [:]
+  ) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue, DICOMArchive.isZip(url) {
+      let archive = try DICOMArchive(unpacking: url, limits: limits)
+      try self.init(scanning: archive.folder, limits: limits, duplicateStation: duplicateStation, contrastMap: contrastMap)
+      self.root = url.path
+      self.archive = archive
+      return
+    }
     let (outcomes, skipped) = try Self.scan(url, limits: limits)
     var files: [DICOMFileRecord] = []
     var rejected: [DICOMError] = []
@@ -66,18 +90,24 @@ public struct DICOMIndex: Sendable {
       case .rejected(let error): rejected.append(error)
       }
     }
-    self.init(root: url.path, files: files, skipped: skippedFiles.sorted { $0.path < $1.path }, rejected: rejected)
+    self.init(
+      root: url.path, files: files, skipped: skippedFiles.sorted { $0.path < $1.path }, rejected: rejected, duplicateStation: duplicateStation,
+      contrastMap: contrastMap)
   }
 
   /// The analysis of already-read records: grouping, within-group checks, contrast, stations.
-  public init(root: String, files: [DICOMFileRecord], skipped: [SkippedFile] = [], rejected: [DICOMError] = []) {
+  public init(
+    root: String, files: [DICOMFileRecord], skipped: [SkippedFile] = [], rejected: [DICOMError] = [],
+    duplicateStation: DuplicateStationRule = .refuse, contrastMap: [String: DICOMContrast] = [:]
+  ) {
     self.root = root
     self.files = files
     self.skipped = skipped
     self.rejected = rejected
     var problems = rejected.map { DICOMProblem(.error, .rejectedFile, $0.description, paths: [$0.path]) }
     var groups = SeriesGroup.grouping(files, problems: &problems)
-    ContrastRule.classify(&groups, problems: &problems)
+    ContrastRule.classify(&groups, problems: &problems, map: contrastMap)
+    if duplicateStation == .newest { StationAssembly.keepNewest(&groups, problems: &problems) }
     let stations = StationAssembly.assemble(&groups, problems: &problems)
     self.groups = groups
     self.stations = stations
@@ -93,6 +123,15 @@ public struct DICOMIndexLimits: Sendable {
   /// The deepest folder nesting walked.
   public var maxDepth = 32
   public var header = DICOMReadLimits()
+  /// Limits on a zip input (`DICOMArchive`): entries, 2 GiB per entry, 64 GiB in all, a declared
+  /// compression ratio of at most 200 (zip bombs).
+  public var zip: CheckpointLimits = {
+    var limits = CheckpointLimits()
+    limits.maxEntries = 200_000
+    limits.maxEntryBytes = 1 << 31
+    limits.maxTotalBytes = 1 << 36
+    return limits
+  }()
 
   public init() {}
 }

@@ -42,7 +42,7 @@ enum StationAssembly {
         problems.append(
           DICOMProblem(
             .error, .repeatedStation,
-            "repeated \(contrast.rawValue) station at z \(SeriesGroup.mm(groups[cluster[0]].zRange.upperBound, digits: 1))..\(SeriesGroup.mm(groups[cluster[0]].zRange.lowerBound, digits: 1)) mm: \(listed.joined(separator: " and ")); refused (choosing one is not supported yet)",
+            "repeated \(contrast.rawValue) station at z \(SeriesGroup.mm(groups[cluster[0]].zRange.upperBound, digits: 1))..\(SeriesGroup.mm(groups[cluster[0]].zRange.lowerBound, digits: 1)) mm: \(listed.joined(separator: " and ")); refused (--duplicate-station newest keeps the latest acquisition)",
             series: cluster.map { groups[$0].key.seriesInstanceUID }, paths: cluster.map { groups[$0].first.path }))
       }
       // The lowest series number stands for a repeated station in the comparisons below.

@@ -77,68 +77,20 @@ struct ArchiveExtractor {
           path: zip.path)
       }
       totalBytes = sum
-      if entry.isFolder {
-        try makeFolder(destination, zip: zip)
-        continue
+      do {
+        if entry.isFolder {
+          try archive.makeFolders(destination)
+          continue
+        }
+        try archive.makeFolders((destination as NSString).deletingLastPathComponent)
+        var hasher = SHA256()
+        try archive.extract(entry, toNewFile: destination) { hasher.update(bufferPointer: $0) }
+        files.append(InstallRecord.File(path: entry.name, size: Int64(entry.uncompressedSize), sha256: FileDigest.hex(hasher.finalize())))
+      } catch let error as CheckpointError {
+        throw Self.wrap(error, zip)
       }
-      try makeFolder((destination as NSString).deletingLastPathComponent, zip: zip)
-      let digest = try write(entry, of: archive, to: destination, zip: zip)
-      files.append(InstallRecord.File(path: entry.name, size: Int64(entry.uncompressedSize), sha256: digest))
       if options.extractionDelayPerEntry > 0 { Thread.sleep(forTimeInterval: options.extractionDelayPerEntry) }
     }
-  }
-
-  /// Creates `path` and missing parents (each `mkdir` refuses to follow anything: a component
-  /// that exists must be a real folder, not a symlink).
-  private func makeFolder(_ path: String, zip: URL) throws {
-    var info = stat()
-    if lstat(path, &info) == 0 {
-      guard (info.st_mode & S_IFMT) == S_IFDIR else {
-        throw ModelZooError(
-          .invalidArchive, "a folder entry collides with a file of the same name", path: zip.path)
-      }
-      return
-    }
-    try makeFolder((path as NSString).deletingLastPathComponent, zip: zip)
-    guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-      throw ModelZooError(.ioFailure, "cannot create folder: \(String(cString: strerror(errno)))", path: path)
-    }
-  }
-
-  private func write(_ entry: ZipEntry, of archive: ZipArchive, to path: String, zip: URL) throws -> String {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-      let err = errno
-      if err == EEXIST {
-        throw ModelZooError(
-          .invalidArchive,
-          "entry \(entry.name.debugDescription) exists already (a duplicate within or across the model's archives)",
-          path: zip.path)
-      }
-      throw ModelZooError(.ioFailure, "cannot create: \(String(cString: strerror(err)))", path: path)
-    }
-    defer { close(fd) }
-    var hasher = SHA256()
-    do {
-      try archive.stream(entry) { chunk in
-        hasher.update(bufferPointer: chunk)
-        var done = 0
-        while done < chunk.count {
-          let n = systemWrite(fd, chunk.baseAddress! + done, chunk.count - done)
-          if n < 0 {
-            if errno == EINTR { continue }
-            throw ModelZooError(.ioFailure, "write failed: \(String(cString: strerror(errno)))", path: path)
-          }
-          done += n
-        }
-      }
-    } catch let error as CheckpointError {
-      throw Self.wrap(error, zip)
-    }
-    guard fsync(fd) == 0 else {
-      throw ModelZooError(.ioFailure, "fsync failed: \(String(cString: strerror(errno)))", path: path)
-    }
-    return FileDigest.hex(hasher.finalize())
   }
 
   static func wrap(_ error: CheckpointError, _ zip: URL) -> ModelZooError {
@@ -153,9 +105,4 @@ struct ArchiveExtractor {
         .invalidArchive, "rejected archive: \(context)\(error.message)", path: zip.path, underlying: error)
     }
   }
-}
-
-/// `write(2)` (named apart from the method above so the call is unambiguous).
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-  write(fd, buffer, count)
 }

@@ -57,7 +57,8 @@ public struct DICOMSegOutput {
     return segment
   }
 
-  /// Reads the source series of a DICOM input: its index (headers only) and every slice's header.
+  /// Reads the source series of a DICOM input (folder, file or zip, with the URL's
+  /// `DICOMSelection`): its index (headers only) and every slice's header.
   ///
   /// - Throws: `VibeSegKitError.invalidOption` (`--output-type`) for an input that is not DICOM,
   ///   `.invalidInput` for a set the index rejects or several series groups, `DICOMError` for a
@@ -69,14 +70,23 @@ public struct DICOMSegOutput {
         "DICOM-SEG output needs DICOM input (a series folder or file): a NIfTI has no source images to reference",
         path: input.path, option: "--output-type")
     }
-    let index = try DICOMIndex(scanning: input)
-    guard index.verdict == .accepted, index.groups.count == 1 else {
+    // The series the image was read from: the URL's `DICOMSelection` (--contrast, --series ...)
+    // over the same index `ImageInput.readDICOM` builds (a zip's scratch copy lives as long as it).
+    let selection = DICOMSelection(of: input)
+    let index = try selection.index(input)
+    guard index.verdict == .accepted else {
       throw VibeSegKitError(
-        .invalidInput,
-        "DICOM-SEG output needs exactly one accepted series group (found \(index.groups.count), \(index.verdict.rawValue))",
+        .invalidInput, "DICOM-SEG output needs an accepted DICOM set (this one is \(index.verdict.rawValue))",
         path: input.path)
     }
-    let headers = try index.groups[0].files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) }
+    let groups = try selection.groups(of: index, source: input.path)
+    guard groups.count == 1 else {
+      throw VibeSegKitError(
+        .invalidInput, "DICOM-SEG output needs exactly one series group (\(groups.count) selected)", path: input.path)
+    }
+    let headers = try withExtendedLifetime(index) {
+      try groups[0].files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) }
+    }
     sources = [try SegmentationSource(headers: headers)]
     self.input = input
   }

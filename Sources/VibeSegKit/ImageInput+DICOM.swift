@@ -10,7 +10,7 @@ enum DICOMDetection {
   static func looksLikeDICOM(_ url: URL) -> Bool {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return false }
-    if !isFolder.boolValue { return hasMarker(url.path) }
+    if !isFolder.boolValue { return hasMarker(url.path) || DICOMArchive.isZip(url) }
     var budget = 64  // entries looked at in all
     func search(_ folder: String, depth: Int) -> Bool {
       guard depth <= 3, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return false }
@@ -39,23 +39,27 @@ enum DICOMDetection {
 }
 
 extension ImageInput {
-  /// A DICOM folder (or file) as one volume: the index must accept it and find exactly one series
-  /// group; its pixels are read natively (uncompressed only) and stacked as dcm2niix does.
+  /// A DICOM folder, file or zip as one volume: the index must accept it, and the URL's
+  /// `DICOMSelection` (none: the only group) must name one series group; its pixels are read
+  /// natively (uncompressed only) and stacked as dcm2niix does.
   ///
   /// - Throws: `VibeSegKitError.missingInput` (no DICOM image), `.invalidInput` (a rejected set,
   ///   several series groups), `DICOMError` (compressed, enhanced or unreadable pixel data).
   static func readDICOM(_ url: URL) throws -> InputImage {
-    let index = try DICOMIndex(scanning: url)
+    let selection = DICOMSelection(of: url)
+    let index = try selection.index(url)
+    // A zip's files live in a scratch folder only as long as the index does.
+    defer { withExtendedLifetime(index) {} }
     switch index.verdict {
     case .noImages:
       if let multiFrame = index.skipped.first(where: { $0.reason.contains("multi-frame") }) {
         throw DICOMError(
           .unsupported, "\(multiFrame.reason); enhanced and multi-frame DICOM are not read natively yet (dcm2niix path not implemented)",
-          path: multiFrame.path)
+          path: index.displayPath(multiFrame.path))
       }
       throw VibeSegKitError(.missingInput, "no DICOM image found (vibeseg dicom index lists what was skipped)", path: url.path)
     case .rejected:
-      let errors = index.problems.filter { $0.severity == .error }.map(\.message)
+      let errors = index.problems.filter { $0.severity == .error }.map { index.displayText($0.message) }
       throw VibeSegKitError(
         .invalidInput,
         "the DICOM set is rejected: \(errors.prefix(3).joined(separator: "; "))\(errors.count > 3 ? "; ..." : "") (vibeseg dicom index lists every problem)",
@@ -63,18 +67,15 @@ extension ImageInput {
     case .accepted:
       break
     }
-    guard index.groups.count == 1 else {
-      let list = index.groups.map { group in
-        let folder = (group.first.path as NSString).deletingLastPathComponent
-        return "\(group.name): \(group.contrast.contrast.rawValue)\(group.station.map { ", station \($0)" } ?? ""), \(group.files.count) slice(s) in \(folder)"
-      }
+    let groups = try selection.groups(of: index, source: url.path)
+    guard groups.count == 1 else {
       throw VibeSegKitError(
         .invalidInput,
-        "\(index.groups.count) series groups (\(list.joined(separator: "; "))); give one series folder: stitching stations and choosing a contrast are not done yet",
+        "\(groups[0].contrast.contrast.rawValue) has \(groups.count) stations; stitching DICOM stations into one volume is not done yet: choose one with --series NUMBER, or run `vibeseg dicom convert` and `vibeseg stitch`",
         path: url.path)
     }
-    let (image, warnings) = try niftiImage(of: index.groups[0])
-    let notes = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \($0.message)" } + warnings
+    let (image, warnings) = try niftiImage(of: groups[0])
+    let notes = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \(index.displayText($0.message))" } + warnings.map(index.displayText)
     return InputImage(url: url, format: .dicom, image: image, warnings: notes)
   }
 

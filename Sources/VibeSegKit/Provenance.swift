@@ -62,9 +62,13 @@ public struct Provenance: Codable, Sendable, Equatable {
   public struct File: Codable, Sendable, Equatable {
     public var path: String
     public var sha256: String
+    /// The series read from a DICOM input (`DICOMSelection.fragment`: `contrast=water`), when one
+    /// was chosen.
+    public var selection: String?
 
     public init(_ url: URL) throws {
       path = url.standardizedFileURL.path
+      selection = DICOMSelection(of: url).fragment
       var isFolder: ObjCBool = false
       if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
         let files = (FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])?.allObjects as? [URL] ?? [])
@@ -81,6 +85,8 @@ public struct Provenance: Codable, Sendable, Equatable {
   /// The input (one-image commands): path and SHA-256 as `File` gives them.
   public var input: String?
   public var inputSHA256: String?
+  /// The series chosen from a DICOM input (`File.selection`), when one was.
+  public var inputSelection: String?
   /// The inputs by role (`combine`: water, in_phase, opposed_phase).
   public var inputs: [String: File]?
   public var model: Model
@@ -92,6 +98,7 @@ public struct Provenance: Codable, Sendable, Equatable {
     let file = try File(input)
     self.input = file.path
     inputSHA256 = file.sha256
+    inputSelection = file.selection
     self.model = model
     self.roiModel = roiModel
     created = Self.timestamp(date)

@@ -85,19 +85,66 @@ struct DICOMIndexCommandTests {
     #expect(skipped.map { ($0["path"]! as NSString).lastPathComponent } == ["empty.dcm", "junk.bin", "notes.txt", "report.dcm"])
   }
 
-  @Test("exit 66: no DICOM image, a missing path, a zip (not read yet)")
+  @Test("exit 66: no DICOM image, a missing path, an unreadable zip; 65: an unsafe zip")
   func notFound() throws {
     let none = try VibeSegBinary.run(["dicom", "index", Self.fixture("cases/no_dicom")])
     #expect(none.status == 66)
     #expect(none.stderr.contains("no DICOM image found (2 file(s) skipped)"))
     let missing = try VibeSegBinary.run(["dicom", "index", "/nonexistent/visit"])
     #expect(missing.status == 66 && missing.stderr.contains("/nonexistent/visit") && missing.stdout.isEmpty)
+    let truncated = try VibeSegBinary.run(["dicom", "index", Self.fixture("cases/zip_truncated.zip")])
+    #expect(truncated.status == 66 && truncated.stderr.contains("not a readable zip") && truncated.stdout.isEmpty, "\(truncated.stderr)")
+    let traversal = try VibeSegBinary.run(["dicom", "index", Self.fixture("cases/zip_traversal.zip")])
+    #expect(traversal.status == 65 && traversal.stderr.contains("zip is rejected") && traversal.stdout.isEmpty, "\(traversal.stderr)")
+  }
+
+  @Test("a zip: the same index as its folder, files as ZIP:entry; convert writes the same NIfTIs; no scratch left")
+  func zipInput() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let zip = dir.appendingPathComponent("1000001_20201_2_0.zip")
-    try Data("PK\u{3}\u{4}".utf8).write(to: zip)
-    let zipped = try VibeSegBinary.run(["dicom", "index", zip.path])
-    #expect(zipped.status == 66 && zipped.stderr.contains("zip archives are not read yet") && zipped.stdout.isEmpty)
+    let tmp = dir.appendingPathComponent("tmp")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    let env = ["TMPDIR": tmp.path]
+    let zip = Self.fixture("ukbb.zip")
+    let zipped = try VibeSegBinary.run(["dicom", "index", "--json", zip], environment: env)
+    let folder = try VibeSegBinary.run(["dicom", "index", "--json", Self.fixture("ukbb")])
+    #expect(zipped.status == folder.status, "\(zipped.stderr)")
+    func series(_ text: String) throws -> [[String: Any]] {
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+      return try #require(object["series"] as? [[String: Any]])
+    }
+    let a = try series(zipped.stdout), b = try series(folder.stdout)
+    #expect(a.count == 24 && a.count == b.count)
+    #expect(a.map { $0["seriesInstanceUID"] as? String } == b.map { $0["seriesInstanceUID"] as? String })
+    #expect(a.map { $0["contrast"] as? String } == b.map { $0["contrast"] as? String })
+    let files = try #require(a[0]["files"] as? [String])
+    #expect(files.allSatisfy { $0.hasPrefix(zip + ":2.25.") }, "\(files)")
+    let fromZip = try VibeSegBinary.run(["dicom", "convert", zip, "-o", dir.appendingPathComponent("z").path], environment: env)
+    let fromFolder = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", dir.appendingPathComponent("f").path])
+    #expect(fromZip.status == 0 && fromFolder.status == 0, "\(fromZip.stderr) \(fromFolder.stderr)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("f").path).filter { $0.hasSuffix(".nii.gz") }
+    #expect(names.count == 24)
+    for name in names {
+      #expect(
+        try Data(contentsOf: dir.appendingPathComponent("z/\(name)")) == Data(contentsOf: dir.appendingPathComponent("f/\(name)")), "\(name)")
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty, "no scratch folder left in TMPDIR")
+  }
+
+  @Test("--contrast-map overrides the rules and the conflict they raise; a series not in the input is 65; bad syntax 64")
+  func contrastMap() throws {
+    let set = Self.fixture("cases/contrast_conflict")
+    #expect(try VibeSegBinary.run(["dicom", "index", set]).status == 65)
+    let mapped = try VibeSegBinary.run(["dicom", "index", "--json", set, "--contrast-map", "3=fat"])
+    #expect(mapped.status == 0, "\(mapped.stdout) \(mapped.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(mapped.stdout.utf8)) as? [String: Any])
+    let series = try #require(object["series"] as? [[String: Any]])
+    let three = try #require(series.first { $0["seriesNumber"] as? Int == 3 })
+    #expect(three["contrast"] as? String == "fat" && three["contrastRule"] as? String == "contrastMap", "\(three)")
+    let unknown = try VibeSegBinary.run(["dicom", "index", set, "--contrast-map", "3=fat,99=water"])
+    #expect(unknown.status == 65 && unknown.stderr.contains("series 99, which is not in the input"), "\(unknown.stderr)")
+    let bad = try VibeSegBinary.run(["dicom", "index", set, "--contrast-map", "3=t2"])
+    #expect(bad.status == 64 && bad.stderr.contains("3=t2"), "\(bad.stderr)")
   }
 
   @Test("usage: a missing argument or unknown subcommand is 64; help says what is not done yet")

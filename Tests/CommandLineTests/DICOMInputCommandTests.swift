@@ -77,8 +77,69 @@ struct DICOMInputCommandTests {
     let result = try VibeSegBinary.run(["info", Self.fixture("ukbb")])
     #expect(result.status == 65)
     #expect(result.stderr.contains("24 series groups"))
-    #expect(result.stderr.contains("series 24 'Dixon_noBH_W': water, station 6"))
-    #expect(result.stderr.contains("give one series folder"))
+    #expect(result.stderr.contains("series 24 'Dixon_noBH_W': water, station 6, 3 slice(s)"))
+    #expect(result.stderr.contains("choose one with --contrast water|fat|in|opp or --series NUMBER"))
+  }
+
+  @Test("segment chooses a series of a DICOM zip (--series, --contrast): the map equals segment on that series converted; sidecar records the choice")
+  func segmentSelection() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let env = SegmentCommandTests.isolated(dir)
+    let model = ["--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path]
+    let zip = Self.fixture("ukbb.zip")
+    let out = dir.appendingPathComponent("seg.nii.gz")
+    let r = try VibeSegBinary.run(["segment", zip, "--series", "8", "-o", out.path] + model, environment: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    let convert = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", dir.appendingPathComponent("nifti").path])
+    #expect(convert.status == 0, "\(convert.stderr)")
+    let reference = dir.appendingPathComponent("ref.nii.gz")
+    let direct = try VibeSegBinary.run(
+      ["segment", dir.appendingPathComponent("nifti/water_station-2_series-8.nii.gz").path, "-o", reference.path] + model, environment: env)
+    #expect(direct.status == 0, "\(direct.stderr)")
+    let a = try NiftiImage(contentsOf: out), b = try NiftiImage(contentsOf: reference)
+    #expect(a.grid == b.grid)
+    #expect(try SegmentCommandTests.labels(out) == SegmentCommandTests.labels(reference))
+    let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("seg.json"))) as? [String: Any])
+    let provenance = try #require(sidecar["provenance"] as? [String: Any])
+    #expect(provenance["inputSelection"] as? String == "series=8" && provenance["input"] as? String == zip, "\(provenance)")
+
+    // Several groups, no choice: the list and how to choose (65); water alone still has 6 stations.
+    let none = try VibeSegBinary.run(["segment", zip, "-o", dir.appendingPathComponent("none.nii.gz").path] + model, environment: env)
+    #expect(none.status == 65 && none.stderr.contains("24 series groups") && none.stderr.contains("--contrast"), "\(none.stderr)")
+    let water = try VibeSegBinary.run(["segment", zip, "--contrast", "water", "-o", dir.appendingPathComponent("w.nii.gz").path] + model, environment: env)
+    #expect(water.status == 65 && water.stderr.contains("water has 6 stations"), "\(water.stderr)")
+    let both = try VibeSegBinary.run(["segment", zip, "--contrast", "fat", "--series", "8", "-o", dir.appendingPathComponent("b.nii.gz").path] + model, environment: env)
+    #expect(both.status == 65 && both.stderr.contains("no series group matches contrast fat and series 8"), "\(both.stderr)")
+    // A NIfTI has nothing to choose from (64); an unknown contrast is a usage error.
+    let nifti = try VibeSegBinary.run(["segment", reference.path, "--contrast", "water", "-o", dir.appendingPathComponent("n.nii.gz").path] + model, environment: env)
+    #expect(nifti.status == 64 && nifti.stderr.contains("not DICOM"), "\(nifti.stderr)")
+    let unknown = try VibeSegBinary.run(["segment", zip, "--contrast", "t2", "-o", dir.appendingPathComponent("u.nii.gz").path] + model, environment: env)
+    #expect(unknown.status == 64)
+    for name in ["none", "w", "b", "n", "u"] {
+      #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(name).nii.gz").path))
+    }
+  }
+
+  @Test("a repeated station: refused by default (65); --duplicate-station newest reads the latest (index, convert, segment)")
+  func duplicateStation() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let set = Self.fixture("cases/repeated_station")
+    #expect(try VibeSegBinary.run(["dicom", "index", set]).status == 65)
+    let index = try VibeSegBinary.run(["dicom", "index", set, "--duplicate-station", "newest"])
+    #expect(index.status == 0 && index.stdout.contains("kept the newest"), "\(index.stdout) \(index.stderr)")
+    let convert = try VibeSegBinary.run(["dicom", "convert", set, "-o", dir.appendingPathComponent("n").path, "--duplicate-station", "newest"])
+    #expect(convert.status == 0, "\(convert.stderr)")
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("n").path).filter { $0.hasSuffix(".nii.gz") }.sorted()
+    #expect(names == ["fat_station-1_series-1.nii.gz", "fat_station-2_series-5.nii.gz", "water_station-1_series-2.nii.gz", "water_station-2_series-6.nii.gz"])
+    let env = SegmentCommandTests.isolated(dir)
+    let model = ["--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path]
+    let refused = try VibeSegBinary.run(["segment", set, "--series", "6", "-o", dir.appendingPathComponent("r.nii.gz").path] + model, environment: env)
+    #expect(refused.status == 65 && refused.stderr.contains("--duplicate-station newest"), "\(refused.stderr)")
+    let newest = try VibeSegBinary.run(
+      ["segment", set, "--series", "6", "--duplicate-station", "newest", "-o", dir.appendingPathComponent("s.nii.gz").path] + model, environment: env)
+    #expect(newest.status == 0, "\(newest.stderr)")
   }
 
   @Test("compressed and enhanced DICOM are refused, naming the file (65)")

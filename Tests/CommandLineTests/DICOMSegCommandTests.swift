@@ -68,8 +68,11 @@ struct DICOMSegCommandTests {
     #expect(mismatches == 0, "\(url.lastPathComponent): \(mismatches) SEG pixels differ from the NIfTI map")
     // Every labelled source slice has its frames.
     let index = try DICOMIndex(scanning: source)
+    let seriesUID = ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID)
+    let group = try #require(
+      index.groups.first { $0.key.seriesInstanceUID == seriesUID }, "the referenced series is in \(source.path)")
     var wanted = Set<[String]>()
-    for file in index.groups[0].files {
+    for file in group.files {
       for i in 0..<rows {
         for j in 0..<columns {
           let l = Int(labelAt(file.imagePosition, i, j))
@@ -198,5 +201,22 @@ struct DICOMSegCommandTests {
         "dicom-seg", "--model", SegmentCommandTests.main.path,
       ], environment: SegmentCommandTests.isolated(dir))
     #expect(nifti.status == 64 && nifti.stderr.contains("needs DICOM input"), "\(nifti.stderr)")
+  }
+
+  @Test("a UK-Biobank-like zip, one station chosen with --series: the SEG references that series and equals the map")
+  func ukbbZip() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("visit.nii.gz")
+    let r = try segment(
+      Fixtures.committed("dicom/ukbb.zip"), out, ["--series", "4", "--output-type", "both"], dir: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let seg = dir.appendingPathComponent("visit.seg.dcm")
+    // The unzipped copy of the same visit holds the same instances.
+    try checkAgainstMap(seg: seg, map: out, source: Fixtures.committed("dicom/ukbb"))
+    let (_, ds) = try DICOMDataset.parse(part10: [UInt8](try Data(contentsOf: seg)), path: "seg")
+    let index = try DICOMIndex(scanning: Fixtures.committed("dicom/ukbb"))
+    let series4 = index.groups.first { $0.seriesNumber == 4 }
+    #expect(ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID) == series4?.key.seriesInstanceUID)
   }
 }

@@ -1,5 +1,5 @@
 import DICOMCore
-import DICOMInput
+@testable import DICOMInput
 import Foundation
 import Testing
 import _TestSupport
@@ -108,6 +108,22 @@ struct FixtureVerdictTests {
 
     let positions = try errors("wf_positions")[0].message
     #expect(positions.contains("slice positions differ"), "\(positions)")
+  }
+
+  @Test("--duplicate-station newest keeps the latest acquisition of a repeated station, with a warning naming both")
+  func newestStation() throws {
+    let index = try DICOMIndex(scanning: Fixtures.committed("dicom/cases/repeated_station"), duplicateStation: .newest)
+    #expect(index.verdict == .accepted, "\(index.problems)")
+    #expect(index.groups.count == 4 && index.stations.count == 2)
+    // Series 5 (F) and 6 (W) were acquired at 10:45, series 3 and 4 at 10:30: the later ones stay.
+    #expect(Set(index.groups.compactMap(\.seriesNumber)) == [1, 2, 5, 6])
+    let warnings = index.problems.filter { $0.kind == .repeatedStation }
+    #expect(warnings.count == 2 && warnings.allSatisfy { $0.severity == .warning && $0.message.contains("kept the newest") }, "\(warnings)")
+    let at104505: Double = 38705
+    #expect(StationAssembly.seconds("104505.25") == at104505 + 0.25)
+    #expect(StationAssembly.seconds("10:45:05") == at104505)
+    #expect(StationAssembly.seconds("1045") == at104505 - 5)
+    #expect(StationAssembly.seconds("x") == nil)
   }
 
   @Test("in/opp by EchoTime when nothing else says: the larger TE is in-phase")

@@ -16,7 +16,7 @@ struct IndexInputTests {
     return (dir, source)
   }
 
-  @Test("a missing path and a zip are refused up front")
+  @Test("a missing path is refused up front; a file that only starts like a zip is not a readable zip")
   func refusedPaths() throws {
     #expect { try DICOMIndex(scanning: URL(fileURLWithPath: "/nonexistent/dicom")) } throws: {
       ($0 as? DICOMError)?.code == .fileNotFound
@@ -27,8 +27,43 @@ struct IndexInputTests {
     try Data("PK\u{3}\u{4}".utf8).write(to: zip)
     #expect { try DICOMIndex(scanning: zip) } throws: {
       let e = $0 as? DICOMError
-      return e?.code == .unsupportedInput && e?.message.contains("unzip") == true
+      return e?.code == .unsupportedInput && e?.message.contains("not a readable zip") == true
     }
+  }
+
+  @Test("a UK Biobank-like zip indexes as its folder does, files shown as ZIP:entry; the scratch folder goes with the index")
+  func zipArchive() throws {
+    let folder = try DICOMIndex(scanning: Fixtures.committed("dicom/ukbb"))
+    let zipURL = Fixtures.committed("dicom/ukbb.zip")
+    var scratch: URL?
+    do {
+      let zipped = try DICOMIndex(scanning: zipURL)
+      scratch = zipped.archive?.folder
+      #expect(zipped.root == zipURL.path && zipped.verdict == folder.verdict)
+      #expect(zipped.groups.map(\.key) == folder.groups.map(\.key))
+      #expect(zipped.groups.map(\.contrast.contrast) == folder.groups.map(\.contrast.contrast))
+      #expect(zipped.stations.count == 6 && zipped.stations.count == folder.stations.count)
+      let shown = zipped.groups[0].files.map { zipped.displayPath($0.path) }
+      let expected = folder.groups[0].files.map { "\(zipURL.path):\(($0.path as NSString).lastPathComponent)" }
+      #expect(shown == expected)
+      #expect(zipped.skipped.map { zipped.displayPath($0.path) } == ["\(zipURL.path):manifest.cvs"])
+      #expect(FileManager.default.fileExists(atPath: try #require(scratch).path))
+    }
+    #expect(!FileManager.default.fileExists(atPath: try #require(scratch).path), "the scratch folder is removed with the index")
+  }
+
+  @Test("unsafe and damaged zips are refused before anything is indexed, and nothing is left behind")
+  func unsafeZips() throws {
+    let before = Set(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).filter { $0.hasPrefix("vibeseg-dicom-") })
+    #expect { try DICOMIndex(scanning: Fixtures.committed("dicom/cases/zip_traversal.zip")) } throws: {
+      let e = $0 as? DICOMError
+      return e?.code == .malformed && e?.message.contains("../escaped.dcm") == true
+    }
+    #expect { try DICOMIndex(scanning: Fixtures.committed("dicom/cases/zip_truncated.zip")) } throws: {
+      ($0 as? DICOMError)?.code == .unsupportedInput
+    }
+    let after = Set(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path).filter { $0.hasPrefix("vibeseg-dicom-") })
+    #expect(after.subtracting(before).isEmpty)
   }
 
   @Test("symbolic links inside a folder are listed, not followed; a single file is indexed")

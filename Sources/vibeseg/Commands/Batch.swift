@@ -17,7 +17,9 @@ extension VibeSegCommand {
         channel names case_0000, case_0001 are grouped into one case), a CSV list (header: id, channel_0, \
         channel_1, ...; or id, water, in_phase, opposed_phase; relative paths from the CSV's folder), or a \
         BIDS tree with --bids (outputs named like upstream's derivatives: <entities>_seg-<model>_msk.nii.gz, \
-        in the input's sub-folder). \
+        in the input's sub-folder). In a folder, each zip and each subfolder holding DICOM is one case too \
+        (a UK Biobank visit zip, a NAKO study folder; id: the name without .zip): --contrast/--series \
+        choose its series for segment, spine and predict; combine takes its water, in and opp series. \
         --task combine runs `vibeseg combine` per case: its contrasts are the CSV columns water, in_phase, \
         opposed_phase (or channel_0, channel_1, channel_2), or a folder's _0000 (water), _0001 (in-phase), \
         _0002 (opposed-phase) files; it writes <id>.nii.gz and the sidecar <id>.json, byte-identical to \
@@ -48,6 +50,7 @@ extension VibeSegCommand {
           vibeseg batch cohort/ -o results/ --task segment --stats --preview
           vibeseg batch list.csv -o results/ --task combine --shard $SLURM_ARRAY_TASK_ID/100
           vibeseg batch imagesTs/ -o predictions/ --task predict --model MODEL_FOLDER
+          vibeseg batch ukbb_zips/ -o results/ --task combine
         """)
 
     @Argument(help: "Input folder, CSV case list, or BIDS root (with --bids).")
@@ -77,6 +80,8 @@ extension VibeSegCommand {
 
     @Option(parsing: .upToNextOption, help: "segment: keep only these structures: names, ids or ranges, comma or space separated.")
     var roiSubset: [String] = []
+
+    @OptionGroup var dicom: DICOMSelectionOptions
 
     @Option(help: "spine: relabel a model folder as model 511 or 512 (default: from its plans.json dataset_name).")
     var spineLabels: Int?
@@ -184,6 +189,9 @@ extension VibeSegCommand {
       if fillHoles && !["combine", "segment"].contains(task) {
         throw ValidationError("--fill-holes applies to --task combine and --task segment")
       }
+      if (dicom.contrast != nil || dicom.series != nil) && !["segment", "spine", "predict"].contains(task) {
+        throw ValidationError("--contrast and --series choose the series of DICOM cases for --task segment, spine or predict (combine finds water, in and opp itself)")
+      }
       if spineLabels != nil && task != "spine" { throw ValidationError("--spine-labels applies to --task spine") }
       if let spineLabels, SpineModel(rawValue: spineLabels) == nil { throw ValidationError("--spine-labels must be 511 or 512") }
       if (!roiSubset.isEmpty || crop || keepSize) && task != "segment" {
@@ -241,6 +249,7 @@ extension VibeSegCommand {
       options.taskOptions.roiSubset = roiSubset
       options.taskOptions.crop = crop
       options.taskOptions.spineLabels = spineLabels
+      options.taskOptions.dicomSelection = dicom.selection
       options.taskOptions.keepSize = keepSize
       options.taskOptions.splitMasks = splitMasks
       options.taskOptions.folds = folds.isEmpty ? nil : folds

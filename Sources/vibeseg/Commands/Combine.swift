@@ -1,4 +1,6 @@
 import ArgumentParser
+import DICOMCore
+import DICOMInput
 import Foundation
 import ModelZoo
 import VibeSegKit
@@ -13,16 +15,24 @@ extension VibeSegCommand {
         lung, cns, prone_to_over_seg, bone, digestion, muscle, organ, rest; muscle and \
         prone_to_over_seg from water only; largest component for single-component structures; first \
         writer wins), validated again (x 15), and optionally hole-filled. OUT.json lists the labels \
-        and every removed component.
+        and every removed component. A DICOM visit (folder or zip) given with --dicom supplies every \
+        contrast it holds; a DICOM input given to --water (--in-phase, --opposed-phase) is read for \
+        that contrast when it holds several.
 
         Examples:
           vibeseg combine --water W.nii.gz --in-phase IN.nii.gz --opposed-phase OPP.nii.gz -o seg.nii.gz
           vibeseg combine --water W.nii.gz -o seg.nii.gz --intermediate parts/ --female
+          vibeseg combine --dicom visit/ -o seg.nii.gz
         """)
 
     @Option(help: "Water image.") var water: String?
     @Option(help: "In-phase image.") var inPhase: String?
     @Option(help: "Opposed-phase image.") var opposedPhase: String?
+    @Option(help: "A DICOM visit (folder or zip): its water, in-phase and opposed-phase series.") var dicom: String?
+    @Option(help: "DICOM input: a station acquired twice is refused (refuse) or the latest acquisition kept (newest).")
+    var duplicateStation: DuplicateStationRule = .refuse
+    @Option(help: "DICOM input: override contrasts, SERIES=CONTRAST,... (SeriesNumber or UID).")
+    var contrastMap: String?
 
     @Option(name: .shortAndLong, help: "Combined label map (.nii or .nii.gz).")
     var output: String
@@ -49,8 +59,12 @@ extension VibeSegCommand {
 
     func validate() throws {
       try checkNiftiOutput(output)
-      guard water != nil || inPhase != nil || opposedPhase != nil else {
-        throw ValidationError("give at least one of --water, --in-phase, --opposed-phase")
+      guard water != nil || inPhase != nil || opposedPhase != nil || dicom != nil else {
+        throw ValidationError("give at least one of --water, --in-phase, --opposed-phase, or --dicom")
+      }
+      do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
+      if dicom != nil && (water != nil || inPhase != nil || opposedPhase != nil) {
+        throw ValidationError("--dicom supplies the contrasts itself; not with --water, --in-phase or --opposed-phase")
       }
       if outputType.writesDICOMSeg, let primary = water ?? inPhase ?? opposedPhase,
         FileManager.default.fileExists(atPath: primary), ImageInput.format(of: URL(fileURLWithPath: primary)) != .dicom
@@ -62,10 +76,7 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        var inputs = [ContrastCombination.Contrast: URL]()
-        if let water { inputs[.water] = URL(fileURLWithPath: water) }
-        if let inPhase { inputs[.inPhase] = URL(fileURLWithPath: inPhase) }
-        if let opposedPhase { inputs[.opposedPhase] = URL(fileURLWithPath: opposedPhase) }
+        let inputs = try contrastInputs()
         let intermediateFolder = intermediate.map { URL(fileURLWithPath: $0) }
         // Outputs first: an unwritable folder or an existing output is found before any model loads.
         let outputs = try CombineJob.outputs(
@@ -85,6 +96,26 @@ extension VibeSegCommand {
         printWarnings(report.warnings)
         printWritten((outputType.writesNifti ? [output] : []) + report.dicomSeg.map(\.path) + [report.sidecar.path])
       }
+    }
+
+    /// The image of each contrast. A DICOM input that holds several contrasts is read for the
+    /// option's own contrast (`DICOMSelection`); `--dicom` supplies each contrast it holds.
+    func contrastInputs() throws -> [ContrastCombination.Contrast: URL] {
+      let rules = DICOMSelection(duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
+      if let dicom { return try DICOMSelection.combineInputs(of: rules.applied(to: URL(fileURLWithPath: dicom))) }
+      var inputs = [ContrastCombination.Contrast: URL]()
+      for (contrast, path) in [(DICOMContrast.water, water), (.inPhase, inPhase), (.opposedPhase, opposedPhase)] {
+        guard let path else { continue }
+        let plain = URL(fileURLWithPath: path)
+        guard ImageInput.format(of: plain) == .dicom else {
+          inputs[DICOMSelection.role(contrast)!] = plain
+          continue
+        }
+        let url = rules.applied(to: plain)
+        inputs[DICOMSelection.role(contrast)!] = try DICOMSelection.holdsSeveralContrasts(url)
+          ? rules.choosing(contrast: contrast).applied(to: plain) : url
+      }
+      return inputs
     }
   }
 

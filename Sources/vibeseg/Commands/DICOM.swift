@@ -20,26 +20,39 @@ extension VibeSegCommand {
           UID, ImageType, EchoTime, matrix, pixel spacing and orientation; the contrast (water, fat, in, \
           opp, other) comes from ImageType tokens, else the SeriesDescription's last `_` token, else \
           EchoTime (in-phase has the larger TE); stations are ordered superior first and the contrasts \
-          must share them. Non-DICOM files and symbolic links are listed as skipped. Not done yet: zip \
-          archives (refused with exit 66: unzip first), pixels, stitching, conversion, DICOM-SEG. \
+          must share them. Non-DICOM files and symbolic links are listed as skipped. A zip (UK Biobank \
+          field 20201) is checked whole (unsafe names, links, sizes, CRCs) and unpacked into a private \
+          temporary folder that is removed afterwards; its files are shown as ZIP:entry. \
           Exit codes: 0 indexed without errors (warnings allowed), 65 the set is rejected (a broken \
           DICOM file, repeated or missing slices, uneven spacing, conflicting contrast evidence, a \
-          repeated station, contrasts not sharing stations), 66 no such path, a zip, or no DICOM image in it.
+          repeated station, contrasts not sharing stations, an unsafe or damaged zip), 66 no such path, \
+          an unreadable zip, or no DICOM image in it.
 
           Examples:
             vibeseg dicom index visit_folder/
-            vibeseg dicom index visit_folder/ --json
+            vibeseg dicom index 1000001_20201_2_0.zip --json
           """)
 
-      @Argument(help: "A DICOM file or a folder tree of DICOM files.")
+      @Argument(help: "A DICOM file, a folder tree of DICOM files, or a zip of them.")
       var path: String
 
       @Flag(help: "Print JSON (schemaVersion 1) instead of text.")
       var json = false
 
+      @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
+      var duplicateStation: DuplicateStationRule = .refuse
+
+      @Option(help: "Override contrasts: SERIES=CONTRAST,... (SeriesNumber or UID; water, fat, in, opp, other).")
+      var contrastMap: String?
+
+      func validate() throws {
+        do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
+      }
+
       func run() throws {
         try reportingErrors {
-          let index = try DICOMIndex(scanning: URL(fileURLWithPath: path))
+          let index = try DICOMIndex(
+            scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
           let report = DICOMIndexReport(index)
           if json {
             try printJSON(report)
@@ -51,7 +64,7 @@ extension VibeSegCommand {
           case .rejected:
             let errors = index.problems.filter { $0.severity == .error }
             printError(
-              "vibeseg: error: \(path): DICOM set rejected: \(errors.count) error(s), the first: \(errors[0].message)")
+              "vibeseg: error: \(path): DICOM set rejected: \(errors.count) error(s), the first: \(index.displayText(errors[0].message))")
             throw ExitCode(65)
           case .noImages:
             printError("vibeseg: error: \(path): no DICOM image found (\(index.skipped.count) file(s) skipped)")
@@ -82,7 +95,7 @@ extension VibeSegCommand.DICOM {
           vibeseg segment nifti/water_station-2_series-8.nii.gz -o seg.nii.gz
         """)
 
-    @Argument(help: "A DICOM file or a folder tree of DICOM files.")
+    @Argument(help: "A DICOM file, a folder tree of DICOM files, or a zip of them.")
     var path: String
 
     @Option(name: .shortAndLong, help: "The output folder (created if needed).")
@@ -90,6 +103,16 @@ extension VibeSegCommand.DICOM {
 
     @Flag(help: "Replace existing outputs.")
     var overwrite = false
+
+    @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
+    var duplicateStation: DuplicateStationRule = .refuse
+
+    @Option(help: "Override contrasts: SERIES=CONTRAST,... (SeriesNumber or UID; water, fat, in, opp, other).")
+    var contrastMap: String?
+
+    func validate() throws {
+      do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
+    }
 
     struct Written: Encodable {
       var file: String
@@ -112,13 +135,16 @@ extension VibeSegCommand.DICOM {
 
     func run() throws {
       try reportingErrors {
-        let index = try DICOMIndex(scanning: URL(fileURLWithPath: path))
+        let index = try DICOMIndex(
+            scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
+        // A zip's files live in a scratch folder only as long as the index does.
+        defer { withExtendedLifetime(index) {} }
         switch index.verdict {
         case .accepted: break
         case .rejected:
           let errors = index.problems.filter { $0.severity == .error }
           throw VibeSegKitError(
-            .invalidInput, "DICOM set rejected: \(errors.count) error(s), the first: \(errors[0].message) (vibeseg dicom index lists them all)",
+            .invalidInput, "DICOM set rejected: \(errors.count) error(s), the first: \(index.displayText(errors[0].message)) (vibeseg dicom index lists them all)",
             path: path)
         case .noImages:
           throw VibeSegKitError(.missingInput, "no DICOM image found (\(index.skipped.count) file(s) skipped)", path: path)
@@ -236,6 +262,8 @@ struct DICOMIndexReport: Encodable {
 
   init(_ index: DICOMIndex) {
     let p = DICOMText.printable
+    let d = index.displayPath
+    let t = { (text: String) in p(index.displayText(text)) }
     path = index.root
     verdict = index.verdict.rawValue
     counts = Counts(
@@ -250,17 +278,17 @@ struct DICOMIndexReport: Encodable {
         columns: g.key.columns, pixelSpacing: g.key.pixelSpacing, sliceSpacing: g.sliceSpacing,
         imageOrientationPatient: g.first.imageOrientation, plane: g.plane, firstPosition: g.first.imagePosition,
         lastPosition: g.files[g.files.count - 1].imagePosition, zRange: [g.zRange.lowerBound, g.zRange.upperBound],
-        transferSyntax: g.first.transferSyntax.uid, seriesTime: g.first.seriesTime.map(p), files: g.files.map(\.path))
+        transferSyntax: g.first.transferSyntax.uid, seriesTime: g.first.seriesTime.map(p), files: g.files.map { d($0.path) })
     }
     stations = index.stations.map { s in
       Station(
         index: s.index, zRange: [s.zRange.lowerBound, s.zRange.upperBound],
         series: Dictionary(uniqueKeysWithValues: s.groups.map { ($0.key.rawValue, p(index.groups[$0.value].key.seriesInstanceUID)) }))
     }
-    skipped = index.skipped.map { Skipped(path: $0.path, reason: p($0.reason)) }
-    rejectedFiles = index.rejected.map { Rejected(path: $0.path, code: $0.code.rawValue, message: p($0.description)) }
+    skipped = index.skipped.map { Skipped(path: d($0.path), reason: t($0.reason)) }
+    rejectedFiles = index.rejected.map { Rejected(path: d($0.path), code: $0.code.rawValue, message: t($0.description)) }
     problems = index.problems.map {
-      Problem(severity: $0.severity.rawValue, kind: $0.kind.rawValue, message: p($0.message), series: $0.series, paths: $0.paths)
+      Problem(severity: $0.severity.rawValue, kind: $0.kind.rawValue, message: t($0.message), series: $0.series, paths: $0.paths.map(d))
     }
   }
 
@@ -288,3 +316,5 @@ struct DICOMIndexReport: Encodable {
     return lines.joined(separator: "\n")
   }
 }
+
+extension DuplicateStationRule: ExpressibleByArgument {}

@@ -109,8 +109,10 @@ extension VibeSegCommand {
           vibeseg segment DICOM_SERIES_FOLDER -o seg.nii.gz --output-type both   # + seg.seg.dcm
         """)
 
-    @Argument(help: "The image (.nii or .nii.gz, one 3-D volume).")
+    @Argument(help: "The image: .nii or .nii.gz (one 3-D volume), or a DICOM series folder, file or zip.")
     var image: String
+
+    @OptionGroup var dicom: DICOMSelectionOptions
 
     @Option(name: .shortAndLong, help: "Output label map (.nii or .nii.gz).")
     var output: String
@@ -149,6 +151,7 @@ extension VibeSegCommand {
 
     func validate() throws {
       try checkNiftiOutput(output, masksHint: true)
+      try dicom.check(image)
       if let stats, !(stats.lowercased().hasSuffix(".csv") || stats.lowercased().hasSuffix(".json")) {
         throw ValidationError("--stats must end in .csv or .json")
       }
@@ -167,11 +170,11 @@ extension VibeSegCommand {
       try reportingErrors {
         // Outputs first: an unwritable folder or an existing output is found before any model loads.
         let outputs = try SegmentJob.outputs(
-          for: URL(fileURLWithPath: output), input: URL(fileURLWithPath: image), overwrite: modelOptions.overwrite,
+          for: URL(fileURLWithPath: output), input: dicom.input(image), overwrite: modelOptions.overwrite,
           outputType: outputType)
         let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = SegmentJob(
-          input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
+          input: dicom.input(image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
           modelName: model)
         job.options.stepSize = modelOptions.stepSize
         job.options.padding = modelOptions.pad
@@ -207,8 +210,10 @@ extension VibeSegCommand {
           vibeseg spine water.nii.gz -o regions.nii.gz --model 512
         """)
 
-    @Argument(help: "The image (.nii or .nii.gz, one 3-D volume).")
+    @Argument(help: "The image: .nii or .nii.gz (one 3-D volume), or a DICOM series folder, file or zip.")
     var image: String
+
+    @OptionGroup var dicom: DICOMSelectionOptions
 
     @Option(name: .shortAndLong, help: "Output label map (.nii or .nii.gz).")
     var output: String
@@ -226,13 +231,14 @@ extension VibeSegCommand {
 
     func validate() throws {
       try checkNiftiOutput(output)
+      try dicom.check(image)
       if let spineLabels, SpineModel(rawValue: spineLabels) == nil { throw ValidationError("--spine-labels must be 511 or 512") }
     }
 
     func run() throws {
       try reportingErrors {
         let outputs = try SegmentJob.outputs(
-          for: URL(fileURLWithPath: output), input: URL(fileURLWithPath: image), overwrite: modelOptions.overwrite)
+          for: URL(fileURLWithPath: output), input: dicom.input(image), overwrite: modelOptions.overwrite)
         let locator = try modelOptions.locator()
         // --model-folder (hidden) is the older spelling of --model FOLDER; with it, --model still
         // names the relabelling as before.
@@ -240,7 +246,7 @@ extension VibeSegCommand {
         let labels = spineLabels.flatMap(SpineModel.init) ?? (modelFolder != nil ? Int(model).flatMap(SpineModel.init) : nil)
         let (folder, spine) = try SpineModel.resolve(reference, labels: labels, locator: locator)
         var job = SegmentJob(
-          input: URL(fileURLWithPath: image), output: URL(fileURLWithPath: output), model: try modelOptions.load(folder),
+          input: dicom.input(image), output: URL(fileURLWithPath: output), model: try modelOptions.load(folder),
           modelName: reference)
         job.spineModel = spine
         job.options.stepSize = modelOptions.stepSize
