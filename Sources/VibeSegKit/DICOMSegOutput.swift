@@ -92,16 +92,30 @@ public struct DICOMSegOutput {
   }
 
   /// Samples `labels` on every source series' grid and stages one SEG per series in `outputs`
-  /// (declared by `SegmentJob.outputs`). Returns warnings: a map not on the series' grid (labels
-  /// taken by nearest neighbour), pixels outside the map, labels without a segment.
+  /// (declared by `SegmentJob.outputs`), named by `urls(for: output, ...)`. Returns the warnings
+  /// of `encode`.
   ///
-  /// - Throws: `VibeSegKitError.unknownLabel` when a label present in the map is named differently
-  ///   by the model than by TotalVibeSegmentator (the codes would describe the wrong structure);
-  ///   `.cannotCreateOutput`/`.ioFailure` from the transaction.
+  /// - Throws: as `encode`; `.cannotCreateOutput`/`.ioFailure` from the transaction.
   public func write(
     _ labels: Volume<UInt8>, names: [Int: String], output: URL, modelName: String, in outputs: OutputTransaction,
     date: Date = Date(), uids: SegmentationUIDSource = .random
   ) throws -> [String] {
+    let (files, warnings) = try encode(labels, names: names, output: output, modelName: modelName, date: date, uids: uids)
+    for file in files { try outputs.write(file.bytes, to: file.url) }
+    return warnings
+  }
+
+  /// The SEG file of every source series, in memory (`batch` writes them as case outputs), and
+  /// warnings: a map not on the series' grid (labels taken by nearest neighbour), pixels outside
+  /// the map.
+  ///
+  /// - Throws: `VibeSegKitError.unknownLabel` when a label present in the map is named differently
+  ///   by the model than by TotalVibeSegmentator (the codes would describe the wrong structure);
+  ///   `DICOMError.invalidValue` for a map whose affine is singular.
+  public func encode(
+    _ labels: Volume<UInt8>, names: [Int: String], output: URL, modelName: String, date: Date = Date(),
+    uids: SegmentationUIDSource = .random
+  ) throws -> (files: [(url: URL, bytes: [UInt8])], warnings: [String]) {
     var present = Set<UInt8>()
     for v in labels.voxels where v != 0 { present.insert(v) }
     for id in present.sorted() {
@@ -116,6 +130,7 @@ public struct DICOMSegOutput {
     let map = SegmentationLabelMap(shape: labels.grid.shape, affine: labels.grid.affine.rows, voxels: labels.voxels)
     let urls = Self.urls(for: output, seriesNumbers: sources.map { _ in nil })
     var warnings: [String] = []
+    var files: [(url: URL, bytes: [UInt8])] = []
     // A model folder is named by its last component (no local paths in the DICOM header).
     let model = modelName.contains("/") ? URL(fileURLWithPath: modelName).lastPathComponent : modelName
     for (source, url) in zip(sources, urls) {
@@ -128,9 +143,8 @@ public struct DICOMSegOutput {
         sampled.isResampled ? "labels resampled (nearest neighbour) onto the source grid" : "labels on the source grid"
       options.date = date
       options.uids = uids
-      let result: SegmentationWriter.Result
       do {
-        result = try SegmentationWriter.write(sampled, source: source, segments: Self.segments, options: options)
+        files.append((url, try SegmentationWriter.write(sampled, source: source, segments: Self.segments, options: options).bytes))
       } catch {
         throw VibeSegKitError(.ioFailure, "cannot encode the DICOM-SEG: \(error)", path: url.path)
       }
@@ -143,8 +157,7 @@ public struct DICOMSegOutput {
         warnings.append(
           "\(url.path): \(sampled.outsidePixels) source pixels lie outside the label map (written as background)")
       }
-      try outputs.write(result.bytes, to: url)
     }
-    return warnings
+    return (files, warnings)
   }
 }

@@ -219,4 +219,31 @@ struct DICOMSegCommandTests {
     let series4 = index.groups.first { $0.seriesNumber == 4 }
     #expect(ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID) == series4?.key.seriesInstanceUID)
   }
+
+  @Test(
+    "batch --task segment --output-type both: <id>.seg.dcm beside each DICOM case's map, equal to it; dicom-seg alone is 64"
+  )
+  func batch() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let cohort = dir.appendingPathComponent("cohort")
+    try FileManager.default.createDirectory(at: cohort, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: Fixtures.committed("dicom/ukbb.zip"), to: cohort.appendingPathComponent("1000001_20201_2_0.zip"))
+    let out = dir.appendingPathComponent("out")
+    let model = ["--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path]
+    let r = try VibeSegBinary.run(
+      ["batch", cohort.path, "-o", out.path, "--task", "segment", "--series", "4", "--output-type", "both"] + model,
+      environment: SegmentCommandTests.isolated(dir))
+    #expect(r.status == 0, "\(r.stderr)")
+    let seg = out.appendingPathComponent("1000001_20201_2_0.seg.dcm")
+    try checkAgainstMap(
+      seg: seg, map: out.appendingPathComponent("1000001_20201_2_0.nii.gz"), source: Fixtures.committed("dicom/ukbb"))
+    let refused = try VibeSegBinary.run(
+      [
+        "batch", cohort.path, "-o", dir.appendingPathComponent("x").path, "--task", "segment", "--output-type",
+        "dicom-seg",
+      ] + model)
+    #expect(refused.status == 64 && refused.stderr.contains("--output-type both"), "\(refused.stderr)")
+  }
 }
