@@ -246,4 +246,24 @@ struct DICOMSegCommandTests {
       ] + model)
     #expect(refused.status == 64 && refused.stderr.contains("--output-type both"), "\(refused.stderr)")
   }
+
+  @Test("batch --task combine --output-type both: <id>.seg.dcm references the water series and equals the combined map")
+  func batchCombine() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let water = Self.series("coronal")
+    let list = dir.appendingPathComponent("cases.csv")
+    try Data("id,water,in_phase\nsub-01,\(water.path),\(water.path)\n".utf8).write(to: list)
+    let out = dir.appendingPathComponent("out")
+    let r = try VibeSegBinary.run(
+      [
+        "batch", list.path, "-o", out.path, "--task", "combine", "--output-type", "both", "--model",
+        SegmentCommandTests.main.path,
+        "--roi-model", SegmentCommandTests.roi.path,
+      ], environment: SegmentCommandTests.isolated(dir))
+    #expect(r.status == 0, "\(r.stderr)")
+    try checkAgainstMap(
+      seg: out.appendingPathComponent("sub-01.seg.dcm"), map: out.appendingPathComponent("sub-01.nii.gz"), source: water
+    )
+  }
 }
