@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "InferenceEngine", targets: ["InferenceEngine"]),
     .library(name: "NNUNetRuntime", targets: ["NNUNetRuntime"]),
     .library(name: "Morphology", targets: ["Morphology"]),
+    .library(name: "VolumeStitching", targets: ["VolumeStitching"]),
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "ModelZoo", targets: ["ModelZoo"]),
     .library(name: "DICOMCore", targets: ["DICOMCore"]),
@@ -53,6 +54,9 @@ let package = Package(
       swiftSettings: optimizedEvenInDebug + [.unsafeFlags(["-Xcc", "-mf16c", "-Xcc", "-mavx2", "-Xcc", "-mfma"])]),
     .target(name: "Morphology", dependencies: ["VolumeCore"]),
     .target(name: "Evaluation", dependencies: ["VolumeCore", "Morphology"]),
+    // Multi-station stitching (TPTBox `stitching()`): resampling from VolumeTransforms, opening and
+    // distance transform from Morphology; its own module so neither of those depends on the other.
+    .target(name: "VolumeStitching", dependencies: ["VolumeCore", "VolumeTransforms", "Morphology"], swiftSettings: optimizedEvenInDebug),
     .target(
       name: "ModelZoo",
       dependencies: ["TorchCheckpoint", .product(name: "Crypto", package: "swift-crypto")]),
@@ -66,7 +70,7 @@ let package = Package(
       name: "VibeSegKit",
       dependencies: [
         "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo",
-        "DICOMCore", "DICOMInput", "DICOMSeg", "CPNG", "CZlib",
+        "DICOMCore", "DICOMInput", "DICOMSeg", "VolumeStitching", "CPNG", "CZlib",
       ]),
     .target(
       name: "Cohort",
@@ -77,7 +81,7 @@ let package = Package(
       name: "vibeseg",
       dependencies: [
         "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "InferenceEngine", "NNUNetRuntime", "Evaluation", "ModelZoo", "VibeSegKit", "Cohort",
-        "DICOMCore", "DICOMInput", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "DICOMCore", "DICOMInput", "VolumeStitching", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .target(name: "_TestSupport", dependencies: ["VolumeCore", "NiftiIO"], path: "Tests/_TestSupport"),
@@ -88,6 +92,7 @@ let package = Package(
     .testTarget(name: "InferenceEngineTests", dependencies: ["InferenceEngine", "_TestSupport"]),
     .testTarget(name: "NNUNetRuntimeTests", dependencies: ["NNUNetRuntime", "TorchCheckpoint", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
+    .testTarget(name: "VolumeStitchingTests", dependencies: ["VolumeStitching", "Morphology", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "DICOMSeg", "_TestSupport"]),
     .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "_TestSupport"]),

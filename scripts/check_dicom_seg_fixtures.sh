@@ -38,6 +38,15 @@ status=0
   "$VIBESEG" segment Tests/Fixtures/dicom/ukbb.zip --series 4 -o "$WORK/ukbb.nii.gz" --output-type both --model "$MODEL" \
     --roi-model "$ROI" --offline -q
   "$PYTHON" scripts/check_dicom_seg.py "$WORK/ukbb.seg.dcm" Tests/Fixtures/dicom/ukbb "$WORK/ukbb.nii.gz" --dciodvfy --dcmqi || status=1
+  # Its water stations stitched (--contrast water): one SEG per station series, each on its own
+  # grid, labels from the stitched map by nearest voxel.
+  echo "== ukbb.zip --contrast water (stitched; one SEG per station)"
+  "$VIBESEG" segment Tests/Fixtures/dicom/ukbb.zip --contrast water -o "$WORK/stitched.nii.gz" --output-type both \
+    --model "$MODEL" --roi-model "$ROI" --offline -q 2>/dev/null
+  for seg in "$WORK"/stitched_series-*.seg.dcm; do
+    echo "-- $(basename "$seg")"
+    "$PYTHON" scripts/check_dicom_seg.py "$seg" Tests/Fixtures/dicom/ukbb "$WORK/stitched.nii.gz" --dciodvfy --dcmqi || status=1
+  done
   echo "== overall: $([ $status -eq 0 ] && echo OK || echo FAILED)"
 } 2>&1 | tee "$LOG"
 exit $status

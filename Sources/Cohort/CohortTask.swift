@@ -175,7 +175,7 @@ public struct CohortTaskOptions: Sendable {
   /// (`DICOMSegOutput`); a NIfTI case then fails (no source images to reference).
   public var outputType = SegmentationOutputType.nifti
   /// Thread count for gzip compression of outputs (does not change bytes).
-  public var writeThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+  public var writeThreads: Int = UsableCores.count
 
   public init() {}
 }

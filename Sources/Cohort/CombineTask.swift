@@ -151,6 +151,12 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     var warnings = contrasts.warnings
     if options.outputType.writesDICOMSeg, let primary = contrasts.first.flatMap({ contrasts.urls[$0] }) {
       let seg = try DICOMSegOutput(input: primary)
+      guard seg.sources.count == 1 else {
+        throw VibeSegKitError(
+          .invalidOption,
+          "\(seg.sources.count) station series: batch writes one <id>.seg.dcm per case; run vibeseg combine for one SEG per station",
+          path: primary.path, option: "--output-type")
+      }
       let (files, notes) = try seg.encode(
         combined.labelMap.volume.converted(to: UInt8.self), names: labelNames,
         output: URL(fileURLWithPath: "\(item.id).nii.gz"), modelName: modelName)

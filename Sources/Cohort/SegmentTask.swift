@@ -123,6 +123,12 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     if options.outputType.writesDICOMSeg && spineModel == nil {
       // The series the case's image was read from (its URL carries the DICOM selection).
       let seg = try DICOMSegOutput(input: item.inputs[0])
+      guard seg.sources.count == 1 else {
+        throw VibeSegKitError(
+          .invalidOption,
+          "\(seg.sources.count) station series: batch writes one <id>.seg.dcm per case; run vibeseg segment for one SEG per station",
+          path: item.inputs[0].path, option: "--output-type")
+      }
       let (files, notes) = try seg.encode(
         product.labels, names: labelNames, output: URL(fileURLWithPath: "\(item.id).nii.gz"), modelName: modelName)
       let bytes = files[0].bytes

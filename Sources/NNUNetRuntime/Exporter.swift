@@ -10,7 +10,7 @@ struct Exporter {
   let configuration: Configuration
   let labels: LabelLayout
   /// Threads for the argmax.
-  var threads = ProcessInfo.processInfo.activeProcessorCount
+  var threads = UsableCores.count
 
   func restoreLogits(_ logits: [DenseArray<Float16>], using record: PreprocessingRecord) throws -> [DenseArray<Float16>] {
     let settings = configuration.probabilityResampling

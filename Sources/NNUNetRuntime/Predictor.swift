@@ -20,7 +20,7 @@ public struct PredictionOptions: Sendable {
   /// Threads for the work around the network (float16 accumulation, normalisation, argmax);
   /// `LoadedModel.predictor` sets it to the network's thread count, so that `--threads 1`
   /// processes side by side (`batch --jobs`) do not each spread over every core.
-  public var threads = ProcessInfo.processInfo.activeProcessorCount
+  public var threads = UsableCores.count
   /// The sliding window's Gaussian weighting: nnU-Net's (`vibeseg predict`) or TPTBox's
   /// (`vibeseg segment`, TotalVibeSegmentator's predictor).
   public var importanceMap = ImportanceMap.nnUNet

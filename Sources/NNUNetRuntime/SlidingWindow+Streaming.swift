@@ -1,4 +1,5 @@
 import Foundation
+import VolumeCore
 import InferenceEngine
 import VolumeTransforms
 
@@ -31,7 +32,7 @@ extension SlidingWindow {
   /// band and channel); plus the input and one slab (`slabBytes`).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, importance: ImportanceMap = .nnUNet, keepInfiniteLogits: Bool = false,
-    workers requestedWorkers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    workers requestedWorkers: Int = UsableCores.count,
     slabBytes: Int = 16 << 20, consume: (Slab) throws -> Void) throws {
     // A step above one patch would leave voxels no tile covers and rows beyond the ring.
     guard stepSize > 0 && stepSize <= 1 else {

@@ -228,7 +228,7 @@ enum SlidingWindow {
   /// collected).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, importance: ImportanceMap = .nnUNet, keepInfiniteLogits: Bool = false,
-    workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [DenseArray<Float16>] {
+    workers: Int = UsableCores.count) throws -> [DenseArray<Float16>] {
     let shape = data[0].shape
     var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
     try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, importance: importance,

@@ -6,7 +6,7 @@ public struct NiftiWriteOptions: Sendable {
   /// libdeflate level 1...12 for `.nii.gz` (nibabel writes zlib level 1).
   public var compressionLevel = 4
   /// Threads compressing gzip members at once.
-  public var threads = ProcessInfo.processInfo.activeProcessorCount
+  public var threads = UsableCores.count
   public init() {}
 }
 

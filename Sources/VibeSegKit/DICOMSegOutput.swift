@@ -23,16 +23,23 @@ public enum SegmentationOutputType: String, Sendable, CaseIterable, Codable {
 /// series written in the command's `OutputTransaction` (so it appears with the label map or not
 /// at all).
 ///
-/// Naming: next to the output `-o OUT.nii.gz`, `OUT.seg.dcm` for the one source series (the DICOM
-/// input reads one series group today; several would be `OUT_series-<SeriesNumber>.seg.dcm`).
+/// Naming: next to the output `-o OUT.nii.gz`, `OUT.seg.dcm` for one source series; for the stations
+/// of a stitched contrast (`--contrast water` on a visit) one SEG per station series,
+/// `OUT_series-<SeriesNumber>.seg.dcm`, each on its station's own grid with labels taken from the
+/// stitched map (nearest neighbour where the stitched grid is not the station's; dicom.md 3.3).
 ///
 /// Segments: always the 71 TotalVibeSegmentator labels (ids 1...72 without 20, `unused`) in id
 /// order, so segment number n is the same structure in every SEG VibeSeg writes: numbers 1...19
 /// are label ids 1...19 and numbers 20...71 are label ids 21...72. Codes: `TotalVibeSegmentCode`.
 public struct DICOMSegOutput {
-  /// The source series (one today).
+  /// The source series: the one the image was read from, or each station of a stitched contrast.
   public var sources: [SegmentationSource]
+  /// Their SeriesNumbers (file names of several SEGs).
+  public var seriesNumbers: [Int?]
   public var input: URL
+
+  /// The SEG path of each source series, next to `output`.
+  public func urls(for output: URL) -> [URL] { Self.urls(for: output, seriesNumbers: seriesNumbers) }
 
   /// The SEG path(s) for `-o output` with `seriesCount` source series.
   public static func urls(for output: URL, seriesNumbers: [Int?]) -> [URL] {
@@ -80,14 +87,12 @@ public struct DICOMSegOutput {
         path: input.path)
     }
     let groups = try selection.groups(of: index, source: input.path)
-    guard groups.count == 1 else {
-      throw VibeSegKitError(
-        .invalidInput, "DICOM-SEG output needs exactly one series group (\(groups.count) selected)", path: input.path)
-    }
+    // Stations of one contrast are segmented stitched; each station series gets its own SEG.
     let headers = try withExtendedLifetime(index) {
-      try groups[0].files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) }
+      try groups.map { group in try group.files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) } }
     }
-    sources = [try SegmentationSource(headers: headers)]
+    sources = try headers.map { try SegmentationSource(headers: $0) }
+    seriesNumbers = groups.map(\.seriesNumber)
     self.input = input
   }
 
@@ -100,7 +105,8 @@ public struct DICOMSegOutput {
     _ labels: Volume<UInt8>, names: [Int: String], output: URL, modelName: String, in outputs: OutputTransaction,
     date: Date = Date(), uids: SegmentationUIDSource = .random
   ) throws -> [String] {
-    let (files, warnings) = try encode(labels, names: names, output: output, modelName: modelName, date: date, uids: uids)
+    let (files, warnings) = try encode(
+      labels, names: names, output: output, modelName: modelName, date: date, uids: uids)
     for file in files { try outputs.write(file.bytes, to: file.url) }
     return warnings
   }
@@ -128,7 +134,7 @@ public struct DICOMSegOutput {
       }
     }
     let map = SegmentationLabelMap(shape: labels.grid.shape, affine: labels.grid.affine.rows, voxels: labels.voxels)
-    let urls = Self.urls(for: output, seriesNumbers: sources.map { _ in nil })
+    let urls = urls(for: output)
     var warnings: [String] = []
     var files: [(url: URL, bytes: [UInt8])] = []
     // A model folder is named by its last component (no local paths in the DICOM header).
@@ -144,7 +150,8 @@ public struct DICOMSegOutput {
       options.date = date
       options.uids = uids
       do {
-        files.append((url, try SegmentationWriter.write(sampled, source: source, segments: Self.segments, options: options).bytes))
+        files.append(
+          (url, try SegmentationWriter.write(sampled, source: source, segments: Self.segments, options: options).bytes))
       } catch {
         throw VibeSegKitError(.ioFailure, "cannot encode the DICOM-SEG: \(error)", path: url.path)
       }

@@ -3,6 +3,7 @@ import DICOMInput
 import Foundation
 import NiftiIO
 import VolumeCore
+import VolumeStitching
 
 /// A cheap test for DICOM input: a file with `DICM` at byte 128, or a folder with such a file (or
 /// a `.dcm` name) among the first entries of a shallow walk.
@@ -40,8 +41,9 @@ enum DICOMDetection {
 
 extension ImageInput {
   /// A DICOM folder, file or zip as one volume: the index must accept it, and the URL's
-  /// `DICOMSelection` (none: the only group) must name one series group; its pixels are read
-  /// natively (uncompressed only) and stacked as dcm2niix does.
+  /// `DICOMSelection` (none: the only group) must name one series group, or the stations of one
+  /// contrast; pixels are read natively (uncompressed only) and stacked as dcm2niix does, and
+  /// several stations are stitched (`stitchedImage(of:)`).
   ///
   /// - Throws: `VibeSegKitError.missingInput` (no DICOM image), `.invalidInput` (a rejected set,
   ///   several series groups), `DICOMError` (compressed, enhanced or unreadable pixel data).
@@ -68,15 +70,51 @@ extension ImageInput {
       break
     }
     let groups = try selection.groups(of: index, source: url.path)
-    guard groups.count == 1 else {
-      throw VibeSegKitError(
-        .invalidInput,
-        "\(groups[0].contrast.contrast.rawValue) has \(groups.count) stations; stitching DICOM stations into one volume is not done yet: choose one with --series NUMBER, or run `vibeseg dicom convert` and `vibeseg stitch`",
-        path: url.path)
-    }
-    let (image, warnings) = try niftiImage(of: groups[0])
+    let (image, warnings) = groups.count == 1 ? try niftiImage(of: groups[0]) : try stitchedImage(of: groups)
     let notes = index.problems.filter { $0.severity == .warning }.map { "\(url.path): \(index.displayText($0.message))" } + warnings.map(index.displayText)
     return InputImage(url: url, format: .dicom, image: image, warnings: notes)
+  }
+
+  /// The stations of one contrast (groups superior first, as `DICOMSelection.groups` returns
+  /// them) as one volume: each group read as `niftiImage(of:)` does, then stitched as
+  /// `vibeseg stitch` does with its defaults (TPTBox 1.1.0 `stitching()` as the NAKO script runs
+  /// it: no N4, no histogram matching, ramp 5, kick-out on, TPTBox grid, float64 values; scaled
+  /// stations enter as float32 with their scaling applied; each station's affine rounded to
+  /// float32 as its NIfTI file would store it). `vibeseg dicom convert` writes the same
+  /// volume.
+  ///
+  /// - Throws: `DICOMError` (pixel data), `VibeSegKitError.invalidInput` (the stations cannot be
+  ///   stitched: a singular affine, fewer than 2 left after kick-out).
+  public static func stitchedImage(of groups: [SeriesGroup]) throws -> (NiftiImage, [String]) {
+    let (image, warnings, _) = try stitchedImageAndReport(of: groups)
+    return (image, warnings)
+  }
+
+  /// `stitchedImage(of:)` with the stitch report (grid, rotation station, overlaps, kick-outs).
+  public static func stitchedImageAndReport(of groups: [SeriesGroup]) throws -> (NiftiImage, [String], StitchReport) {
+    var stations = [StitchStation]()
+    var warnings = [String]()
+    for group in groups {
+      let (image, notes) = try niftiImage(of: group)
+      warnings += notes
+      var values = image.scaling == nil ? image.volume : AnyVolume(image.scaledVolume(as: Float.self))
+      // The station's affine as a NIfTI file stores it (float32 srows): stitching DICOM stations
+      // gives exactly what stitching their converted files gives (vibeseg stitch, TPTBox).
+      let grid = values.grid
+      values.grid = ImageGrid(shape: grid.shape, affine: Affine(rows: grid.affine.rows.map { $0.map { Double(Float($0)) } }))
+      let name = "\(group.name)\(group.station.map { " (station \($0))" } ?? "")"
+      stations.append(StitchStation(volume: values, hasScaling: image.scaling != nil, name: name))
+    }
+    let result: Stitching.Result
+    do {
+      result = try Stitching(options: StitchOptions()).stitch(stations)
+    } catch {
+      throw VibeSegKitError(.invalidInput, "the stations cannot be stitched: \(error.description)", path: groups[0].first.path)
+    }
+    var header = NiftiHeader()
+    header.sformCode = 1
+    header.qformCode = 1
+    return (NiftiImage(volume: result.volume, header: header), warnings + result.report.warnings, result.report)
   }
 
   /// One accepted series group as NIfTI's in-memory form: pixels decoded natively and stacked as

@@ -42,6 +42,7 @@ struct VibeSegCommand: ParsableCommand {
       Info.self,
       Convert.self,
       DICOM.self,
+      Stitch.self,
       ModelInfo.self,
     ])
 

@@ -119,8 +119,8 @@ struct DICOMIndexCommandTests {
     #expect(a.map { $0["contrast"] as? String } == b.map { $0["contrast"] as? String })
     let files = try #require(a[0]["files"] as? [String])
     #expect(files.allSatisfy { $0.hasPrefix(zip + ":2.25.") }, "\(files)")
-    let fromZip = try VibeSegBinary.run(["dicom", "convert", zip, "-o", dir.appendingPathComponent("z").path], environment: env)
-    let fromFolder = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", dir.appendingPathComponent("f").path])
+    let fromZip = try VibeSegBinary.run(["dicom", "convert", zip, "-o", dir.appendingPathComponent("z").path, "--per-series"], environment: env)
+    let fromFolder = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", dir.appendingPathComponent("f").path, "--per-series"])
     #expect(fromZip.status == 0 && fromFolder.status == 0, "\(fromZip.stderr) \(fromFolder.stderr)")
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("f").path).filter { $0.hasSuffix(".nii.gz") }
     #expect(names.count == 24)

@@ -41,21 +41,22 @@ struct DICOMInputCommandTests {
     #expect(corners(map) == corners(reference))
   }
 
-  @Test("dicom convert: one NIfTI per series group and dicom.json; a rejected set writes nothing; outputs kept without --overwrite")
+  @Test("dicom convert --per-series: one NIfTI per series group and dicom.json; a rejected set writes nothing; outputs kept without --overwrite")
   func convert() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("nifti")
-    let r = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", out.path])
+    let r = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", out.path, "--per-series"])
     #expect(r.status == 0, "\(r.stderr)")
     let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
     #expect(files.count == 25 && files.contains("dicom.json") && files.contains("water_station-1_series-4.nii.gz"), "\(files)")
     let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("dicom.json"))) as? [String: Any]
     let outputs = record?["outputs"] as? [[String: Any]] ?? []
     #expect(outputs.count == 24 && Set(outputs.compactMap { $0["contrast"] as? String }) == ["water", "fat", "in", "opp"])
+    #expect(outputs.allSatisfy { ($0["series"] as? [[String: Any]])?.count == 1 && $0["stitch"] == nil })
     let water = try NiftiImage(contentsOf: out.appendingPathComponent("water_station-1_series-4.nii.gz"))
     #expect(water.grid.shape[2] == 3 && water.header.sformCode == 1)
-    let again = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", out.path])
+    let again = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", out.path, "--per-series"])
     #expect(again.status == 73, "\(again.stderr)")
     let rejected = dir.appendingPathComponent("rejected")
     let bad = try VibeSegBinary.run(["dicom", "convert", Self.fixture("cases/missing_slice"), "-o", rejected.path])
@@ -91,7 +92,7 @@ struct DICOMInputCommandTests {
     let out = dir.appendingPathComponent("seg.nii.gz")
     let r = try VibeSegBinary.run(["segment", zip, "--series", "8", "-o", out.path] + model, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
-    let convert = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", dir.appendingPathComponent("nifti").path])
+    let convert = try VibeSegBinary.run(["dicom", "convert", Self.fixture("ukbb"), "-o", dir.appendingPathComponent("nifti").path, "--per-series"])
     #expect(convert.status == 0, "\(convert.stderr)")
     let reference = dir.appendingPathComponent("ref.nii.gz")
     let direct = try VibeSegBinary.run(
@@ -104,11 +105,9 @@ struct DICOMInputCommandTests {
     let provenance = try #require(sidecar["provenance"] as? [String: Any])
     #expect(provenance["inputSelection"] as? String == "series=8" && provenance["input"] as? String == zip, "\(provenance)")
 
-    // Several groups, no choice: the list and how to choose (65); water alone still has 6 stations.
+    // Several groups, no choice: the list and how to choose (65).
     let none = try VibeSegBinary.run(["segment", zip, "-o", dir.appendingPathComponent("none.nii.gz").path] + model, environment: env)
     #expect(none.status == 65 && none.stderr.contains("24 series groups") && none.stderr.contains("--contrast"), "\(none.stderr)")
-    let water = try VibeSegBinary.run(["segment", zip, "--contrast", "water", "-o", dir.appendingPathComponent("w.nii.gz").path] + model, environment: env)
-    #expect(water.status == 65 && water.stderr.contains("water has 6 stations"), "\(water.stderr)")
     let both = try VibeSegBinary.run(["segment", zip, "--contrast", "fat", "--series", "8", "-o", dir.appendingPathComponent("b.nii.gz").path] + model, environment: env)
     #expect(both.status == 65 && both.stderr.contains("no series group matches contrast fat and series 8"), "\(both.stderr)")
     // A NIfTI has nothing to choose from (64); an unknown contrast is a usage error.
@@ -116,9 +115,53 @@ struct DICOMInputCommandTests {
     #expect(nifti.status == 64 && nifti.stderr.contains("not DICOM"), "\(nifti.stderr)")
     let unknown = try VibeSegBinary.run(["segment", zip, "--contrast", "t2", "-o", dir.appendingPathComponent("u.nii.gz").path] + model, environment: env)
     #expect(unknown.status == 64)
-    for name in ["none", "w", "b", "n", "u"] {
+    for name in ["none", "b", "n", "u"] {
       #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(name).nii.gz").path))
     }
+  }
+
+  @Test("stations of a contrast are stitched: dicom convert's water.nii.gz is vibeseg stitch of the stations; segment --contrast water and combine --dicom read the stitched volumes")
+  func stitchedStations() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let zip = Self.fixture("ukbb.zip")
+    let converted = dir.appendingPathComponent("c")
+    let r = try VibeSegBinary.run(["dicom", "convert", zip, "-o", converted.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: converted.path).sorted() == ["dicom.json", "fat.nii.gz", "in.nii.gz", "opp.nii.gz", "water.nii.gz"])
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: converted.appendingPathComponent("dicom.json"))) as? [String: Any])
+    let water = try #require((record["outputs"] as? [[String: Any]])?.first { $0["file"] as? String == "water.nii.gz" })
+    #expect((water["series"] as? [[String: Any]])?.compactMap { $0["station"] as? Int } == [1, 2, 3, 4, 5, 6])
+    #expect(water["stitch"] is [String: Any])
+
+    // The same as stitching the per-station files with vibeseg stitch (its defaults).
+    let stations = dir.appendingPathComponent("s")
+    #expect(try VibeSegBinary.run(["dicom", "convert", zip, "-o", stations.path, "--per-series"]).status == 0)
+    let waterFiles = try FileManager.default.contentsOfDirectory(atPath: stations.path).filter { $0.hasPrefix("water_station-") }
+      .sorted { Int($0.split(separator: "-")[1].prefix { $0.isNumber })! < Int($1.split(separator: "-")[1].prefix { $0.isNumber })! }
+    #expect(waterFiles.count == 6)
+    let stitched = dir.appendingPathComponent("stitched.nii.gz")
+    let st = try VibeSegBinary.run(["stitch"] + waterFiles.map { stations.appendingPathComponent($0).path } + ["-o", stitched.path])
+    #expect(st.status == 0, "\(st.stderr)")
+    let a = try NiftiImage(contentsOf: converted.appendingPathComponent("water.nii.gz")), b = try NiftiImage(contentsOf: stitched)
+    #expect(a.grid == b.grid)
+    #expect(a.volume.scalarType == b.volume.scalarType && a.volume.converted(to: Double.self).voxels == b.volume.converted(to: Double.self).voxels)
+
+    let env = SegmentCommandTests.isolated(dir)
+    let model = ["--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path]
+    let fromZip = dir.appendingPathComponent("zip.nii.gz"), fromFile = dir.appendingPathComponent("file.nii.gz")
+    #expect(try VibeSegBinary.run(["segment", zip, "--contrast", "water", "-o", fromZip.path] + model, environment: env).status == 0)
+    #expect(try VibeSegBinary.run(["segment", converted.appendingPathComponent("water.nii.gz").path, "-o", fromFile.path] + model, environment: env).status == 0)
+    #expect(try SegmentCommandTests.labels(fromZip) == SegmentCommandTests.labels(fromFile))
+
+    let combined = dir.appendingPathComponent("combined.nii.gz"), reference = dir.appendingPathComponent("reference.nii.gz")
+    let c1 = try VibeSegBinary.run(["combine", "--dicom", zip, "-o", combined.path] + model, environment: env)
+    #expect(c1.status == 0, "\(c1.stderr)")
+    let c2 = try VibeSegBinary.run(
+      ["combine", "--water", converted.appendingPathComponent("water.nii.gz").path, "--in-phase", converted.appendingPathComponent("in.nii.gz").path,
+       "--opposed-phase", converted.appendingPathComponent("opp.nii.gz").path, "-o", reference.path] + model, environment: env)
+    #expect(c2.status == 0, "\(c2.stderr)")
+    #expect(try SegmentCommandTests.labels(combined) == SegmentCommandTests.labels(reference))
   }
 
   @Test("a repeated station: refused by default (65); --duplicate-station newest reads the latest (index, convert, segment)")
@@ -129,7 +172,7 @@ struct DICOMInputCommandTests {
     #expect(try VibeSegBinary.run(["dicom", "index", set]).status == 65)
     let index = try VibeSegBinary.run(["dicom", "index", set, "--duplicate-station", "newest"])
     #expect(index.status == 0 && index.stdout.contains("kept the newest"), "\(index.stdout) \(index.stderr)")
-    let convert = try VibeSegBinary.run(["dicom", "convert", set, "-o", dir.appendingPathComponent("n").path, "--duplicate-station", "newest"])
+    let convert = try VibeSegBinary.run(["dicom", "convert", set, "-o", dir.appendingPathComponent("n").path, "--duplicate-station", "newest", "--per-series"])
     #expect(convert.status == 0, "\(convert.stderr)")
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("n").path).filter { $0.hasSuffix(".nii.gz") }.sorted()
     #expect(names == ["fat_station-1_series-1.nii.gz", "fat_station-2_series-5.nii.gz", "water_station-1_series-2.nii.gz", "water_station-2_series-6.nii.gz"])

@@ -25,7 +25,8 @@ struct DICOMSegCommandTests {
 
   /// Every frame's pixels against the NIfTI at the pixel's world point (through the map's own
   /// affine), and a frame for every (segment, source slice) the map labels there.
-  func checkAgainstMap(seg url: URL, map mapURL: URL, source: URL) throws {
+  /// `exact`: the map is on the series' grid (else its nearest voxel, half to even, as the writer).
+  func checkAgainstMap(seg url: URL, map mapURL: URL, source: URL, exact: Bool = true) throws {
     let (_, ds) = try DICOMDataset.parse(part10: [UInt8](try Data(contentsOf: url)), path: url.path)
     let map = try NiftiImage(contentsOf: mapURL)
     let labels = map.volume.converted(to: UInt8.self).voxels
@@ -43,8 +44,8 @@ struct DICOMSegCommandTests {
     func labelAt(_ position: [Double], _ i: Int, _ j: Int) -> UInt8 {
       let lps = (0..<3).map { a in position[a] + Double(j) * spacing[1] * iop[a] + Double(i) * spacing[0] * iop[3 + a] }
       let v = inverse.apply([-lps[0], -lps[1], lps[2]])
-      let r = v.map { $0.rounded() }
-      precondition(zip(v, r).allSatisfy { abs($0 - $1) < 1e-3 }, "the map is on the series' grid")
+      let r = v.map { $0.rounded(.toNearestOrEven) }
+      precondition(!exact || zip(v, r).allSatisfy { abs($0 - $1) < 1e-3 }, "the map is on the series' grid")
       let idx = r.map { Int($0) }
       guard (0..<3).allSatisfy({ idx[$0] >= 0 && idx[$0] < shape[$0] }) else { return 0 }
       return labels[idx[0] + shape[0] * (idx[1] + shape[1] * idx[2])]
@@ -265,5 +266,28 @@ struct DICOMSegCommandTests {
     try checkAgainstMap(
       seg: out.appendingPathComponent("sub-01.seg.dcm"), map: out.appendingPathComponent("sub-01.nii.gz"), source: water
     )
+  }
+
+  @Test(
+    "stitched stations (--contrast water on a UK-Biobank-like zip): one SEG per station series, each on its own grid")
+  func stitchedStations() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("wb.nii.gz")
+    let r = try segment(
+      Fixtures.committed("dicom/ukbb.zip"), out, ["--contrast", "water", "--output-type", "both"], dir: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("is not on the series' grid"), "the stitched map is resampled onto each station")
+    let index = try DICOMIndex(scanning: Fixtures.committed("dicom/ukbb"))
+    let water = index.groups.filter { $0.contrast.contrast == .water }
+    #expect(water.count == 6)
+    for group in water {
+      let seg = dir.appendingPathComponent("wb_series-\(group.seriesNumber!).seg.dcm")
+      try checkAgainstMap(seg: seg, map: out, source: Fixtures.committed("dicom/ukbb"), exact: false)
+      let (_, ds) = try DICOMDataset.parse(part10: [UInt8](try Data(contentsOf: seg)), path: seg.path)
+      #expect(ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID) == group.key.seriesInstanceUID)
+      #expect(ds.string(.contentDescription)?.contains("resampled") == true)
+    }
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("wb.seg.dcm").path))
   }
 }

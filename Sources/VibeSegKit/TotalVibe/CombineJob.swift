@@ -51,7 +51,6 @@ public struct CombineJob {
       throw VibeSegKitError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
     }
     var urls = (outputType.writesNifti ? [output] : []) + [SegmentJob.sidecarURL(for: output)]
-    if outputType.writesDICOMSeg { urls += DICOMSegOutput.urls(for: output, seriesNumbers: [nil]) }
     if let folder = intermediateFolder {
       do {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -80,6 +79,7 @@ public struct CombineJob {
     // written is found before the models run.
     let primary = ContrastCombination.Contrast.allCases.first { inputs[$0] != nil }.flatMap { inputs[$0] }
     let dicomSeg = try outputType.writesDICOMSeg ? primary.map { try DICOMSegOutput(input: $0) } : nil
+    if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
     pipeline.progress = progress
     let combined = try Self.combine(contrasts, pipeline: pipeline, options: combination, modelName: modelName) {
@@ -109,7 +109,7 @@ public struct CombineJob {
     }
     return Report(
       warnings: outputs.notes + contrasts.warnings + resampled + segWarnings, result: combined.result, sidecar: sidecar,
-      dicomSeg: dicomSeg == nil ? [] : DICOMSegOutput.urls(for: output, seriesNumbers: [nil]))
+      dicomSeg: dicomSeg?.urls(for: output) ?? [])
   }
 
   /// A subject's contrasts, read and checked (`read`), ready for `combine`.
@@ -197,9 +197,7 @@ public struct CombineJob {
     for (contrast, report) in result.inputReports { validation[contrast.rawValue] = report }
     validation["combined"] = result.resultReport
     let names = pipeline.model.labelNames
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let data = try encoder.encode(
+    let data = try SidecarJSON.encode(
       Sidecar(
         model: modelName,
         inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value.lastPathComponent) }),
@@ -209,6 +207,6 @@ public struct CombineJob {
         provenance: try Provenance(
           inputs: Dictionary(uniqueKeysWithValues: contrasts.urls.map { ($0.key.rawValue, $0.value) }),
           model: pipeline.model.provenance, roiModel: pipeline.roiModel?.provenance)))
-    return Combined(labelMap: labelMap, result: result, sidecar: Array(data) + [10])
+    return Combined(labelMap: labelMap, result: result, sidecar: data)
   }
 }

@@ -62,14 +62,13 @@ public struct SegmentJob {
   /// its sidecar (the masks are declared by `run` once the label names are known). Commands
   /// call it before loading a model, so that an unwritable folder or an existing output is found
   /// at once (`OutputTransaction`).
-  /// With `outputType` `.dicomSeg` the map itself is not declared; with `.dicomSeg`/`.both` the
-  /// SEG next to it is (`DICOMSegOutput.urls`).
+  /// With `outputType` `.dicomSeg` the map itself is not declared; the SEG file(s) are declared by
+  /// `run` once the input's series are known (`DICOMSegOutput.urls`).
   public static func outputs(
     for output: URL, input: URL, overwrite: Bool, outputType: SegmentationOutputType = .nifti
   ) throws -> OutputTransaction {
-    let seg = outputType.writesDICOMSeg ? DICOMSegOutput.urls(for: output, seriesNumbers: [nil]) : []
-    return try OutputTransaction(
-      outputs: (outputType.writesNifti ? [output] : []) + [sidecarURL(for: output)] + seg, inputs: [input], overwrite: overwrite)
+    try OutputTransaction(
+      outputs: (outputType.writesNifti ? [output] : []) + [sidecarURL(for: output)], inputs: [input], overwrite: overwrite)
   }
 
   /// Runs the job. `outputs` is the transaction from `outputs(for:input:overwrite:)` when the
@@ -100,6 +99,7 @@ public struct SegmentJob {
     let scan = try ImageInput.readVolume(input)
     // The source series next: a DICOM-SEG that cannot be written is found before the model runs.
     let dicomSeg = outputType.writesDICOMSeg ? try DICOMSegOutput(input: input) : nil
+    if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     pipeline.progress = progress
@@ -137,7 +137,7 @@ public struct SegmentJob {
     try outputs.commit()
     return Report(
       warnings: outputs.notes + warnings + segWarnings, labelsPresent: product.labelsPresent, sidecar: sidecar, masks: masks.map(\.url),
-      dicomSeg: dicomSeg == nil ? [] : DICOMSegOutput.urls(for: output, seriesNumbers: [nil]))
+      dicomSeg: dicomSeg?.urls(for: output) ?? [])
   }
 
   /// What one segmentation produced, in memory: the label map (headers from the input), the
@@ -210,7 +210,7 @@ public struct SegmentJob {
     return out
   }
 
-  /// The sidecar's bytes (pretty, key-sorted JSON and a newline).
+  /// The sidecar's bytes (`SidecarJSON`: pretty, key-sorted, label ids in numeric order).
   static func sidecar(
     modelName: String, input: URL, names: [Int: String], keep: Set<Int>?, present: Set<Int>, options: SegmentationOptions,
     provenance: Provenance
@@ -226,12 +226,9 @@ public struct SegmentJob {
     }
     var labels = [String: String]()
     for (id, name) in names where keep?.contains(id) ?? true { labels[String(id)] = name }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let data = try encoder.encode(
+    return try SidecarJSON.encode(
       Sidecar(
         model: modelName, input: input.lastPathComponent, labels: labels, labelsPresent: present.sorted(), options: options,
         provenance: provenance))
-    return Array(data) + [10]
   }
 }

@@ -4,6 +4,7 @@ import ModelZoo
 import VibeSegKit
 import Dispatch
 import Foundation
+import VolumeCore
 
 /// Signal sources of a running batch (kept alive for the process's lifetime).
 nonisolated(unsafe) var batchSignalSources: [any DispatchSourceSignal] = []
@@ -139,8 +140,8 @@ extension VibeSegCommand {
         """)
     var verifyOutputs = false
 
-    @Option(help: "Threads for the network (shared out among --jobs) (default: every core, as nnU-Net and PyTorch use them).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the network (shared out among --jobs) (default: every usable core: affinity and cgroup quota respected, as nnU-Net and PyTorch use them).")
+    var threads: Int = UsableCores.count
 
     @Option(
       help: """

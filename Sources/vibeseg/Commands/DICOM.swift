@@ -4,6 +4,7 @@ import DICOMInput
 import Foundation
 import NiftiIO
 import VibeSegKit
+import VolumeStitching
 
 extension VibeSegCommand {
   struct DICOM: ParsableCommand {
@@ -81,18 +82,21 @@ extension VibeSegCommand.DICOM {
   struct ConvertSeries: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "convert",
-      abstract: "Write one NIfTI per DICOM series group (contrast, station and series in the name) and dicom.json.",
+      abstract: "Write one NIfTI per contrast (its stations stitched) or per DICOM series group, and dicom.json.",
       discussion: """
-        Indexes PATH as `vibeseg dicom index` does; a rejected set writes nothing (65). Each series \
-        group becomes <contrast>[_station-N]_series-M.nii.gz: pixels decoded natively (uncompressed \
-        only) and stacked as dcm2niix does (voxel centres checked against dcm2niix). dicom.json records, \
-        per file written, its SeriesInstanceUID, series number, contrast with its rule, station and \
-        slice count, plus the whole index. Stitching the stations into one volume per contrast is \
-        not done yet (issue 19). All files are published together, or none.
+        Indexes PATH (a folder, file or zip) as `vibeseg dicom index` does; a rejected set writes \
+        nothing (65). Pixels are decoded natively (uncompressed only) and stacked as dcm2niix does \
+        (voxel centres checked against dcm2niix). A Dixon contrast acquired in several stations is \
+        stitched into one volume, <contrast>.nii.gz (water, fat, in, opp), exactly as \
+        `vibeseg stitch` does with its defaults (TPTBox 1.1.0 stitching() as the NAKO script runs it: \
+        no N4, float64); every other series group becomes <contrast>[_station-N]_series-M.nii.gz, and \
+        with --per-series every group does (no stitching). dicom.json records, per file written, its \
+        series (UID, number, contrast and rule, station, slices) and, for a stitched file, the stitch \
+        report; plus the whole index. All files are published together, or none.
 
         Examples:
-          vibeseg dicom convert visit_folder/ -o nifti/
-          vibeseg segment nifti/water_station-2_series-8.nii.gz -o seg.nii.gz
+          vibeseg dicom convert 1000001_20201_2_0.zip -o nifti/
+          vibeseg segment nifti/water.nii.gz -o seg.nii.gz
         """)
 
     @Argument(help: "A DICOM file, a folder tree of DICOM files, or a zip of them.")
@@ -103,6 +107,9 @@ extension VibeSegCommand.DICOM {
 
     @Flag(help: "Replace existing outputs.")
     var overwrite = false
+
+    @Flag(help: "One file per series group, stations not stitched.")
+    var perSeries = false
 
     @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
     var duplicateStation: DuplicateStationRule = .refuse
@@ -116,17 +123,47 @@ extension VibeSegCommand.DICOM {
 
     struct Written: Encodable {
       var file: String
+      var contrast: String
+      /// One entry per series in the file (several for a stitched contrast, superior first).
+      var series: [Series]
+      var stitch: StitchReport?
+    }
+
+    struct Series: Encodable {
       var seriesInstanceUID: String
       var seriesNumber: Int?
       var seriesDescription: String?
-      var contrast: String
       var contrastRule: String?
       var station: Int?
       var slices: Int
     }
 
+    /// What goes into each file: a stitched contrast or one group.
+    func plan(_ index: DICOMIndex) -> [(name: String, groups: [SeriesGroup])] {
+      var plan = [(name: String, groups: [SeriesGroup])]()
+      var done = Set<Int>()
+      if !perSeries {
+        for contrast in DICOMContrast.dixon {
+          let members = index.groups.indices.filter { index.groups[$0].contrast.contrast == contrast && index.groups[$0].station != nil }
+          guard members.count >= 2, Set(members.map { index.groups[$0].station! }).count == members.count else { continue }
+          plan.append(("\(contrast.rawValue).nii.gz", members.map { index.groups[$0] }.sorted { $0.station! < $1.station! }))
+          done.formUnion(members)
+        }
+      }
+      var names = Set(plan.map(\.name))
+      for (n, group) in index.groups.enumerated() where !done.contains(n) {
+        let base = "\(group.contrast.contrast.rawValue)\(group.station.map { "_station-\($0)" } ?? "")_series-\(group.first.seriesNumber ?? n + 1)"
+        var name = base + ".nii.gz"
+        var k = 2
+        while names.contains(name) { name = "\(base)-\(k).nii.gz"; k += 1 }
+        names.insert(name)
+        plan.append((name, [group]))
+      }
+      return plan
+    }
+
     struct Record: Encodable {
-      var schemaVersion = 1
+      var schemaVersion = 2
       var tool = "vibeseg \(VibeSegVersion.string)"
       var source: String
       var outputs: [Written]
@@ -155,28 +192,37 @@ extension VibeSegCommand.DICOM {
         } catch {
           throw VibeSegKitError(.cannotCreateOutput, "cannot create the output folder: \(error.localizedDescription)", path: output)
         }
-        var names = [String]()
-        for (n, group) in index.groups.enumerated() {
-          let base = "\(group.contrast.contrast.rawValue)\(group.station.map { "_station-\($0)" } ?? "")_series-\(group.first.seriesNumber ?? n + 1)"
-          var name = base + ".nii.gz"
-          var k = 2
-          while names.contains(name) { name = "\(base)-\(k).nii.gz"; k += 1 }
-          names.append(name)
-        }
+        let files = plan(index)
+        let names = files.map(\.name)
         let urls = names.map { folder.appendingPathComponent($0) } + [folder.appendingPathComponent("dicom.json")]
         let outputs = try OutputTransaction(outputs: urls, inputs: [], overwrite: overwrite)
         var written = [Written]()
-        for (group, name) in zip(index.groups, names) {
-          let (image, warnings) = try ImageInput.niftiImage(of: group)
-          printWarnings(warnings)
-          try image.write(to: folder.appendingPathComponent(name), in: outputs)
+        for file in files {
+          let image: NiftiImage
+          var stitch: StitchReport?
+          if file.groups.count == 1 {
+            let (single, warnings) = try ImageInput.niftiImage(of: file.groups[0])
+            printWarnings(warnings.map(index.displayText))
+            image = single
+          } else {
+            let (stitched, warnings, report) = try ImageInput.stitchedImageAndReport(of: file.groups)
+            printWarnings(warnings.map(index.displayText))
+            image = stitched
+            stitch = report
+          }
+          try image.write(to: folder.appendingPathComponent(file.name), in: outputs)
           written.append(Written(
-            file: name, seriesInstanceUID: group.key.seriesInstanceUID, seriesNumber: group.first.seriesNumber,
-            seriesDescription: group.first.seriesDescription, contrast: group.contrast.contrast.rawValue,
-            contrastRule: group.contrast.rule?.rawValue, station: group.station, slices: group.files.count))
+            file: file.name, contrast: file.groups[0].contrast.contrast.rawValue,
+            series: file.groups.map { group in
+              Series(
+                seriesInstanceUID: group.key.seriesInstanceUID, seriesNumber: group.first.seriesNumber,
+                seriesDescription: group.first.seriesDescription, contrastRule: group.contrast.rule?.rawValue,
+                station: group.station, slices: group.files.count)
+            }, stitch: stitch))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let record = Record(source: URL(fileURLWithPath: path).standardizedFileURL.path, outputs: written, index: DICOMIndexReport(index))
         try outputs.write(Array(try encoder.encode(record)) + [10], to: folder.appendingPathComponent("dicom.json"))
         try outputs.commit()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VolumeCore
 import Cohort
 import NNUNetRuntime
 import NiftiIO
@@ -63,8 +64,8 @@ extension VibeSegCommand {
     @Option(help: "Also write class probabilities to this file (4-D float32 NIfTI; one case only).")
     var saveProbabilities: String?
 
-    @Option(help: "Threads for the network (default: every core, as nnU-Net and PyTorch use them).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for the network (default: every usable core: affinity and cgroup quota respected, as nnU-Net and PyTorch use them).")
+    var threads: Int = UsableCores.count
 
     @Flag(help: "Replace existing outputs (never one of the inputs).")
     var overwrite = false

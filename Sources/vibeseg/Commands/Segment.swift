@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VolumeCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,8 +24,8 @@ struct ModelRunOptions: ParsableArguments {
   @Option(help: "Voxels of reflect padding on every side on the model grid, cut off after prediction (upstream padd: 5 in run_vibeseg and the run script; 0 = none).")
   var pad: Int = 5
 
-  @Option(help: "Threads for the network (default: every core, as nnU-Net and PyTorch use them).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Threads for the network (default: every usable core: affinity and cgroup quota respected, as nnU-Net and PyTorch use them).")
+  var threads: Int = UsableCores.count
 
   @Flag(help: "Never download: fail with instructions when a model is not installed.")
   var offline = false
