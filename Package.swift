@@ -64,11 +64,13 @@ let package = Package(
     // zip inputs (UK Biobank) go through TorchCheckpoint's validating zip reader, the project's one.
     .target(name: "DICOMCore"),
     .target(name: "DICOMInput", dependencies: ["DICOMCore", "TorchCheckpoint"]),
+    // DICOM-SEG output: a native BINARY Segmentation writer on the DICOMCore element encoder.
+    .target(name: "DICOMSeg", dependencies: ["DICOMCore"], swiftSettings: optimizedEvenInDebug),
     .target(
       name: "VibeSegKit",
       dependencies: [
         "VolumeCore", "VolumeTransforms", "NiftiIO", "TorchCheckpoint", "NNUNetRuntime", "Morphology", "Evaluation", "ModelZoo",
-        "DICOMCore", "DICOMInput", "VolumeStitching", "CPNG", "CZlib",
+        "DICOMCore", "DICOMInput", "DICOMSeg", "VolumeStitching", "CPNG", "CZlib",
       ]),
     .target(
       name: "Cohort",
@@ -92,8 +94,9 @@ let package = Package(
     .testTarget(name: "MorphologyTests", dependencies: ["Morphology", "_TestSupport"]),
     .testTarget(name: "VolumeStitchingTests", dependencies: ["VolumeStitching", "Morphology", "NiftiIO", "_TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
-    .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "_TestSupport"]),
+    .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "DICOMSeg", "_TestSupport"]),
     .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "_TestSupport"]),
+    .testTarget(name: "DICOMSegTests", dependencies: ["DICOMSeg", "DICOMCore", "DICOMInput", "_TestSupport"]),
     .testTarget(name: "DICOMInputTests", dependencies: ["DICOMInput", "DICOMCore", "NiftiIO", "VolumeCore", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
     // GRDB: the manifest tests rebuild a manifest of the previous schema to test its migration.
@@ -102,6 +105,7 @@ let package = Package(
       dependencies: [
         "Cohort", "VibeSegKit", "ModelZoo", "NiftiIO", "_TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
-    .testTarget(name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "_TestSupport"]),
+    .testTarget(
+      name: "CommandLineTests", dependencies: ["vibeseg", "NiftiIO", "VolumeTransforms", "DICOMCore", "DICOMInput", "DICOMSeg", "_TestSupport"]),
   ]
 )

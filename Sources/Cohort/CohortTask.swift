@@ -171,6 +171,9 @@ public struct CohortTaskOptions: Sendable {
   public var keepSize: Bool = false
   /// `--split-masks` (segment, spine): one binary mask per structure, `<id>.mask-<name>.nii.gz`.
   public var splitMasks: Bool = false
+  /// segment, combine: `both` also writes `<id>.seg.dcm`, a DICOM-SEG of each DICOM case's map
+  /// (`DICOMSegOutput`); a NIfTI case then fails (no source images to reference).
+  public var outputType = SegmentationOutputType.nifti
   /// Thread count for gzip compression of outputs (does not change bytes).
   public var writeThreads: Int = UsableCores.count
 

@@ -45,7 +45,9 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
 
   public let fingerprint: [String: String]
   public let modelLabel: String?
-  public let extraRoles: [OutputRole] = [CombineTask.sidecarRole]
+  /// The sidecar, and with `--output-type both` `<id>.seg.dcm` (referencing the water series, else
+  /// the first contrast's: the combined map is on its grid).
+  public let extraRoles: [OutputRole]
   let options: CohortTaskOptions
   let cascade: CascadeFolders
   /// `--model` as given (default "100"): the sidecar's `model`.
@@ -60,6 +62,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     self.options = options
     modelName = options.model ?? String(ModelCatalogEntry.defaultWholeBody)
     cascade = try CascadeFolders(modelName, options: options)
+    extraRoles = [Self.sidecarRole] + (options.outputType.writesDICOMSeg ? [SegmentTask.dicomSegRole] : [])
     var fingerprint = cascade.fingerprint
     fingerprint["step_size"] = "\(options.stepSize)"
     fingerprint["padding"] = "\(options.padding)"
@@ -67,6 +70,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     fingerprint["model_name"] = modelName
     fingerprint["female"] = "\(options.female)"
     fingerprint["fill_holes"] = "\(options.fillHoles)"
+    if options.outputType != .nifti { fingerprint["output_type"] = options.outputType.rawValue }
     self.fingerprint = fingerprint
     modelLabel = cascade.modelLabel
   }
@@ -143,9 +147,25 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     combination.fillHoles = options.fillHoles
     let combined = try CombineJob.combine(contrasts, pipeline: pipeline!, options: combination, modelName: modelName)
     let sidecar = combined.sidecar
+    var extras: [(role: OutputRole, write: (URL) throws -> Void)] = [(Self.sidecarRole, { try AtomicFile.write(sidecar, to: $0) })]
+    var warnings = contrasts.warnings
+    if options.outputType.writesDICOMSeg, let primary = contrasts.first.flatMap({ contrasts.urls[$0] }) {
+      let seg = try DICOMSegOutput(input: primary)
+      guard seg.sources.count == 1 else {
+        throw VibeSegKitError(
+          .invalidOption,
+          "\(seg.sources.count) station series: batch writes one <id>.seg.dcm per case; run vibeseg combine for one SEG per station",
+          path: primary.path, option: "--output-type")
+      }
+      let (files, notes) = try seg.encode(
+        combined.labelMap.volume.converted(to: UInt8.self), names: labelNames,
+        output: URL(fileURLWithPath: "\(item.id).nii.gz"), modelName: modelName)
+      let bytes = files[0].bytes
+      extras.append((SegmentTask.dicomSegRole, { try AtomicFile.write(bytes, to: $0) }))
+      warnings += notes
+    }
     return CaseProducts(
       labelMap: combined.labelMap, labels: combined.result.labelMap.converted(to: UInt16.self),
-      background: contrasts.first.flatMap { contrasts.images[$0] }, labelNames: labelNames,
-      extras: [(Self.sidecarRole, { try AtomicFile.write(sidecar, to: $0) })], warnings: contrasts.warnings)
+      background: contrasts.first.flatMap { contrasts.images[$0] }, labelNames: labelNames, extras: extras, warnings: warnings)
   }
 }

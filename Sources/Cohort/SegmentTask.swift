@@ -18,6 +18,8 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
   public let modelLabel: String?
   /// `<id>.json`, the sidecar `vibeseg segment` writes beside its map (same bytes).
   public static let sidecarRole = OutputRole.extra("json")
+  /// `<id>.seg.dcm` with `--output-type both` (segment only).
+  public static let dicomSegRole = OutputRole.extra("seg.dcm")
   /// The sidecar, and with `--split-masks` one `<id>.mask-<name>.nii.gz` per kept structure.
   public let extraRoles: [OutputRole]
   let options: CohortTaskOptions
@@ -51,8 +53,11 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     if options.splitMasks {
       roles += names.sorted { $0.key < $1.key }.filter { keep?.contains($0.key) ?? true }.map { .extra("mask-\($0.value).nii.gz") }
     }
+    if options.outputType.writesDICOMSeg && spine == nil { roles.append(Self.dicomSegRole) }
     extraRoles = roles
     var fingerprint = cascade.fingerprint
+    // Only when set, so that the fingerprints of NIfTI-only runs stay what they were.
+    if options.outputType != .nifti { fingerprint["output_type"] = options.outputType.rawValue }
     fingerprint["step_size"] = "\(options.stepSize)"
     fingerprint["padding"] = "\(options.padding)"
     fingerprint["pipeline"] = spine.map { "spine-\($0.rawValue)" } ?? "segment"
@@ -114,9 +119,25 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
         extras.append((.extra("mask-\(name).nii.gz"), { try mask.write(to: $0) }))
       }
     }
+    var warnings = input.warnings
+    if options.outputType.writesDICOMSeg && spineModel == nil {
+      // The series the case's image was read from (its URL carries the DICOM selection).
+      let seg = try DICOMSegOutput(input: item.inputs[0])
+      guard seg.sources.count == 1 else {
+        throw VibeSegKitError(
+          .invalidOption,
+          "\(seg.sources.count) station series: batch writes one <id>.seg.dcm per case; run vibeseg segment for one SEG per station",
+          path: item.inputs[0].path, option: "--output-type")
+      }
+      let (files, notes) = try seg.encode(
+        product.labels, names: labelNames, output: URL(fileURLWithPath: "\(item.id).nii.gz"), modelName: modelName)
+      let bytes = files[0].bytes
+      extras.append((Self.dicomSegRole, { try AtomicFile.write(bytes, to: $0) }))
+      warnings += notes
+    }
     return CaseProducts(
       labelMap: product.labelMap, labels: product.labels.converted(to: UInt16.self), background: options.keepSize ? nil : input.image,
-      labelNames: labelNames, extras: extras, warnings: input.warnings)
+      labelNames: labelNames, extras: extras, warnings: warnings)
   }
 }
 

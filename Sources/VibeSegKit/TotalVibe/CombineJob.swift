@@ -21,6 +21,9 @@ public struct CombineJob {
   public var intermediateFolder: URL?
   public var overwrite = false
   public var modelName: String
+  /// `--output-type`: the combined NIfTI map, a DICOM-SEG of it referencing the first given
+  /// contrast's series (water, else in-phase, else opposed-phase: the map is on its grid), or both.
+  public var outputType = SegmentationOutputType.nifti
 
   public init(inputs: [ContrastCombination.Contrast: URL], output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String) {
     self.inputs = inputs
@@ -34,17 +37,20 @@ public struct CombineJob {
     public var warnings: [String]
     public var result: ContrastCombination.Result
     public var sidecar: URL
+    /// The DICOM-SEG files written (`--output-type dicom-seg|both`).
+    public var dicomSeg: [URL] = []
   }
 
   /// The outputs of a run, checked before anything is computed (`SegmentJob.outputs`): the
   /// combined map, its sidecar and, with `intermediateFolder`, each contrast's own map.
   public static func outputs(
-    inputs: [ContrastCombination.Contrast: URL], output: URL, intermediateFolder: URL?, overwrite: Bool
+    inputs: [ContrastCombination.Contrast: URL], output: URL, intermediateFolder: URL?, overwrite: Bool,
+    outputType: SegmentationOutputType = .nifti
   ) throws -> OutputTransaction {
     guard !inputs.isEmpty else {
       throw VibeSegKitError(.invalidOption, "give at least one contrast (--water, --in-phase, --opposed-phase)")
     }
-    var urls = [output, SegmentJob.sidecarURL(for: output)]
+    var urls = (outputType.writesNifti ? [output] : []) + [SegmentJob.sidecarURL(for: output)]
     if let folder = intermediateFolder {
       do {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -62,11 +68,18 @@ public struct CombineJob {
 
   /// Runs the job; every output is published together at the end, or none is.
   public func run(outputs given: OutputTransaction? = nil) throws -> Report {
-    let outputs = try given ?? Self.outputs(inputs: inputs, output: output, intermediateFolder: intermediateFolder, overwrite: overwrite)
+    let outputs =
+      try given
+      ?? Self.outputs(inputs: inputs, output: output, intermediateFolder: intermediateFolder, overwrite: overwrite, outputType: outputType)
     let sidecar = SegmentJob.sidecarURL(for: output)
     // Read every input before the (long) predictions, so a missing file fails at once.
     progress?("reading \(inputs.count) contrast(s)")
     let contrasts = try Self.read(inputs)
+    // The SEG's source series (the first given contrast) next, so that a SEG that cannot be
+    // written is found before the models run.
+    let primary = ContrastCombination.Contrast.allCases.first { inputs[$0] != nil }.flatMap { inputs[$0] }
+    let dicomSeg = try outputType.writesDICOMSeg ? primary.map { try DICOMSegOutput(input: $0) } : nil
+    if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
     pipeline.progress = progress
     let combined = try Self.combine(contrasts, pipeline: pipeline, options: combination, modelName: modelName) {
@@ -78,7 +91,12 @@ public struct CombineJob {
       try SegmentJob.labelImage(map, like: image).write(to: Self.partURL(url, contrast, folder), in: outputs)
     }
     progress?("combined; writing \(output.lastPathComponent)")
-    try combined.labelMap.write(to: output, in: outputs)
+    if outputType.writesNifti { try combined.labelMap.write(to: output, in: outputs) }
+    var segWarnings: [String] = []
+    if let dicomSeg {
+      segWarnings = try dicomSeg.write(
+        combined.labelMap.volume.converted(to: UInt8.self), names: model.labelNames, output: output, modelName: modelName, in: outputs)
+    }
     do {
       try outputs.write(combined.sidecar, to: sidecar)
     } catch {
@@ -89,7 +107,9 @@ public struct CombineJob {
     let resampled = combined.result.resampled.map {
       "\($0.rawValue): on another grid than \(contrasts.first?.rawValue ?? "the first contrast"); its map was resampled onto that grid (nearest neighbour), as upstream does"
     }
-    return Report(warnings: outputs.notes + contrasts.warnings + resampled, result: combined.result, sidecar: sidecar)
+    return Report(
+      warnings: outputs.notes + contrasts.warnings + resampled + segWarnings, result: combined.result, sidecar: sidecar,
+      dicomSeg: dicomSeg?.urls(for: output) ?? [])
   }
 
   /// A subject's contrasts, read and checked (`read`), ready for `combine`.

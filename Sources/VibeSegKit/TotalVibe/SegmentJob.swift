@@ -31,6 +31,8 @@ public struct SegmentJob {
   public var statisticsOutput: URL?
   /// `--preview FILE.png`: the QC picture of the map over the input (`CaseSummaries`).
   public var previewOutput: URL?
+  /// `--output-type`: the NIfTI map, DICOM-SEG (DICOM input only, `DICOMSegOutput`), or both.
+  public var outputType = SegmentationOutputType.nifti
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -47,6 +49,8 @@ public struct SegmentJob {
     public var labelsPresent: [Int]
     public var sidecar: URL
     public var masks: [URL]
+    /// The DICOM-SEG files written (`--output-type dicom-seg|both`).
+    public var dicomSeg: [URL] = []
   }
 
   /// The sidecar path: the output with `.nii.gz`/`.nii` replaced by `.json`.
@@ -58,8 +62,13 @@ public struct SegmentJob {
   /// its sidecar (the masks are declared by `run` once the label names are known). Commands
   /// call it before loading a model, so that an unwritable folder or an existing output is found
   /// at once (`OutputTransaction`).
-  public static func outputs(for output: URL, input: URL, overwrite: Bool) throws -> OutputTransaction {
-    try OutputTransaction(outputs: [output, sidecarURL(for: output)], inputs: [input], overwrite: overwrite)
+  /// With `outputType` `.dicomSeg` the map itself is not declared; the SEG file(s) are declared by
+  /// `run` once the input's series are known (`DICOMSegOutput.urls`).
+  public static func outputs(
+    for output: URL, input: URL, overwrite: Bool, outputType: SegmentationOutputType = .nifti
+  ) throws -> OutputTransaction {
+    try OutputTransaction(
+      outputs: (outputType.writesNifti ? [output] : []) + [sidecarURL(for: output)], inputs: [input], overwrite: overwrite)
   }
 
   /// Runs the job. `outputs` is the transaction from `outputs(for:input:overwrite:)` when the
@@ -69,7 +78,7 @@ public struct SegmentJob {
     let names = spineModel?.outputNames(modelNames: model.labelNames) ?? model.labelNames
     let keep = try Self.subsetIDs(roiSubset, names: names)
     let sidecar = Self.sidecarURL(for: output)
-    let outputs = try given ?? Self.outputs(for: output, input: input, overwrite: overwrite)
+    let outputs = try given ?? Self.outputs(for: output, input: input, overwrite: overwrite, outputType: outputType)
     var masks = [(id: Int, url: URL)]()
     if let folder = splitMasksFolder {
       do {
@@ -88,6 +97,9 @@ public struct SegmentJob {
     try outputs.declare([statisticsOutput, previewOutput].compactMap { $0 })
     progress?("reading \(input.lastPathComponent)")
     let scan = try ImageInput.readVolume(input)
+    // The source series next: a DICOM-SEG that cannot be written is found before the model runs.
+    let dicomSeg = outputType.writesDICOMSeg ? try DICOMSegOutput(input: input) : nil
+    if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     pipeline.progress = progress
@@ -98,7 +110,12 @@ public struct SegmentJob {
     for (id, url) in masks {
       try product.mask(id).write(to: url, in: outputs)
     }
-    try product.labelMap.write(to: output, in: outputs)
+    if outputType.writesNifti { try product.labelMap.write(to: output, in: outputs) }
+    var segWarnings: [String] = []
+    if let dicomSeg {
+      progress?("writing DICOM-SEG")
+      segWarnings = try dicomSeg.write(product.labels, names: names, output: output, modelName: modelName, in: outputs)
+    }
     do {
       try outputs.write(product.sidecar, to: sidecar)
     } catch {
@@ -118,7 +135,9 @@ public struct SegmentJob {
       try picture.writePNG(to: previewOutput, in: outputs)
     }
     try outputs.commit()
-    return Report(warnings: outputs.notes + warnings, labelsPresent: product.labelsPresent, sidecar: sidecar, masks: masks.map(\.url))
+    return Report(
+      warnings: outputs.notes + warnings + segWarnings, labelsPresent: product.labelsPresent, sidecar: sidecar, masks: masks.map(\.url),
+      dicomSeg: dicomSeg?.urls(for: output) ?? [])
   }
 
   /// What one segmentation produced, in memory: the label map (headers from the input), the

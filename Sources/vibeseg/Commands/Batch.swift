@@ -96,6 +96,9 @@ extension VibeSegCommand {
     @Flag(help: "segment, spine: also write one binary mask per structure, <id>.mask-<name>.nii.gz.")
     var splitMasks = false
 
+    @Option(help: "segment, combine: nifti (default) or both: also <id>.seg.dcm, a DICOM-SEG of each DICOM case (a NIfTI case then fails).")
+    var outputType: SegmentationOutputType = .nifti
+
     @Option(help: "Shell glob for input file names (default *.nii.gz and *.nii).")
     var pattern: String?
 
@@ -198,6 +201,12 @@ extension VibeSegCommand {
       if (!roiSubset.isEmpty || crop || keepSize) && task != "segment" {
         throw ValidationError("--roi-subset, --crop and --keep-size apply to --task segment (as in vibeseg segment)")
       }
+      if outputType != .nifti && !["segment", "combine"].contains(task) {
+        throw ValidationError("--output-type applies to --task segment and --task combine")
+      }
+      if outputType == .dicomSeg {
+        throw ValidationError("batch always writes the label maps its manifest tracks: use --output-type both for a DICOM-SEG beside each")
+      }
       if splitMasks && !["segment", "spine"].contains(task) {
         throw ValidationError("--split-masks applies to --task segment and --task spine")
       }
@@ -253,6 +262,7 @@ extension VibeSegCommand {
       options.taskOptions.dicomSelection = dicom.selection
       options.taskOptions.keepSize = keepSize
       options.taskOptions.splitMasks = splitMasks
+      options.taskOptions.outputType = outputType
       options.taskOptions.folds = folds.isEmpty ? nil : folds
       options.taskOptions.maxFolds = maxFolds
       options.taskOptions.checkpoint = (checkpoint ?? .final).rawValue

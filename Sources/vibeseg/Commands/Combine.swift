@@ -52,6 +52,9 @@ extension VibeSegCommand {
     @Option(help: "Also keep each contrast's own segmentation in this folder.")
     var intermediate: String?
 
+    @Option(help: "nifti, dicom-seg (DICOM contrasts: OUT.seg.dcm next to OUT referencing the first given contrast's series, no NIfTI map) or both.")
+    var outputType: SegmentationOutputType = .nifti
+
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
@@ -63,6 +66,12 @@ extension VibeSegCommand {
       if dicom != nil && (water != nil || inPhase != nil || opposedPhase != nil) {
         throw ValidationError("--dicom supplies the contrasts itself; not with --water, --in-phase or --opposed-phase")
       }
+      if outputType.writesDICOMSeg, let primary = water ?? inPhase ?? opposedPhase,
+        FileManager.default.fileExists(atPath: primary), ImageInput.format(of: URL(fileURLWithPath: primary)) != .dicom
+      {
+        throw ValidationError(
+          "--output-type \(outputType.rawValue) needs DICOM input (a series folder or file): \(primary) is not DICOM, so there are no source images for the segmentation to reference")
+      }
     }
 
     func run() throws {
@@ -72,7 +81,7 @@ extension VibeSegCommand {
         // Outputs first: an unwritable folder or an existing output is found before any model loads.
         let outputs = try CombineJob.outputs(
           inputs: inputs, output: URL(fileURLWithPath: output), intermediateFolder: intermediateFolder,
-          overwrite: modelOptions.overwrite)
+          overwrite: modelOptions.overwrite, outputType: outputType)
         let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = CombineJob(inputs: inputs, output: URL(fileURLWithPath: output), model: main, roiModel: roi, modelName: model)
         job.segmentation.stepSize = modelOptions.stepSize
@@ -81,10 +90,11 @@ extension VibeSegCommand {
         job.combination.fillHoles = fillHoles
         job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
+        job.outputType = outputType
         job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
-        printWritten([output, report.sidecar.path])
+        printWritten((outputType.writesNifti ? [output] : []) + report.dicomSeg.map(\.path) + [report.sidecar.path])
       }
     }
 

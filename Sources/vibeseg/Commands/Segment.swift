@@ -8,6 +8,8 @@ import ModelZoo
 import NiftiIO
 import VibeSegKit
 
+extension SegmentationOutputType: ExpressibleByArgument {}
+
 /// Options shared by `segment` and `spine`: where the model comes from and how it runs.
 struct ModelRunOptions: ParsableArguments {
   @Option(parsing: .upToNextOption, help: "Folds of the model (default: every fold_N it has, as upstream; a cascade's ROI model always runs every fold, as upstream's run script).")
@@ -105,6 +107,7 @@ extension VibeSegCommand {
           vibeseg segment water.nii.gz -o seg.nii.gz
           vibeseg segment scan.nii.gz -o seg.nii.gz --roi-subset liver,spleen --split-masks masks/
           vibeseg segment scan.nii.gz -o seg.nii.gz --stats seg.csv --preview seg.png -v
+          vibeseg segment DICOM_SERIES_FOLDER -o seg.nii.gz --output-type both   # + seg.seg.dcm
         """)
 
     @Argument(help: "The image: .nii or .nii.gz (one 3-D volume), or a DICOM series folder, file or zip.")
@@ -142,6 +145,9 @@ extension VibeSegCommand {
     @Option(help: "Also write a QC picture (.png) of the map over the input.")
     var preview: String?
 
+    @Option(help: "nifti, dicom-seg (DICOM input: OUT.seg.dcm next to OUT, no NIfTI map) or both.")
+    var outputType: SegmentationOutputType = .nifti
+
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
@@ -152,13 +158,21 @@ extension VibeSegCommand {
       }
       if let preview, !preview.lowercased().hasSuffix(".png") { throw ValidationError("--preview must end in .png") }
       if preview != nil && keepSize { throw ValidationError("--preview draws on the input image; not with --keep-size") }
+      // A missing path is left to the run (66); an existing non-DICOM one is a usage error.
+      if outputType.writesDICOMSeg && FileManager.default.fileExists(atPath: image)
+        && ImageInput.format(of: URL(fileURLWithPath: image)) != .dicom
+      {
+        throw ValidationError(
+          "--output-type \(outputType.rawValue) needs DICOM input (a series folder or file): \(image) is not DICOM, so there are no source images for the segmentation to reference")
+      }
     }
 
     func run() throws {
       try reportingErrors {
         // Outputs first: an unwritable folder or an existing output is found before any model loads.
         let outputs = try SegmentJob.outputs(
-          for: URL(fileURLWithPath: output), input: dicom.input(image), overwrite: modelOptions.overwrite)
+          for: URL(fileURLWithPath: output), input: dicom.input(image), overwrite: modelOptions.overwrite,
+          outputType: outputType)
         let (main, roi) = try modelOptions.loadCascade(model: model, roiModel: roiModel)
         var job = SegmentJob(
           input: dicom.input(image), output: URL(fileURLWithPath: output), model: main, roiModel: roi,
@@ -173,11 +187,13 @@ extension VibeSegCommand {
         job.statisticsOutput = stats.map { URL(fileURLWithPath: $0) }
         job.previewOutput = preview.map { URL(fileURLWithPath: $0) }
         job.overwrite = modelOptions.overwrite
+        job.outputType = outputType
         job.progress = ProgressLines().report
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
         printWritten(
-          [output, report.sidecar.path] + [stats, preview].compactMap { $0 } + report.masks.map(\.path),
+          (outputType.writesNifti ? [output] : []) + report.dicomSeg.map(\.path) + [report.sidecar.path] + [stats, preview].compactMap { $0 }
+            + report.masks.map(\.path),
           labels: report.labelsPresent.count)
       }
     }

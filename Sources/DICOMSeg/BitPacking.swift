@@ -1,0 +1,42 @@
+/// BINARY segmentation pixel data (PS3.3 C.8.20.2, PS3.5 8.1.1): one bit per pixel, frame after
+/// frame with no padding between frames, LSB first. Pixel p of frame f (row-major) is bit
+/// n = f·rows·columns + p, stored in byte n / 8 at bit n mod 8. So frames of a size that is not a
+/// multiple of 8 (31 × 37 = 1,147 bits) start in the middle of a byte. The whole value is padded
+/// with one zero byte to an even length.
+public struct BitPacker: Sendable {
+  public private(set) var bytes: [UInt8] = []
+  public private(set) var bitCount = 0
+
+  public init(reservingBits bits: Int = 0) { bytes.reserveCapacity((bits + 7) / 8 + 2) }
+
+  /// Appends one frame: bit = 1 where `labels[p] == value`.
+  public mutating func append(_ labels: [UInt8], equalTo value: UInt8) {
+    let needed = (bitCount + labels.count + 7) / 8
+    if bytes.count < needed { bytes += [UInt8](repeating: 0, count: needed - bytes.count) }
+    var n = bitCount
+    bytes.withUnsafeMutableBufferPointer { out in
+      for label in labels {
+        // n < bitCount + labels.count, so n / 8 < needed == out.count.
+        if label == value { out[n >> 3] |= UInt8(1) << UInt8(n & 7) }
+        n += 1
+      }
+    }
+    bitCount = n
+  }
+
+  /// The pixel data value: the packed bits padded to an even number of bytes.
+  public var pixelData: [UInt8] { bytes.count % 2 == 0 ? bytes : bytes + [0] }
+
+  /// `pixelData`, padded in place (no copy when the capacity was reserved); the packer is spent.
+  public mutating func finish() -> [UInt8] {
+    if bytes.count % 2 == 1 { bytes.append(0) }
+    return bytes
+  }
+
+  /// Frame `frame` of `pixelsPerFrame` pixels unpacked from `data` to 0/1 (reading back).
+  public static func unpack(_ data: [UInt8], frame: Int, pixelsPerFrame: Int) -> [UInt8]? {
+    let start = frame * pixelsPerFrame
+    guard frame >= 0, (start + pixelsPerFrame + 7) / 8 <= data.count else { return nil }
+    return (start..<start + pixelsPerFrame).map { n in (data[n >> 3] >> UInt8(n & 7)) & 1 }
+  }
+}
