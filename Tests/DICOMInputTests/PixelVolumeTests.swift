@@ -86,7 +86,7 @@ struct PixelVolumeTests {
     let error = try #require(throws: DICOMError.self) { try DICOMVolume(group: group) }
     #expect(error.code == .unsupported)
     #expect(error.path.hasSuffix("compressed/0001.dcm"))
-    #expect(error.message.contains("compressed pixel data") && error.message.contains("dcm2niix path not implemented"))
+    #expect(error.message.contains("compressed pixel data") && error.message.contains("through dcm2niix"))
   }
 
   @Test("pixel data of the wrong length is refused")
