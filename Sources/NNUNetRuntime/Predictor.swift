@@ -31,6 +31,9 @@ public struct PredictionOptions: Sendable {
   /// with its ×1000 Gaussian, weighted sums above 65504 become infinite, and its argmax takes
   /// an infinite logit as the largest. NaN logits are refused either way.
   public var keepInfiniteLogits = false
+  /// Told after every tile of the sliding window: tiles done, tiles in all (for progress and an
+  /// ETA); called on the predicting thread. Does not change outputs.
+  public var tileProgress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   public init() {}
 }
 
@@ -108,14 +111,14 @@ public struct Predictor {
       segmentation = DenseArray(shape: record.shapeAfterCropping, repeating: 0)
       try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
         stepSize: options.stepSize, importance: options.importanceMap, keepInfiniteLogits: options.keepInfiniteLogits,
-        workers: options.threads) { slab in
+        workers: options.threads, progress: options.tileProgress) { slab in
         let labels = bundle.labels.hasRegions ? exporter.segmentation(exporter.probabilities(slab.logits)) : exporter.segmentation(slab.logits)
         slab.scatter(labels.values, into: &segmentation.values, shape: record.shapeAfterCropping)
       }
     } else {
       let logits = try SlidingWindow.predict(data, patch: configuration.patchSize, networks: networks, mirrorAxes: axes,
         stepSize: options.stepSize, importance: options.importanceMap, keepInfiniteLogits: options.keepInfiniteLogits,
-        workers: options.threads)
+        workers: options.threads, progress: options.tileProgress)
       let restored = try exporter.restoreLogits(logits, using: record)
       if options.saveProbabilities || bundle.labels.hasRegions {
         let probabilities = exporter.probabilities(restored)

@@ -33,7 +33,7 @@ extension SlidingWindow {
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, importance: ImportanceMap = .nnUNet, keepInfiniteLogits: Bool = false,
     workers requestedWorkers: Int = UsableCores.count,
-    slabBytes: Int = 16 << 20, consume: (Slab) throws -> Void) throws {
+    slabBytes: Int = 16 << 20, progress: ((Int, Int) -> Void)? = nil, consume: (Slab) throws -> Void) throws {
     // A step above one patch would leave voxels no tile covers and rows beyond the ring.
     guard stepSize > 0 && stepSize <= 1 else {
       throw PlansError(.invalidField, "tile step size \(stepSize) must be in (0, 1]", path: "step_size")
@@ -64,6 +64,8 @@ extension SlidingWindow {
     let classRanges = (0..<workers).map { w in (w * k / workers)..<((w + 1) * k / workers) }
     let tileVoxels = patch.reduce(1, *)
     var p = [Float]()  // one tile's K-class logits (mirroring only), reused for every tile
+    let totalTiles = starts.map(\.count).reduce(1, *)
+    var doneTiles = 0
     for (i, sx) in starts[0].enumerated() {
       let nextX = i + 1 < starts[0].count ? starts[0][i + 1] : padded[0]
       var finishedY = 0
@@ -133,6 +135,8 @@ extension SlidingWindow {
               p.withUnsafeBufferPointer { accumulate(LogitSlice(plain: $0.baseAddress!, classes: 0..<k, voxels: tileVoxels)) }
             }
           }
+          doneTiles += 1
+          progress?(doneTiles, totalTiles)
         }
         // Rows sx ..< nextX, y finishedY ..< nextY are final.
         let nextY = j + 1 < starts[1].count ? starts[1][j + 1] : padded[1]

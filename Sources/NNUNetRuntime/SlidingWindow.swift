@@ -228,11 +228,11 @@ enum SlidingWindow {
   /// collected).
   static func predict(_ data: [DenseArray<Float>], patch: [Int], networks: [TileNetwork], mirrorAxes: [Int],
     stepSize: Double, importance: ImportanceMap = .nnUNet, keepInfiniteLogits: Bool = false,
-    workers: Int = UsableCores.count) throws -> [DenseArray<Float16>] {
+    workers: Int = UsableCores.count, progress: ((Int, Int) -> Void)? = nil) throws -> [DenseArray<Float16>] {
     let shape = data[0].shape
     var result = [DenseArray<Float16>](repeating: DenseArray(shape: shape, repeating: 0), count: networks[0].outputChannelCount)
     try predict(data, patch: patch, networks: networks, mirrorAxes: mirrorAxes, stepSize: stepSize, importance: importance,
-      keepInfiniteLogits: keepInfiniteLogits, workers: workers) { slab in
+      keepInfiniteLogits: keepInfiniteLogits, workers: workers, progress: progress) { slab in
       for c in result.indices { slab.scatter(slab.logits[c].values, into: &result[c].values, shape: shape) }
     }
     return result

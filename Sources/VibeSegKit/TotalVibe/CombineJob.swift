@@ -12,6 +12,8 @@ import VolumeCore
 public struct CombineJob {
   /// Told what starts next (reading, each contrast's models, writing), for the CLI's progress lines.
   public var progress: ((String) -> Void)? = nil
+  /// Told after every sliding-window tile (tiles done, tiles in all), for a progress line with an ETA.
+  public var tileProgress: (@Sendable (Int, Int) -> Void)? = nil
   public var inputs: [ContrastCombination.Contrast: URL]
   public var output: URL
   public var model: TotalVibeModel
@@ -82,6 +84,7 @@ public struct CombineJob {
     if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
     pipeline.progress = progress
+    pipeline.tileProgress = tileProgress
     let combined = try Self.combine(contrasts, pipeline: pipeline, options: combination, modelName: modelName) {
       contrast, map in
       progress?("\(contrast.rawValue) segmented")

@@ -27,6 +27,8 @@ public struct SegmentJob {
   public var spineModel: SpineModel?
   /// Told what starts next (reading, each model, writing), for the CLI's progress lines.
   public var progress: ((String) -> Void)? = nil
+  /// Told after every sliding-window tile (tiles done, tiles in all), for a progress line with an ETA.
+  public var tileProgress: (@Sendable (Int, Int) -> Void)? = nil
   /// `--stats FILE.csv|FILE.json`: label statistics of the map over the input (`CaseSummaries`).
   public var statisticsOutput: URL?
   /// `--preview FILE.png`: the QC picture of the map over the input (`CaseSummaries`).
@@ -103,6 +105,7 @@ public struct SegmentJob {
     let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)
     pipeline.progress = progress
+    pipeline.tileProgress = tileProgress
     let product = try Self.compute(
       image: image, volume: volume, input: input, pipeline: pipeline, names: names, keep: keep, spineModel: spineModel,
       modelName: modelName)

@@ -68,6 +68,8 @@ public struct SegmentationPipeline {
   public var options: SegmentationOptions
   /// Told what starts next ("ROI model 978 (folder)", "model ..."), for the CLI's progress lines.
   public var progress: ((String) -> Void)? = nil
+  /// Told after every sliding-window tile of each model (`PredictionOptions.tileProgress`).
+  public var tileProgress: (@Sendable (Int, Int) -> Void)? = nil
 
   /// - Throws: `VibeSegKitError.modelUnavailable` when `model` is cascaded and no `roiModel` is
   ///   given, or the channel counts do not fit (the main model must take 1 image channel plus the
@@ -150,6 +152,7 @@ public struct SegmentationPipeline {
     predictionOptions.importanceMap = .tptbox
     predictionOptions.float16Input = true
     predictionOptions.keepInfiniteLogits = true
+    predictionOptions.tileProgress = tileProgress
     var labels = try model.loaded.predictor(options: predictionOptions).predict(prepared).labels
     if pad > 0 {
       labels = labels.cropped(to: VoxelBox(lower: [pad, pad, pad], upper: labels.shape.map { $0 - pad }))

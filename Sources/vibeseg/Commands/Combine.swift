@@ -91,7 +91,9 @@ extension VibeSegCommand {
         job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
         job.outputType = outputType
-        job.progress = ProgressLines().report
+        let progress = ProgressLines()
+        job.progress = progress.report
+        job.tileProgress = progress.tiles
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
         printWritten((outputType.writesNifti ? [output] : []) + report.dicomSeg.map(\.path) + [report.sidecar.path])

@@ -128,7 +128,9 @@ extension VibeSegCommand {
         job.probabilitiesOutput = saveProbabilities.map { URL(fileURLWithPath: $0) }
         job.threads = threads
         job.overwrite = overwrite
-        job.progress = ProgressLines().report
+        let progress = ProgressLines()
+        job.progress = progress.report
+        job.options.tileProgress = progress.tiles
         if let inputFolder {
           try runFolder(inputFolder, job: job)
           return

@@ -188,7 +188,9 @@ extension VibeSegCommand {
         job.previewOutput = preview.map { URL(fileURLWithPath: $0) }
         job.overwrite = modelOptions.overwrite
         job.outputType = outputType
-        job.progress = ProgressLines().report
+        let progress = ProgressLines()
+        job.progress = progress.report
+        job.tileProgress = progress.tiles
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
         printWritten(
@@ -253,7 +255,9 @@ extension VibeSegCommand {
         job.options.stepSize = modelOptions.stepSize
         job.options.padding = modelOptions.pad
         job.overwrite = modelOptions.overwrite
-        job.progress = ProgressLines().report
+        let progress = ProgressLines()
+        job.progress = progress.report
+        job.tileProgress = progress.tiles
         let report = try job.run(outputs: outputs)
         printWarnings(report.warnings)
         printWritten([output, report.sidecar.path], labels: report.labelsPresent.count)
@@ -265,12 +269,36 @@ extension VibeSegCommand {
 /// Progress of a long command on stderr: `vibeseg: [  12.3 s] model 100 (5 fold(s))`, seconds
 /// since the command started. Only when stderr is a terminal, so that scripts and logs get just
 /// warnings and the one error line.
-final class ProgressLines {
+final class ProgressLines: @unchecked Sendable {
   let start = Date()
   let enabled = Verbosity.showsProgress
+  /// When the current model's first tile finished, and when a tile line was last drawn.
+  private var tilesStarted = Date()
+  private var lastDrawn = Date.distantPast
+  private let lock = NSLock()
+
   func report(_ step: String) {
     guard enabled else { return }
     printError("vibeseg: [\(String(format: "%6.1f", Date().timeIntervalSince(start))) s] \(step)")
+  }
+
+  /// Sliding-window progress, redrawn in place at most twice a second:
+  /// `vibeseg: [  42.0 s]   tile 12/36, about 1 min 24 s left` (the time left extrapolated from
+  /// this model's tiles so far); the last tile ends the line.
+  func tiles(_ done: Int, _ total: Int) {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    let now = Date()
+    if done == 1 { tilesStarted = now }
+    guard done == total || now.timeIntervalSince(lastDrawn) >= 0.5 else { return }
+    lastDrawn = now
+    var text = "vibeseg: [\(String(format: "%6.1f", now.timeIntervalSince(start))) s]   tile \(done)/\(total)"
+    if done > 1 && done < total {
+      let left = now.timeIntervalSince(tilesStarted) / Double(done - 1) * Double(total - done)
+      text += left >= 60 ? ", about \(Int(left) / 60) min \(Int(left) % 60) s left" : ", about \(Int(left.rounded())) s left"
+    }
+    FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + (done == total ? "\n" : "")).utf8))
   }
 }
 
