@@ -47,6 +47,7 @@ struct VibeSegCommand: ParsableCommand {
     ])
 
   static func main() {
+    commandStart = Date()
     passiveOpenMPWaiting()
     // One malloc arena: memory freed by worker threads goes back to the system (FreedMemory).
     FreedMemory.useOneArena()

@@ -306,5 +306,10 @@ final class ProgressLines: @unchecked Sendable {
 func printWritten(_ paths: [String], labels: Int? = nil) {
   guard Verbosity.level != .quiet else { return }
   let shown = paths.count > 4 ? paths.prefix(3) + ["... \(paths.count - 3) more"] : paths[...]
-  print("wrote \(shown.joined(separator: ", "))" + (labels.map { " (\($0) labels present)" } ?? ""))
+  let seconds = Date().timeIntervalSince(commandStart)
+  let time = seconds >= 60 ? "\(Int(seconds) / 60) min \(Int(seconds) % 60) s" : String(format: "%.1f s", seconds)
+  print("wrote \(shown.joined(separator: ", "))" + (labels.map { " (\($0) labels present)" } ?? "") + " in \(time)")
 }
+
+/// When the command started (set first thing in `main`).
+nonisolated(unsafe) var commandStart = Date()
