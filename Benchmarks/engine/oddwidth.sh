@@ -6,7 +6,8 @@
 # Compare ratios within a round (the host is shared and noisy).
 #
 #   Benchmarks/engine/oddwidth.sh [rounds=2] [runs per process=3]
-# (the unpadded engine takes ~80 s per forward, so it runs one timed forward after its warm-up)
+# (the unpadded engine takes ~80 s per forward, so it runs one timed forward after its warm-up;
+# SKIP_UNPADDED=1 leaves it out: padded engine vs PyTorch only)
 #   PYTHON=/work/venv/bin/python (torch + nnunetv2), THREADS=2
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,7 +22,7 @@ for round in $(seq "$ROUNDS"); do
   echo "== round $round, $THREADS threads"
   $BENCH peak | tail -1
   ENGINE_PADS_INPUT_CHANNELS=1 $BENCH forward oddwidth "$RUNS" "$THREADS" | grep -E "median|pads" | tr '\n' ' ' | sed 's/^/padded | /'; echo
-  ENGINE_PADS_INPUT_CHANNELS=0 $BENCH forward oddwidth 1 "$THREADS" | grep -E "median|pads" | tr '\n' ' ' | sed 's/^/unpadded | /'; echo
+  [ -n "${SKIP_UNPADDED:-}" ] || ENGINE_PADS_INPUT_CHANNELS=0 $BENCH forward oddwidth 1 "$THREADS" | grep -E "median|pads" | tr '\n' ' ' | sed 's/^/unpadded | /'; echo
   "$PYTHON" torch_forward.py oddwidth "$RUNS" "$THREADS" | grep median | sed 's/^/torch | /'
 done
 $BENCH peak | tail -1
