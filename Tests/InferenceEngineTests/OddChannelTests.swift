@@ -82,6 +82,22 @@ struct OddChannelTests {
     }
   }
 
+  /// After the first plan the plain convolution weights are released; a second tile shape must
+  /// find the zero-padded weights among the prepared ones (same key, same padded shape).
+  @Test("a second tile shape after the plain weights are released", arguments: oddGoldens)
+  func secondShape(name: String) throws {
+    let golden = try EngineGolden(name)
+    let net = try UNet(spec: golden.spec, weights: golden.weights)
+    _ = try net.forward(golden.input)
+    var shape = golden.input.shape
+    shape[3] += 8
+    let x = Self.input(shape)
+    let reference = try ReferenceNetwork(spec: golden.spec, weights: golden.weights).forward(x)
+    let d = Discrepancy(try net.forward(x), reference, nearTie: 1e-3)
+    #expect(d.relativeL2 <= 1e-5 && d.maxAbsolute <= 1e-4, "\(name): \(d)")
+    #expect(try Self.fallbacks(net, shape: shape).isEmpty)
+  }
+
   @Test("synthetic widths 3-20 with 1-3 input channels: JIT only, reference logits")
   func synthetic() throws {
     for (name, spec, shape) in Self.synthetic {
