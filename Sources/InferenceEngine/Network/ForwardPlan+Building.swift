@@ -4,7 +4,9 @@ import CDNNL
 /// 3.4), creating a primitive or kernel step per op and assigning buffers.
 ///
 /// Layout: activations are `nCdhw8c` everywhere; the first convolution reads the plain input
-/// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; the
+/// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; every
+/// other convolution reads its blocked input as whole 8-channel blocks (zero-padded weights), so
+/// that any channel count runs on oneDNN's JIT kernels; the
 /// head writes plain logits into the caller's array slice by slice, or hands each slice to the
 /// run's consumer (`head`). Skips and upsampled tensors keep buffers of their own; the decoder's
 /// first convolution reads both without concatenating them (`splitConvNormBlock`).
