@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch eval-mode forward of the benchmark networks (same architectures as engine-bench).
 
-usage: torch_forward.py <totalvibe|resencl> [runs] [threads]
+usage: torch_forward.py <totalvibe|resencl|oddwidth> [runs] [threads]
 Builds the network with nnU-Net's get_network_from_plans (deep_supervision=False, eval,
 torch.inference_mode, torch.set_num_threads(threads)), one untimed warm-up forward, then `runs`
 timed forwards in the layout nnU-Net's predictor uses (contiguous NCDHW float32).
@@ -12,23 +12,29 @@ import time
 import torch
 from nnunetv2.utilities.get_network_from_plans import get_network_from_plans
 
+WIDE = [32, 64, 128, 256, 320, 320]
+# name: (class, depth key, encoder depth, decoder convs, patch, features, classes)
 NETWORKS = {
     "totalvibe": ("dynamic_network_architectures.architectures.unet.PlainConvUNet", "n_conv_per_stage",
-                  [2] * 6, [2] * 5, [128, 96, 128]),
+                  [2] * 6, [2] * 5, [128, 96, 128], WIDE, 51),
     "resencl": ("dynamic_network_architectures.architectures.unet.ResidualEncoderUNet", "n_blocks_per_stage",
-                [1, 3, 4, 6, 6, 6], [1] * 5, [160, 128, 192]),
+                [1, 3, 4, 6, 6, 6], [1] * 5, [160, 128, 192], WIDE, 51),
+    # issue 20: widths that are not multiples of 8 (engine-bench oddwidth)
+    "oddwidth": ("dynamic_network_architectures.architectures.unet.PlainConvUNet", "n_conv_per_stage",
+                 [2] * 4, [2] * 3, [64, 128, 128], [6, 12, 16, 20], 8),
 }
 
 
 def build(name):
-    cls, depth_key, depth, decoder, patch = NETWORKS[name]
-    kw = {"n_stages": 6, "features_per_stage": [32, 64, 128, 256, 320, 320],
-          "conv_op": "torch.nn.modules.conv.Conv3d", "kernel_sizes": [[3, 3, 3]] * 6,
-          "strides": [[1, 1, 1]] + [[2, 2, 2]] * 5, depth_key: depth, "n_conv_per_stage_decoder": decoder,
+    cls, depth_key, depth, decoder, patch, features, classes = NETWORKS[name]
+    n = len(features)
+    kw = {"n_stages": n, "features_per_stage": features,
+          "conv_op": "torch.nn.modules.conv.Conv3d", "kernel_sizes": [[3, 3, 3]] * n,
+          "strides": [[1, 1, 1]] + [[2, 2, 2]] * (n - 1), depth_key: depth, "n_conv_per_stage_decoder": decoder,
           "conv_bias": True, "norm_op": "torch.nn.modules.instancenorm.InstanceNorm3d",
           "norm_op_kwargs": {"eps": 1e-05, "affine": True}, "dropout_op": None, "dropout_op_kwargs": None,
           "nonlin": "torch.nn.LeakyReLU", "nonlin_kwargs": {"inplace": True}}
-    net = get_network_from_plans(cls, kw, ["conv_op", "norm_op", "dropout_op", "nonlin"], 1, 51,
+    net = get_network_from_plans(cls, kw, ["conv_op", "norm_op", "dropout_op", "nonlin"], 1, classes,
                                  deep_supervision=False)
     return net.eval(), patch
 

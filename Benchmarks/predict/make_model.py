@@ -4,7 +4,10 @@
 nnU-Net's default planner (ExperimentPlanner) on a synthetic 73-label dataset of 320 x 260 x 96
 images at 1.40625 x 1.40625 x 3 mm (NAKO VIBE), then the 3d_fullres network built by nnunetv2
 with random weights and saved in nnUNetTrainer's checkpoint format (fold 0).
-Usage: make_model.py WORK_DIR   (writes WORK_DIR/model/..., WORK_DIR/input_0000.nii.gz)"""
+Usage: make_model.py WORK_DIR   (writes WORK_DIR/model/..., WORK_DIR/input_0000.nii.gz)
+BASE_FEATURES=n (default 32, the planner's own): the planner's UNet_base_num_features, so that the
+features are min(320, n * 2^stage), e.g. 6 -> 6, 12, 24, ... (issue 20: widths that are not
+multiples of 8, planned by the real planner)."""
 import os, sys, json, shutil
 import numpy as np
 
@@ -49,7 +52,14 @@ def main():
     save_json({"channel_names": {"0": "MRI"}, "labels": labels, "numTraining": 2, "file_ending": ".nii.gz"},
               os.path.join(raw, "dataset.json"), sort_keys=False)
     extract_fingerprints([950], check_dataset_integrity=False)
-    plan_experiments([950])
+    base = int(os.environ.get("BASE_FEATURES", "32"))
+    if base == 32:
+        plan_experiments([950])
+    else:
+        from nnunetv2.experiment_planning.experiment_planners.default_experiment_planner import ExperimentPlanner
+        planner = ExperimentPlanner(950)
+        planner.UNet_base_num_features = base
+        planner.plan_experiment()
     pre = os.path.join(os.environ["nnUNet_preprocessed"], "Dataset950_Body")
     plans = load_json(os.path.join(pre, "nnUNetPlans.json"))
     dataset = load_json(os.path.join(raw, "dataset.json"))

@@ -7,7 +7,9 @@ import CDNNL
 /// `base[((c / 8) · V + v) · 8 + c % 8]` with `V = D·H·W`. A channel count that is not a multiple
 /// of 8 is padded to one; the padding lanes hold zeros, an invariant every producer keeps
 /// (oneDNN's convolutions write zeros there because their padded weights and bias are zero, and
-/// the engine's own kernels propagate those zeros).
+/// the engine's own kernels propagate those zeros). Convolutions rely on it: they read an input
+/// of `channels` channels as `paddedChannels` channels with zero weights on the padding lanes
+/// (`PlanBuilder.paddingInputChannels`), which is exact only while those lanes hold finite values.
 ///
 /// A contiguous range of whole blocks of a larger tensor is itself a valid tensor, which is how
 /// the decoder's skip connections are concatenated without copying.

@@ -4,7 +4,9 @@ import CDNNL
 /// 3.4), creating a primitive or kernel step per op and assigning buffers.
 ///
 /// Layout: activations are `nCdhw8c` everywhere; the first convolution reads the plain input
-/// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; the
+/// directly when oneDNN accepts it (single- and few-channel inputs), else after one reorder; every
+/// other convolution reads its blocked input as whole 8-channel blocks (zero-padded weights), so
+/// that any channel count runs on oneDNN's JIT kernels; the
 /// head writes plain logits into the caller's array slice by slice, or hands each slice to the
 /// run's consumer (`head`). Skips and upsampled tensors keep buffers of their own; the decoder's
 /// first convolution reads both without concatenating them (`splitConvNormBlock`).
@@ -69,12 +71,26 @@ struct PlanBuilder {
     override: WeightOverride? = nil, accumulate: Bool = false, padding: [Int]? = nil
   ) throws -> BoundPrimitive? {
     guard !plan.isRecording else { return nil }
-    let weightDims = override?.dims ?? layer.weightShape
+    var weightDims = override?.dims ?? layer.weightShape
+    var key = override?.key ?? layer.weightKey
+    var plainWeights = override?.weights ?? { weights?[layer.weightKey] }
     let srcMD: dnnl_memory_desc_t
     switch src {
     case .plainInput:
       srcMD = try MemoryLayout5D.descriptor([1, plan.inputChannels] + inputSpatial, dnnl_format_tag_any)
-    case .blocked(let t): srcMD = try t.descriptor()
+    case .blocked(let t):
+      precondition(t.channels == weightDims[1], "\(layer.module): input has \(t.channels) channels, weights take \(weightDims[1])")
+      if plan.padsInputChannels && t.channels != t.paddedChannels {
+        // The padding lanes of `t` hold zeros, so `t` read as `paddedChannels` channels with
+        // zero weights on the extra ones gives the same outputs (see `paddingInputChannels`).
+        srcMD = try MemoryLayout5D.descriptor([1, t.paddedChannels] + t.spatial, dnnl_aBcde8b)
+        let (source, dims, padded) = (plainWeights, weightDims, t.paddedChannels)
+        plainWeights = { source().map { Self.paddingInputChannels($0, dims: dims, to: padded) } }
+        weightDims[1] = padded
+        key += "#cin\(padded)"
+      } else {
+        srcMD = try t.descriptor()
+      }
     }
     let dstMD = try dst.descriptor()
     let descriptor = try ConvolutionDescriptor(
@@ -100,8 +116,6 @@ struct PlanBuilder {
       }
     }
     let weightsMD = descriptor.md(dnnl_query_weights_md)
-    let key = override?.key ?? layer.weightKey
-    let plainWeights = override?.weights ?? { weights?[layer.weightKey] }
     let weightPointer = try prepared.weights(key, dims: weightDims, values: plainWeights, layout: weightsMD)
     if !plan.weightStores.contains(where: { $0 === prepared }) { plan.weightStores.append(prepared) }
     var arguments: [(Int32, DNNLMemory)] = [
@@ -119,6 +133,27 @@ struct PlanBuilder {
     let primitive = try BoundPrimitive(descriptor: descriptor.release(), name: layer.module, arguments: arguments)
     plan.primitives.append(primitive)
     return primitive
+  }
+
+  /// Plain OIDHW weights `w` of `dims = [Cout, Cin, kd, kh, kw]` widened to `[Cout, padded, kd,
+  /// kh, kw]` with zeros: `out[o, i, t] = w[o, i, t]` for `i < Cin`, `0` for `Cin <= i < padded`.
+  ///
+  /// Why: oneDNN 2.6's `jit:avx2` direct convolution takes a blocked (`nCdhw8c`) source only when
+  /// its channel count is at least one block (8); a 3x3x3 or strided convolution over 1-7 blocked
+  /// channels falls back to `ref:any`, 5-10x slower. Declaring the source with its padded
+  /// channel count (the same bytes: `nCdhw8c` stores whole blocks, padding lanes zero) and these
+  /// weights makes every such layer a `jit` one. Each output is the same sum over the real
+  /// channels plus `0 · 0` terms for the padding lanes, which leave a float32 sum unchanged.
+  static func paddingInputChannels(_ w: [Float], dims: [Int], to padded: Int) -> [Float] {
+    let (cout, cin) = (dims[0], dims[1])
+    let taps = dims[2...].reduce(1, *)
+    precondition(w.count == cout * cin * taps && padded >= cin)
+    var out = [Float](repeating: 0, count: cout * padded * taps)
+    for o in 0..<cout {
+      out.replaceSubrange(
+        (o * padded * taps)..<((o * padded + cin) * taps), with: w[(o * cin * taps)..<((o + 1) * cin * taps)])
+    }
+    return out
   }
 
   /// The statistics of `t` for `norm`, measured by a step appended now.

@@ -181,6 +181,8 @@ final class ForwardPlan {
   let threads: Int
   /// Output bytes from which stride-1 convolutions run in depth chunks (`UNet.Options`).
   let chunkingThreshold: Int
+  /// Whether convolutions read blocked inputs as their padded channel count (`UNet.Options`).
+  let padsInputChannels: Bool
   let runtime: DNNLRuntime
   /// Where every scratch buffer of this plan comes from (shared between folds via an arena).
   let scratch: ScratchAllocator
@@ -199,13 +201,14 @@ final class ForwardPlan {
   /// `layout`: nil builds a recording plan (sizes and lifetimes only, see `BufferPool`), else
   /// the activations are placed in one block of `layout.byteCount` bytes from `scratch`.
   init(
-    tile: [Int], inputChannels: Int, threads: Int, chunkingThreshold: Int, runtime: DNNLRuntime,
-    scratch: ScratchAllocator, layout: PoolLayout?
+    tile: [Int], inputChannels: Int, threads: Int, chunkingThreshold: Int, padsInputChannels: Bool = true,
+    runtime: DNNLRuntime, scratch: ScratchAllocator, layout: PoolLayout?
   ) {
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
     self.chunkingThreshold = chunkingThreshold
+    self.padsInputChannels = padsInputChannels
     self.runtime = runtime
     self.scratch = scratch
     if let layout {
@@ -224,6 +227,7 @@ final class ForwardPlan {
     self.inputChannels = inputChannels
     self.threads = threads
     chunkingThreshold = Int.max
+    padsInputChannels = true
     self.runtime = runtime
     self.scratch = scratch
     pool = BufferPool(.separate(scratch))

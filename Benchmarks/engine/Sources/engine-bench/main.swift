@@ -1,7 +1,8 @@
 // engine-bench: measurements for BENCHMARKS.md (see run.sh).
 //
 //   engine-bench peak                                  fp32 FMA peak, 1 and 2 threads
-//   engine-bench forward <totalvibe|resencl> [runs] [threads]
+//   engine-bench forward <totalvibe|resencl|oddwidth> [runs] [threads]
+//       (ENGINE_PADS_INPUT_CHANNELS=0: without the channel padding of issue 20)
 //       builds the network with synthetic weights, one untimed warm-up forward (plan creation),
 //       then `runs` timed forwards; prints one line per run and the median
 //   engine-bench profile <totalvibe|resencl> <out.json> [runs] [threads]
@@ -18,6 +19,9 @@ guard args.count >= 2 else {
   exit(2)
 }
 
+/// `ENGINE_PADS_INPUT_CHANNELS=0` measures the engine without channel padding (issue 20's "before").
+let padsInputChannels = ProcessInfo.processInfo.environment["ENGINE_PADS_INPUT_CHANNELS"] != "0"
+
 func makeNetwork(_ name: String, threads: Int) throws -> (UNet, [Float], [Int]) {
   guard let network = BenchmarkNetwork(rawValue: name) else {
     print("unknown network \(name); one of \(BenchmarkNetwork.allCases.map(\.rawValue))")
@@ -25,7 +29,9 @@ func makeNetwork(_ name: String, threads: Int) throws -> (UNet, [Float], [Int]) 
   }
   let t0 = now()
   let net = try UNet(
-    spec: network.spec, weights: try SyntheticWeights.make(for: network.spec), options: .init(threads: threads))
+    spec: network.spec, weights: try SyntheticWeights.make(for: network.spec),
+    options: .init(threads: threads, padsInputChannels: padsInputChannels))
+  print("pads_input_channels=\(padsInputChannels)")
   let shape = [1] + network.patch
   var state: UInt32 = 12345
   let input = (0..<shape.reduce(1, *)).map { _ -> Float in
