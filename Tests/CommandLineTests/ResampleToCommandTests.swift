@@ -78,6 +78,29 @@ struct ResampleToCommandTests {
     #expect(mismatches == 0)
   }
 
+  /// `--mode constant` (no TPTBox fixture: scipy's constant mode with TPTBox's fill, the image
+  /// minimum): onto the label map's grid, which reaches past the series, the voxels outside the
+  /// series take exactly the series minimum, and `--mode nearest` gives no such plateau.
+  @Test("--mode constant fills with the image minimum outside the series")
+  func constantMode() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let series = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("sagittal/series.nii.gz")))
+    let minimum = series.volume.converted(to: Double.self).voxels.min()!
+    var counts = [String: Int]()
+    for mode in ["constant", "nearest"] {
+      let out = dir.appendingPathComponent("\(mode).nii.gz")
+      let result = try VibeSegBinary.run([
+        "resample-to", Self.fixture("sagittal/series.nii.gz"), "-o", out.path, "--mode", mode,
+        "--reference", Self.fixture("sagittal/label.nii.gz"),
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      counts[mode] = try NiftiImage(contentsOf: out).volume.converted(to: Double.self).voxels.filter { $0 == minimum }.count
+    }
+    #expect(counts["constant"]! > 1000, "most of the label grid lies outside the sagittal series")
+    #expect(counts["nearest"]! < 10)
+  }
+
   /// Target voxels whose nearest label voxel does not exist, computed here without VoxelMapping:
   /// the fixture's label affine is diagonal, so the source index is `(w − t) / A_aa` per axis.
   static func outsideVoxels(target: ImageGrid, label: ImageGrid) -> [Bool] {
