@@ -112,8 +112,13 @@ extension VibeSegCommand {
         let outcome = try job.run()
         printWarnings(outcome.readerWarnings)
         if let label = outcome.report.label, label.outsideVoxels > 0 {
+          let filled = switch label.outside {
+          case .ignore: "set to the ignore label \(label.ignoreLabel ?? 0)"
+          case .background: "set to 0"
+          case .nearest: "given the nearest edge voxel's label (TPTBox)"
+          }
           printError(
-            "vibeseg: note: \(label.outsideVoxels) target voxels (\(String(format: "%.1f", 100 * label.outsideFraction)) %) lie outside \(label.input): \(label.outside.rawValue)")
+            "vibeseg: note: \(label.outsideVoxels) target voxels (\(String(format: "%.1f", 100 * label.outsideFraction)) %) lie outside \(label.input): \(filled)")
         }
         printWritten([output] + [labelOutput, report].compactMap { $0 })
       }
