@@ -70,14 +70,20 @@ public enum ResampleToGrid {
     guard let mapping = VoxelMapping(sampling: source.affine, at: target.affine) else { return nil }
     let shape = target.shape
     let n = source.shape.map(Double.init)
+    let m = mapping.matrix
+    let t = mapping.offset
     var mask = [Bool](repeating: false, count: target.voxelCount)
     var flat = 0
     for k in 0..<shape[2] {
       for j in 0..<shape[1] {
         for i in 0..<shape[0] {
-          let x = mapping.inputCoordinate(of: [i, j, k])
+          // `VoxelMapping.inputCoordinate` (scipy's summation order), without an array per voxel.
           for a in 0..<3 {
-            let nearest = (x[a] + 0.5).rounded(.down)
+            var x = t[a]
+            x += Double(i) * m[a][0]
+            x += Double(j) * m[a][1]
+            x += Double(k) * m[a][2]
+            let nearest = (x + 0.5).rounded(.down)
             if nearest < 0 || nearest >= n[a] {
               mask[flat] = true
               break
