@@ -101,41 +101,49 @@ public enum ResampleToGrid {
   /// `outside == .nearest`, every voxel of `outsideMask` set to `fill` (the ignore id or 0).
   /// The stored type is kept.
   ///
-  /// - Returns: the label map and the number of outside voxels; nil for a singular source affine.
+  /// - Returns: the label map, the number of outside voxels and of inside voxels that already
+  ///   hold `fill` (with `.ignore`: source labels that cannot be told from "outside"); nil for a
+  ///   singular source affine.
   /// - Precondition: `fill` fits the label map's type (checked by the caller, which names it).
   public static func resampleLabels(_ labels: AnyVolume, onto target: ImageGrid, outside: OutsideLabelPolicy, fill: Double)
-    -> (labels: AnyVolume, outsideCount: Int)?
+    -> (labels: AnyVolume, outsideCount: Int, insideFillCount: Int)?
   {
     guard let mask = outsideMask(target: target, source: labels.grid) else { return nil }
     let count = mask.reduce(0) { $0 + ($1 ? 1 : 0) }
     let sampled = labels.resampled(onto: target, order: .nearest, mode: .nearest)
-    guard outside != .nearest, count > 0 else { return (sampled, count) }
-    return (fillMasked(sampled, mask: mask, value: fill), count)
+    guard outside != .nearest else { return (sampled, count, 0) }
+    let filled = fillMasked(sampled, mask: mask, value: fill)
+    return (filled.volume, count, filled.insideMatches)
   }
 
   /// `volume` with `value` in every voxel where `mask` is true (channel 0's layout repeated per
-  /// channel).
-  static func fillMasked(_ volume: AnyVolume, mask: [Bool], value: Double) -> AnyVolume {
+  /// channel), and how many voxels where it is false already held `value`.
+  static func fillMasked(_ volume: AnyVolume, mask: [Bool], value: Double) -> (volume: AnyVolume, insideMatches: Int) {
+    var matches = 0
     func fill<V: VoxelScalar>(_ v: Volume<V>) -> Volume<V> {
       var out = v
       let n = mask.count
       let filler = V(converting: value)
       for c in 0..<v.channelCount {
-        for idx in 0..<n where mask[idx] { out.voxels[c * n + idx] = filler }
+        for idx in 0..<n {
+          if mask[idx] { out.voxels[c * n + idx] = filler } else if out.voxels[c * n + idx] == filler { matches += 1 }
+        }
       }
       return out
     }
+    let filled: AnyVolume
     switch volume {
-    case .uint8(let v): return .uint8(fill(v))
-    case .int8(let v): return .int8(fill(v))
-    case .int16(let v): return .int16(fill(v))
-    case .uint16(let v): return .uint16(fill(v))
-    case .int32(let v): return .int32(fill(v))
-    case .uint32(let v): return .uint32(fill(v))
-    case .int64(let v): return .int64(fill(v))
-    case .uint64(let v): return .uint64(fill(v))
-    case .float32(let v): return .float32(fill(v))
-    case .float64(let v): return .float64(fill(v))
+    case .uint8(let v): filled = .uint8(fill(v))
+    case .int8(let v): filled = .int8(fill(v))
+    case .int16(let v): filled = .int16(fill(v))
+    case .uint16(let v): filled = .uint16(fill(v))
+    case .int32(let v): filled = .int32(fill(v))
+    case .uint32(let v): filled = .uint32(fill(v))
+    case .int64(let v): filled = .int64(fill(v))
+    case .uint64(let v): filled = .uint64(fill(v))
+    case .float32(let v): filled = .float32(fill(v))
+    case .float64(let v): filled = .float64(fill(v))
     }
+    return (filled, matches)
   }
 }

@@ -15,7 +15,7 @@ import VolumeTransforms
 ///   dtype); images with scl_slope/scl_inter are resampled on their scaled values and written
 ///   as float32.
 /// - Label map: `ResampleToGrid.resampleLabels` (nearest neighbour; outside voxels per
-///   `outside`).
+///   `outside`); a warning when voxels inside the label map already hold the ignore id.
 ///
 /// Inputs are read through `ImageInput`; outputs (image, label map, report) are published
 /// together by one `OutputTransaction` (all or none; existing files only with `overwrite`).
@@ -98,6 +98,10 @@ public struct ResampleToJob: Sendable {
       }
       guard let result = ResampleToGrid.resampleLabels(read.values, onto: target, outside: outside, fill: fill) else {
         throw VibeSegKitError(.invalidInput, "the affine is singular or not finite", path: label.path)
+      }
+      if outside == .ignore && result.insideFillCount > 0 {
+        warnings.append(
+          "\(label.path): \(result.insideFillCount) target voxels inside the label map already hold id \(Int(fill)), the ignore label; they will be left out of training like the voxels outside it")
       }
       labelImage = NiftiImage(volume: result.labels)
       labelReport = ResampleToReport.LabelReport(

@@ -157,6 +157,25 @@ struct ResampleToCommandTests {
     #expect(result.stderr.contains("lie outside"))
   }
 
+  @Test("an ignore id that the label map already uses is warned about")
+  func ignoreCollision() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try VibeSegBinary.run([
+      "resample-to", Self.fixture("sagittal/series.nii.gz"), "-o", dir.appendingPathComponent("i.nii.gz").path,
+      "--label", Self.fixture("sagittal/label.nii.gz"), "--label-output", dir.appendingPathComponent("l.nii.gz").path,
+      "--ignore-label", "5",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("vibeseg: warning:") && result.stderr.contains("already hold id 5"))
+    let clean = try VibeSegBinary.run([
+      "resample-to", Self.fixture("sagittal/series.nii.gz"), "-o", dir.appendingPathComponent("i2.nii.gz").path,
+      "--label", Self.fixture("sagittal/label.nii.gz"), "--label-output", dir.appendingPathComponent("l2.nii.gz").path,
+      "--ignore-label", "200",
+    ])
+    #expect(clean.status == 0 && !clean.stderr.contains("warning"), "\(clean.stderr)")
+  }
+
   @Test("--outside background writes 0 there")
   func background() throws {
     let dir = try Fixtures.temporaryDirectory()
