@@ -11,10 +11,10 @@ import _TestSupport
 struct ResampleToCommandTests {
   static func fixture(_ name: String) -> String { Fixtures.committed("resample_to/\(name)").path }
 
-  /// max |a − b| / max |b| over all voxels.
+  /// max |a − b| / max |b| over all voxels, on the values with scl_slope/scl_inter applied.
   static func relativeError(_ a: NiftiImage, _ b: NiftiImage) -> Double {
-    let x = a.volume.converted(to: Double.self).voxels
-    let y = b.volume.converted(to: Double.self).voxels
+    let x = a.scaledVolume(as: Double.self).voxels
+    let y = b.scaledVolume(as: Double.self).voxels
     precondition(x.count == y.count)
     let scale = y.map(abs).max() ?? 1
     return zip(x, y).map { abs($0 - $1) }.max()! / scale
@@ -78,8 +78,9 @@ struct ResampleToCommandTests {
     #expect(mismatches == 0)
   }
 
-  /// `--mode constant` (no TPTBox fixture: scipy's constant mode with TPTBox's fill, the image
-  /// minimum): onto the label map's grid, which reaches past the series, the voxels outside the
+  /// `--mode constant` (scipy `affine_transform(mode="constant", cval=min)`; not compared with
+  /// TPTBox: its `resample_from_to(mode="constant")` on the sagittal fixture does not equal that
+  /// scipy call, e.g. target voxel (0, 15, 2) is the fill in TPTBox and 525.65 in scipy): onto the label map's grid, which reaches past the series, the voxels outside the
   /// series take exactly the series minimum, and `--mode nearest` gives no such plateau.
   @Test("--mode constant fills with the image minimum outside the series")
   func constantMode() throws {
