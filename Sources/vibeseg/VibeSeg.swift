@@ -43,6 +43,7 @@ struct VibeSegCommand: ParsableCommand {
       Convert.self,
       DICOM.self,
       Stitch.self,
+      ResampleTo.self,
       ModelInfo.self,
     ])
 
