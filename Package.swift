@@ -65,7 +65,7 @@ let package = Package(
     .target(name: "DICOMCore"),
     .target(name: "DICOMInput", dependencies: ["DICOMCore", "TorchCheckpoint"]),
     // DICOM-SEG output: a native BINARY Segmentation writer on the DICOMCore element encoder.
-    .target(name: "DICOMSeg", dependencies: ["DICOMCore"], swiftSettings: optimizedEvenInDebug),
+    .target(name: "DICOMSeg", dependencies: ["DICOMCore", "CDeflate"], swiftSettings: optimizedEvenInDebug),
     .target(
       name: "VibeSegKit",
       dependencies: [
@@ -96,7 +96,7 @@ let package = Package(
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Morphology", "_TestSupport"]),
     .testTarget(name: "VibeSegKitTests", dependencies: ["VibeSegKit", "NiftiIO", "DICOMSeg", "_TestSupport"]),
     .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "_TestSupport"]),
-    .testTarget(name: "DICOMSegTests", dependencies: ["DICOMSeg", "DICOMCore", "DICOMInput", "_TestSupport"]),
+    .testTarget(name: "DICOMSegTests", dependencies: ["DICOMSeg", "DICOMCore", "DICOMInput", "CZlib", "_TestSupport"]),
     .testTarget(name: "DICOMInputTests", dependencies: ["DICOMInput", "DICOMCore", "NiftiIO", "VolumeCore", "_TestSupport"]),
     .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "_TestSupport"]),
     // GRDB: the manifest tests rebuild a manifest of the previous schema to test its migration.

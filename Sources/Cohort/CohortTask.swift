@@ -174,6 +174,8 @@ public struct CohortTaskOptions: Sendable {
   /// segment, combine: `both` also writes `<id>.seg.dcm`, a DICOM-SEG of each DICOM case's map
   /// (`DICOMSegOutput`); a NIfTI case then fails (no source images to reference).
   public var outputType = SegmentationOutputType.nifti
+  /// `--dicom-compress` (segment, combine): the SEG files' encoding.
+  public var dicomCompression = DICOMSegCompression.none
   /// Thread count for gzip compression of outputs (does not change bytes).
   public var writeThreads: Int = UsableCores.count
 

@@ -71,6 +71,7 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     fingerprint["female"] = "\(options.female)"
     fingerprint["fill_holes"] = "\(options.fillHoles)"
     if options.outputType != .nifti { fingerprint["output_type"] = options.outputType.rawValue }
+    if options.dicomCompression != .none { fingerprint["dicom_compress"] = options.dicomCompression.rawValue }
     self.fingerprint = fingerprint
     modelLabel = cascade.modelLabel
   }
@@ -150,7 +151,8 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     var extras: [(role: OutputRole, write: (URL) throws -> Void)] = [(Self.sidecarRole, { try AtomicFile.write(sidecar, to: $0) })]
     var warnings = contrasts.warnings
     if options.outputType.writesDICOMSeg, let primary = contrasts.first.flatMap({ contrasts.urls[$0] }) {
-      let seg = try DICOMSegOutput(input: primary)
+      var seg = try DICOMSegOutput(input: primary)
+      seg.compression = options.dicomCompression
       guard seg.sources.count == 1 else {
         throw VibeSegKitError(
           .invalidOption,

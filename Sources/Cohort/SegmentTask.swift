@@ -58,6 +58,7 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     var fingerprint = cascade.fingerprint
     // Only when set, so that the fingerprints of NIfTI-only runs stay what they were.
     if options.outputType != .nifti { fingerprint["output_type"] = options.outputType.rawValue }
+    if options.dicomCompression != .none { fingerprint["dicom_compress"] = options.dicomCompression.rawValue }
     fingerprint["step_size"] = "\(options.stepSize)"
     fingerprint["padding"] = "\(options.padding)"
     fingerprint["pipeline"] = spine.map { "spine-\($0.rawValue)" } ?? "segment"
@@ -122,7 +123,8 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
     var warnings = input.warnings
     if options.outputType.writesDICOMSeg && spineModel == nil {
       // The series the case's image was read from (its URL carries the DICOM selection).
-      let seg = try DICOMSegOutput(input: item.inputs[0])
+      var seg = try DICOMSegOutput(input: item.inputs[0])
+      seg.compression = options.dicomCompression
       guard seg.sources.count == 1 else {
         throw VibeSegKitError(
           .invalidOption,

@@ -27,7 +27,14 @@ public enum DICOMEncoder {
   /// A Part-10 file: 128-byte preamble, `DICM`, the file meta group (with its group length),
   /// then `dataset`. `meta` holds the group 0002 elements other than (0002,0000); (0002,0001) and
   /// (0002,0010) are added when absent (version `00\01`, explicit VR little endian).
-  public static func part10(meta: DICOMDataset, dataset: DICOMDataset) throws -> [UInt8] {
+  ///
+  /// With `deflate` (Deflated Explicit VR Little Endian, `1.2.840.10008.1.2.1.99`, PS3.5 A.5): the
+  /// encoded dataset is handed to `deflate` (raw RFC 1951 deflate, no zlib or gzip wrapper) and its
+  /// result follows the meta group, padded with one NUL byte to even length; the caller sets
+  /// `meta`'s TransferSyntaxUID to that syntax.
+  public static func part10(
+    meta: DICOMDataset, dataset: DICOMDataset, deflate: (([UInt8]) throws -> [UInt8])? = nil
+  ) throws -> [UInt8] {
     var meta = meta
     if meta[DICOMTag(0x0002, 0x0001)] == nil { meta.set(DICOMTag(0x0002, 0x0001), "OB", bytes: [0, 1]) }
     if meta[.transferSyntaxUID] == nil {
@@ -50,6 +57,11 @@ public enum DICOMEncoder {
     out += [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
     out += try encode(length)
     out += metaBytes
+    if let deflate {
+      out += try deflate(try encode(dataset))
+      if out.count % 2 == 1 { out.append(0) }
+      return out
+    }
     try append(dataset, to: &out)
     return out
   }

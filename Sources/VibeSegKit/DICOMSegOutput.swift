@@ -31,9 +31,20 @@ public enum SegmentationOutputType: String, Sendable, CaseIterable, Codable {
 /// Segments: always the 71 TotalVibeSegmentator labels (ids 1...72 without 20, `unused`) in id
 /// order, so segment number n is the same structure in every SEG VibeSeg writes: numbers 1...19
 /// are label ids 1...19 and numbers 20...71 are label ids 21...72. Codes: `TotalVibeSegmentCode`.
+/// `--dicom-compress`: how SEG files are encoded.
+public enum DICOMSegCompression: String, Sendable, CaseIterable, Codable {
+  /// Explicit VR Little Endian (default; what Debian's dciodvfy and every viewer read).
+  case none
+  /// Deflated Explicit VR Little Endian (`1.2.840.10008.1.2.1.99`): about 100x smaller for a
+  /// whole-body SEG; pydicom, highdicom and dcmqi read it, dciodvfy does not.
+  case deflate
+}
+
 public struct DICOMSegOutput {
   /// The source series: the one the image was read from, or each station of a stitched contrast.
   public var sources: [SegmentationSource]
+  /// How the SEG files are encoded (`--dicom-compress`).
+  public var compression = DICOMSegCompression.none
   /// Their SeriesNumbers (file names of several SEGs).
   public var seriesNumbers: [Int?]
   public var input: URL
@@ -149,6 +160,7 @@ public struct DICOMSegOutput {
         sampled.isResampled ? "labels resampled (nearest neighbour) onto the source grid" : "labels on the source grid"
       options.date = date
       options.uids = uids
+      options.deflate = compression == .deflate
       do {
         files.append(
           (url, try SegmentationWriter.write(sampled, source: source, segments: Self.segments, options: options).bytes))

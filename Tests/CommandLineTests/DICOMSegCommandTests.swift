@@ -105,6 +105,24 @@ struct DICOMSegCommandTests {
     }
   }
 
+  @Test("--dicom-compress deflate: the same SEG deflated (Deflated Explicit VR LE), same map; without a SEG output it is a usage error")
+  func deflate() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let plain = dir.appendingPathComponent("plain.nii.gz"), small = dir.appendingPathComponent("small.nii.gz")
+    #expect(try segment(Self.series("sagittal"), plain, ["--output-type", "both"], dir: dir).status == 0)
+    let r = try segment(Self.series("sagittal"), small, ["--output-type", "both", "--dicom-compress", "deflate"], dir: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try Data(contentsOf: plain) == Data(contentsOf: small))
+    let a = [UInt8](try Data(contentsOf: dir.appendingPathComponent("plain.seg.dcm")))
+    let b = [UInt8](try Data(contentsOf: dir.appendingPathComponent("small.seg.dcm")))
+    #expect(String(decoding: b[128..<132], as: UTF8.self) == "DICM")
+    #expect(String(decoding: b[132..<min(b.count, 400)], as: UTF8.self).contains("1.2.840.10008.1.2.1.99"))
+    #expect(b.count < a.count, "\(b.count) vs \(a.count)")
+    let refused = try segment(Self.series("sagittal"), dir.appendingPathComponent("n.nii.gz"), ["--dicom-compress", "deflate"], dir: dir)
+    #expect(refused.status == 64 && refused.stderr.contains("--output-type"), "\(refused.stderr)")
+  }
+
   @Test("laterality: kidney_left and kidney_right differ only by the modifier; segment labels follow the label ids")
   func laterality() throws {
     let dir = try Fixtures.temporaryDirectory()

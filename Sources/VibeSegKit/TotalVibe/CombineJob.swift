@@ -26,6 +26,8 @@ public struct CombineJob {
   /// `--output-type`: the combined NIfTI map, a DICOM-SEG of it referencing the first given
   /// contrast's series (water, else in-phase, else opposed-phase: the map is on its grid), or both.
   public var outputType = SegmentationOutputType.nifti
+  /// `--dicom-compress`: the SEG files' encoding.
+  public var dicomCompression = DICOMSegCompression.none
 
   public init(inputs: [ContrastCombination.Contrast: URL], output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String) {
     self.inputs = inputs
@@ -80,7 +82,8 @@ public struct CombineJob {
     // The SEG's source series (the first given contrast) next, so that a SEG that cannot be
     // written is found before the models run.
     let primary = ContrastCombination.Contrast.allCases.first { inputs[$0] != nil }.flatMap { inputs[$0] }
-    let dicomSeg = try outputType.writesDICOMSeg ? primary.map { try DICOMSegOutput(input: $0) } : nil
+    var dicomSeg = try outputType.writesDICOMSeg ? primary.map { try DICOMSegOutput(input: $0) } : nil
+    dicomSeg?.compression = dicomCompression
     if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: segmentation)
     pipeline.progress = progress

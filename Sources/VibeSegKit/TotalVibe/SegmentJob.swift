@@ -35,6 +35,8 @@ public struct SegmentJob {
   public var previewOutput: URL?
   /// `--output-type`: the NIfTI map, DICOM-SEG (DICOM input only, `DICOMSegOutput`), or both.
   public var outputType = SegmentationOutputType.nifti
+  /// `--dicom-compress`: the SEG files' encoding.
+  public var dicomCompression = DICOMSegCompression.none
 
   public init(input: URL, output: URL, model: TotalVibeModel, roiModel: TotalVibeModel? = nil, modelName: String? = nil) {
     self.input = input
@@ -100,7 +102,8 @@ public struct SegmentJob {
     progress?("reading \(input.lastPathComponent)")
     let scan = try ImageInput.readVolume(input)
     // The source series next: a DICOM-SEG that cannot be written is found before the model runs.
-    let dicomSeg = outputType.writesDICOMSeg ? try DICOMSegOutput(input: input) : nil
+    var dicomSeg = outputType.writesDICOMSeg ? try DICOMSegOutput(input: input) : nil
+    dicomSeg?.compression = dicomCompression
     if let dicomSeg { try outputs.declare(dicomSeg.urls(for: output)) }
     let (image, volume, warnings) = (scan.image, scan.values, scan.warnings)
     var pipeline = try SegmentationPipeline(model: model, roiModel: roiModel, options: options)

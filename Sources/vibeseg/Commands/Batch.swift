@@ -99,6 +99,9 @@ extension VibeSegCommand {
     @Option(help: "segment, combine: nifti (default) or both: also <id>.seg.dcm, a DICOM-SEG of each DICOM case (a NIfTI case then fails).")
     var outputType: SegmentationOutputType = .nifti
 
+    @Option(help: "DICOM-SEG encoding: none (explicit VR little endian) or deflate (about 100x smaller; pydicom, highdicom, dcmqi read it, dciodvfy does not).")
+    var dicomCompress: DICOMSegCompression = .none
+
     @Option(help: "Shell glob for input file names (default *.nii.gz and *.nii).")
     var pattern: String?
 
@@ -204,6 +207,9 @@ extension VibeSegCommand {
       if outputType != .nifti && !["segment", "combine"].contains(task) {
         throw ValidationError("--output-type applies to --task segment and --task combine")
       }
+      if dicomCompress != .none && !outputType.writesDICOMSeg {
+        throw ValidationError("--dicom-compress applies to DICOM-SEG output: add --output-type both")
+      }
       if outputType == .dicomSeg {
         throw ValidationError("batch always writes the label maps its manifest tracks: use --output-type both for a DICOM-SEG beside each")
       }
@@ -263,6 +269,7 @@ extension VibeSegCommand {
       options.taskOptions.keepSize = keepSize
       options.taskOptions.splitMasks = splitMasks
       options.taskOptions.outputType = outputType
+      options.taskOptions.dicomCompression = dicomCompress
       options.taskOptions.folds = folds.isEmpty ? nil : folds
       options.taskOptions.maxFolds = maxFolds
       options.taskOptions.checkpoint = (checkpoint ?? .final).rawValue

@@ -55,10 +55,16 @@ extension VibeSegCommand {
     @Option(help: "nifti, dicom-seg (DICOM contrasts: OUT.seg.dcm next to OUT referencing the first given contrast's series, no NIfTI map) or both.")
     var outputType: SegmentationOutputType = .nifti
 
+    @Option(help: "DICOM-SEG encoding: none (explicit VR little endian) or deflate (about 100x smaller; pydicom, highdicom, dcmqi read it, dciodvfy does not).")
+    var dicomCompress: DICOMSegCompression = .none
+
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
       try checkNiftiOutput(output)
+      if dicomCompress != .none && !outputType.writesDICOMSeg {
+        throw ValidationError("--dicom-compress applies to DICOM-SEG output: add --output-type dicom-seg or both")
+      }
       guard water != nil || inPhase != nil || opposedPhase != nil || dicom != nil else {
         throw ValidationError("give at least one of --water, --in-phase, --opposed-phase, or --dicom")
       }
@@ -91,6 +97,7 @@ extension VibeSegCommand {
         job.intermediateFolder = intermediateFolder
         job.overwrite = modelOptions.overwrite
         job.outputType = outputType
+        job.dicomCompression = dicomCompress
         let progress = ProgressLines()
         job.progress = progress.report
         job.tileProgress = progress.tiles

@@ -9,6 +9,7 @@ import NiftiIO
 import VibeSegKit
 
 extension SegmentationOutputType: ExpressibleByArgument {}
+extension DICOMSegCompression: ExpressibleByArgument {}
 
 /// Options shared by `segment` and `spine`: where the model comes from and how it runs.
 struct ModelRunOptions: ParsableArguments {
@@ -148,11 +149,17 @@ extension VibeSegCommand {
     @Option(help: "nifti, dicom-seg (DICOM input: OUT.seg.dcm next to OUT, no NIfTI map) or both.")
     var outputType: SegmentationOutputType = .nifti
 
+    @Option(help: "DICOM-SEG encoding: none (explicit VR little endian) or deflate (about 100x smaller; pydicom, highdicom, dcmqi read it, dciodvfy does not).")
+    var dicomCompress: DICOMSegCompression = .none
+
     @OptionGroup var modelOptions: ModelRunOptions
 
     func validate() throws {
       try checkNiftiOutput(output, masksHint: true)
       try dicom.check(image)
+      if dicomCompress != .none && !outputType.writesDICOMSeg {
+        throw ValidationError("--dicom-compress applies to DICOM-SEG output: add --output-type dicom-seg or both")
+      }
       if let stats, !(stats.lowercased().hasSuffix(".csv") || stats.lowercased().hasSuffix(".json")) {
         throw ValidationError("--stats must end in .csv or .json")
       }
@@ -188,6 +195,7 @@ extension VibeSegCommand {
         job.previewOutput = preview.map { URL(fileURLWithPath: $0) }
         job.overwrite = modelOptions.overwrite
         job.outputType = outputType
+        job.dicomCompression = dicomCompress
         let progress = ProgressLines()
         job.progress = progress.report
         job.tileProgress = progress.tiles
