@@ -123,9 +123,9 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
   /// A case that is one DICOM visit (a zip or study folder, no series chosen): its water, in
   /// and opp series are found when the case is read, not while planning (no zip is unpacked then).
   static func isDICOMVisit(_ item: CohortCase) -> Bool {
-    item.inputs.count == 1 && item.channels == nil && DICOMSelection(of: item.inputs[0]).contrast == nil
-      && DICOMSelection(of: item.inputs[0]).series == nil
-      && ImageInput.format(of: item.inputs[0]) == .dicom
+    guard item.inputs.count == 1, item.channels == nil else { return false }
+    let chosen = DICOMSelection(of: item.inputs[0])
+    return chosen.contrast == nil && chosen.series == nil && ImageInput.format(of: item.inputs[0]) == .dicom
   }
 
   public func caseFingerprint(_ item: CohortCase) -> [String: String] {

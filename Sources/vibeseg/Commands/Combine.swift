@@ -29,10 +29,7 @@ extension VibeSegCommand {
     @Option(help: "In-phase image.") var inPhase: String?
     @Option(help: "Opposed-phase image.") var opposedPhase: String?
     @Option(help: "A DICOM visit (folder or zip): its water, in-phase and opposed-phase series.") var dicom: String?
-    @Option(help: "DICOM input: a station acquired twice is refused (refuse) or the latest acquisition kept (newest).")
-    var duplicateStation: DuplicateStationRule = .refuse
-    @Option(help: "DICOM input: override contrasts, SERIES=CONTRAST,... (SeriesNumber or UID).")
-    var contrastMap: String?
+    @OptionGroup var rules: DICOMRuleOptions
 
     @Option(name: .shortAndLong, help: "Combined label map (.nii or .nii.gz).")
     var output: String
@@ -68,7 +65,6 @@ extension VibeSegCommand {
       guard water != nil || inPhase != nil || opposedPhase != nil || dicom != nil else {
         throw ValidationError("give at least one of --water, --in-phase, --opposed-phase, or --dicom")
       }
-      do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
       if dicom != nil && (water != nil || inPhase != nil || opposedPhase != nil) {
         throw ValidationError("--dicom supplies the contrasts itself; not with --water, --in-phase or --opposed-phase")
       }
@@ -110,9 +106,11 @@ extension VibeSegCommand {
     /// The image of each contrast. A DICOM input that holds several contrasts is read for the
     /// option's own contrast (`DICOMSelection`); `--dicom` supplies each contrast it holds.
     func contrastInputs() throws -> [ContrastCombination.Contrast: URL] {
-      let rules = DICOMSelection(duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
+      let rules = self.rules.selection()
       if let dicom { return try DICOMSelection.combineInputs(of: rules.applied(to: URL(fileURLWithPath: dicom))) }
       var inputs = [ContrastCombination.Contrast: URL]()
+      // One index per DICOM path, however many options name it (a zip is unpacked to index it).
+      var several = [String: Bool]()
       for (contrast, path) in [(DICOMContrast.water, water), (.inPhase, inPhase), (.opposedPhase, opposedPhase)] {
         guard let path else { continue }
         let plain = URL(fileURLWithPath: path)
@@ -121,8 +119,8 @@ extension VibeSegCommand {
           continue
         }
         let url = rules.applied(to: plain)
-        inputs[DICOMSelection.role(contrast)!] = try DICOMSelection.holdsSeveralContrasts(url)
-          ? rules.choosing(contrast: contrast).applied(to: plain) : url
+        if several[path] == nil { several[path] = try DICOMSelection.holdsSeveralContrasts(url) }
+        inputs[DICOMSelection.role(contrast)!] = several[path]! ? rules.choosing(contrast: contrast).applied(to: plain) : url
       }
       return inputs
     }

@@ -40,20 +40,11 @@ extension VibeSegCommand {
       @Flag(help: "Print JSON (schemaVersion 1) instead of text.")
       var json = false
 
-      @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
-      var duplicateStation: DuplicateStationRule = .refuse
-
-      @Option(help: "Override contrasts: SERIES=CONTRAST,... (SeriesNumber or UID; water, fat, in, opp, other).")
-      var contrastMap: String?
-
-      func validate() throws {
-        do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
-      }
+      @OptionGroup var rules: DICOMRuleOptions
 
       func run() throws {
         try reportingErrors {
-          let index = try DICOMIndex(
-            scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
+          let index = try rules.selection().index(URL(fileURLWithPath: path))
           let report = DICOMIndexReport(index)
           if json {
             try printJSON(report)
@@ -111,15 +102,7 @@ extension VibeSegCommand.DICOM {
     @Flag(help: "One file per series group, stations not stitched.")
     var perSeries = false
 
-    @Option(help: "A station acquired twice: refuse (default, 65) or keep the newest acquisition (newest, with a warning).")
-    var duplicateStation: DuplicateStationRule = .refuse
-
-    @Option(help: "Override contrasts: SERIES=CONTRAST,... (SeriesNumber or UID; water, fat, in, opp, other).")
-    var contrastMap: String?
-
-    func validate() throws {
-      do { _ = try ContrastRule.parseMap(contrastMap ?? "") } catch let error as DICOMError { throw ValidationError(error.message) }
-    }
+    @OptionGroup var rules: DICOMRuleOptions
 
     struct Written: Encodable {
       var file: String
@@ -172,8 +155,7 @@ extension VibeSegCommand.DICOM {
 
     func run() throws {
       try reportingErrors {
-        let index = try DICOMIndex(
-            scanning: URL(fileURLWithPath: path), duplicateStation: duplicateStation, contrastMap: try ContrastRule.parseMap(contrastMap ?? ""))
+        let index = try rules.selection().index(URL(fileURLWithPath: path))
         // A zip's files live in a scratch folder only as long as the index does.
         defer { withExtendedLifetime(index) {} }
         switch index.verdict {
@@ -363,5 +345,3 @@ struct DICOMIndexReport: Encodable {
     return lines.joined(separator: "\n")
   }
 }
-
-extension DuplicateStationRule: ExpressibleByArgument {}
