@@ -26,6 +26,10 @@ public struct DICOMFileRecord: Sendable, Equatable {
   public var seriesTime: String?
   public var acquisitionTime: String?
   public var bitsAllocated: Int?
+  /// BitsStored (0028,0101) and HighBit (0028,0102): which bits of each allocated value hold the
+  /// pixel (bits HighBit - BitsStored + 1 ... HighBit); absent = all of them.
+  public var bitsStored: Int? = nil
+  public var highBit: Int? = nil
   public var pixelRepresentation: Int?
   public var transferSyntax: TransferSyntax
   public var pixelData: DICOMHeader.PixelDataLocation
@@ -109,6 +113,8 @@ extension DICOMFileRecord {
     seriesTime = header.string(.seriesTime)
     acquisitionTime = header.string(.acquisitionTime)
     bitsAllocated = try header.unsignedShort(.bitsAllocated)
+    bitsStored = try header.unsignedShort(.bitsStored)
+    highBit = try header.unsignedShort(.highBit)
     pixelRepresentation = try header.unsignedShort(.pixelRepresentation)
     transferSyntax = header.transferSyntax
     self.pixelData = pixelData
