@@ -220,19 +220,23 @@ public struct DICOMVolume: Sendable {
     }
   }
 
-  /// The bytes of one file's pixels: only the recorded PixelData range is read, and its length
-  /// must be Rows x Columns x bytes per pixel (one pad byte allowed for an odd count).
+  /// The bytes of one file's (or one frame's) pixels: only the recorded PixelData range is read,
+  /// and its length must be frames x Rows x Columns x bytes per pixel (one pad byte allowed for an
+  /// odd count); frame f's bytes start f frames into it.
   static func pixelBytes(of file: DICOMFileRecord, format: PixelFormat) throws -> [UInt8] {
     let needed = file.rows * file.columns * format.bytesPerPixel
+    let total = needed * file.frameCount
+    let start = file.pixelData.offset + needed * (file.frame ?? 0)
     guard let length = file.pixelData.length else {
       throw DICOMError(
         .unsupported, "pixel data of undefined length (encapsulated): not decoded natively (ImageInput converts it through dcm2niix)",
         path: file.path, tag: DICOMTag.pixelData.label)
     }
-    guard length == needed || (needed % 2 == 1 && length == needed + 1) else {
+    guard length == total || (total % 2 == 1 && length == total + 1) else {
+      let frames = file.frameCount == 1 ? "" : "\(file.frameCount) frames x "
       throw DICOMError(
         .invalidValue,
-        "pixel data holds \(length) bytes; \(file.rows) rows x \(file.columns) columns x \(format.bytesPerPixel) byte(s) need \(needed) (multi-frame or a wrong header?)",
+        "pixel data holds \(length) bytes; \(frames)\(file.rows) rows x \(file.columns) columns x \(format.bytesPerPixel) byte(s) need \(total) (a wrong header?)",
         path: file.path, tag: DICOMTag.pixelData.label)
     }
     guard let handle = FileHandle(forReadingAtPath: file.path) else {
@@ -241,7 +245,7 @@ public struct DICOMVolume: Sendable {
     defer { try? handle.close() }
     let data: Data
     do {
-      try handle.seek(toOffset: UInt64(file.pixelData.offset))
+      try handle.seek(toOffset: UInt64(start))
       data = try handle.read(upToCount: needed) ?? Data()
     } catch {
       throw DICOMError(.ioFailure, "read failed: \(error.localizedDescription)", path: file.path)

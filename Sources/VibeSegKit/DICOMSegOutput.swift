@@ -98,6 +98,13 @@ public struct DICOMSegOutput {
         path: input.path)
     }
     let groups = try selection.groups(of: index, source: input.path)
+    if let frame = groups.lazy.flatMap(\.files).first(where: { $0.frame != nil }) {
+      // A SEG of a multi-frame source references frames (ReferencedFrameNumber), not instances.
+      throw VibeSegKitError(
+        .invalidOption,
+        "DICOM-SEG output for a multi-frame (enhanced) source image is not written yet: use --output-type nifti",
+        path: index.displayPath(frame.path), option: "--output-type")
+    }
     // Stations of one contrast are segmented stitched; each station series gets its own SEG.
     let headers = try withExtendedLifetime(index) {
       try groups.map { group in try group.files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) } }

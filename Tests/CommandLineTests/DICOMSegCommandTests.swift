@@ -179,6 +179,17 @@ struct DICOMSegCommandTests {
     #expect(missing.status == 66, "\(missing.stderr)")
   }
 
+  @Test("a multi-frame (enhanced) source with --output-type both is a usage error (64) naming the file; nothing written")
+  func multiFrameSource() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let source = Fixtures.committed("dicom/volume/cases/enhanced_native")
+    let r = try segment(source, dir.appendingPathComponent("seg.nii.gz"), ["--output-type", "both"], dir: dir)
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains("enhanced_native/0001.dcm") && r.stderr.contains("multi-frame"), "\(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("seg") }.isEmpty)
+  }
+
   @Test("an existing SEG is kept without --overwrite (73) and nothing else is written")
   func existingSEG() throws {
     let dir = try Fixtures.temporaryDirectory()
