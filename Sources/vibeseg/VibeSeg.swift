@@ -44,6 +44,7 @@ struct VibeSegCommand: ParsableCommand {
       DICOM.self,
       Stitch.self,
       ResampleTo.self,
+      CompareCohort.self,
       ModelInfo.self,
     ])
 
