@@ -44,6 +44,8 @@ struct VibeSegCommand: ParsableCommand {
       DICOM.self,
       Stitch.self,
       ResampleTo.self,
+      ExportNNUNet.self,
+      CheckTrained.self,
       ModelInfo.self,
     ])
 
