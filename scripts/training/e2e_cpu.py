@@ -4,7 +4,7 @@
 
 Steps (each must succeed; the script exits non-zero otherwise):
  1. 3 synthetic subjects x 3 contrasts (water, inphase, outphase; 40 x 36 x 24 voxels at
-    5.625 x 5.625 x 6 mm so that planning and one epoch fit a few CPU minutes), one label map per
+    6 x 5.625 x 5.625 mm, the coarse axis first so that nnU-Net transposes; small so that planning and one epoch fit a few CPU minutes), one label map per
     subject shared by its contrasts, with TotalVibeSegmentator ids (1 spleen, 2 kidney_right,
     5 liver) and the ignore label 73 on two slices; plus one deformed-looking copy `_d1`
     (a shifted image) of subject 0's water case, listed through a CSV manifest.
@@ -43,7 +43,9 @@ DATASET_ID = 901
 DATASET = "Dataset901_VibeE2E"
 RESULT = "nnUNetTrainerNoMirroring__nnUNetPlannerResEncL__3d_fullres"
 SHAPE = (40, 36, 24)
-AFFINE = np.diag([5.625, 5.625, 6.0, 1.0])
+# The coarse axis is i (6 mm), not k: reversed to SimpleITK's z y x it is last, so nnU-Net's planner
+# sets transpose_forward = [2, 0, 1], which exercises the axis-order logic of check-trained and predict.
+AFFINE = np.diag([6.0, 5.625, 5.625, 1.0])
 CONTRASTS = ["water", "inphase", "outphase"]
 
 
@@ -119,6 +121,9 @@ def make_cases(work):
 def train(env):
     """Fold 0 of nnUNetTrainerNoMirroring for 1 epoch of 2 iterations, on the CPU (step 4)."""
     os.environ.update(env)
+    # augmentation in the main process (nnU-Net's SingleThreadedAugmenter): no worker processes on a
+    # small CPU. Only here: the planner passes this number to torch.set_num_threads, which refuses 0.
+    os.environ["nnUNet_n_proc_DA"] = "0"
     import torch
     from nnunetv2.run.run_training import get_trainer_from_args, maybe_load_checkpoint
 
@@ -163,7 +168,6 @@ def main():
     for name in ("raw", "preprocessed", "results"):
         env[f"nnUNet_{name}"] = os.path.join(work, f"nnUNet_{name}")
         os.makedirs(env[f"nnUNet_{name}"])
-    env["nnUNet_n_proc_DA"] = "0"  # single-threaded augmentation: fewer processes on a small CPU
     py_bin = os.path.dirname(sys.executable)
 
     commit = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -217,8 +221,9 @@ def main():
         b = np.asarray(nib.load(f"{ours}/{case}").dataobj)
         agree = float(np.mean(a == b))
         worst = min(worst, agree)
+        la, lb = set(np.unique(a).tolist()), set(np.unique(b).tolist())
         log(f"    {case}: agreement {100 * agree:.4f} % ({int(np.sum(a != b))} of {a.size} voxels differ); "
-            f"labels nnU-Net {sorted(np.unique(a).tolist())}, vibeseg {sorted(np.unique(b).tolist())}")
+            f"{len(la)} distinct labels from nnU-Net, {len(lb)} from vibeseg, {'same' if la == lb else 'different'} sets, max {max(la | lb)}")
         if 73 in np.unique(a) or 73 in np.unique(b):
             sys.exit("FAILED: a prediction contains the ignore label")
     if worst < 0.999:
