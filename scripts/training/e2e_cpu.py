@@ -9,9 +9,11 @@ Steps (each must succeed; the script exits non-zero otherwise):
     5 liver) and the ignore label 73 on two slices; plus one deformed-looking copy `_d1`
     (a shifted image) of subject 0's water case, listed through a CSV manifest.
  2. `vibeseg export-nnunet manifest.csv --id 901 --name VibeE2E --folds 3`.
- 3. `nnUNetv2_plan_and_preprocess -d 901 -pl nnUNetPlannerResEncL -overwrite_plans_name
-    nnUNetPlannerResEncL -c 3d_fullres --verify_dataset_integrity`, then the export's
-    splits_final.json copied into $nnUNet_preprocessed/Dataset901_VibeE2E/ (as train.sh does).
+ 3. The export's own `train.sh 0`: `nnUNetv2_plan_and_preprocess -d 901 -pl nnUNetPlannerResEncL
+    -overwrite_plans_name nnUNetPlannerResEncL -c 3d_fullres --verify_dataset_integrity`, the copy of
+    splits_final.json into $nnUNet_preprocessed/Dataset901_VibeE2E/, then `nnUNetv2_train`, which
+    here is a stand-in on PATH that only records its arguments (a real one would train 1000
+    epochs); they must be `901 3d_fullres 0 -tr nnUNetTrainerNoMirroring -p nnUNetPlannerResEncL`.
  4. Training fold 0 with the unmodified `nnUNetTrainerNoMirroring` through nnU-Net's own
     `get_trainer_from_args` (what `nnUNetv2_train` calls), with `num_epochs = 1`,
     `num_iterations_per_epoch = 2`, `num_val_iterations_per_epoch = 1` set on the trainer object
@@ -191,10 +193,21 @@ def main():
     log(f"    dataset.json: {len(ds['labels'])} labels, ignore {ds['labels']['ignore']}, numTraining {ds['numTraining']}, "
         f"orientation {ds['orientation']}, spacing {ds['spacing']}")
 
-    log("\n3. plan and preprocess")
-    run([f"{py_bin}/nnUNetv2_plan_and_preprocess", "-d", str(DATASET_ID), "-pl", "nnUNetPlannerResEncL",
-         "-overwrite_plans_name", "nnUNetPlannerResEncL", "-c", "3d_fullres", "-np", "1", "--verify_dataset_integrity"], env, tail=6)
-    shutil.copy(f"{raw}/splits_final.json", os.path.join(env["nnUNet_preprocessed"], DATASET, "splits_final.json"))
+    log("\n3. train.sh 0 (plan and preprocess, copy splits; nnUNetv2_train only recorded)")
+    shim = os.path.join(work, "shim")
+    os.makedirs(shim)
+    record = os.path.join(work, "nnUNetv2_train.args")
+    with open(os.path.join(shim, "nnUNetv2_train"), "w") as f:
+        f.write(f'#!/bin/sh\necho "$@" > "{record}"\n')
+    os.chmod(os.path.join(shim, "nnUNetv2_train"), 0o755)
+    sh_env = dict(env, PATH=f"{shim}:{py_bin}:{env.get('PATH', '')}")
+    run(["sh", f"{raw}/train.sh", "0"], sh_env, tail=4)
+    recorded = open(record).read().strip()
+    log(f"    nnUNetv2_train {recorded}")
+    if recorded != f"{DATASET_ID} 3d_fullres 0 -tr nnUNetTrainerNoMirroring -p nnUNetPlannerResEncL":
+        sys.exit("FAILED: train.sh calls nnUNetv2_train with other arguments")
+    if open(os.path.join(env["nnUNet_preprocessed"], DATASET, "splits_final.json")).read() != open(f"{raw}/splits_final.json").read():
+        sys.exit("FAILED: train.sh did not copy splits_final.json")
     plans = json.load(open(os.path.join(env["nnUNet_preprocessed"], DATASET, "nnUNetPlannerResEncL.json")))
     cfg = plans["configurations"]["3d_fullres"]
     log(f"    plans: spacing {cfg['spacing']}, transpose_forward {plans['transpose_forward']}, patch {cfg['patch_size']}, batch {cfg['batch_size']}")
