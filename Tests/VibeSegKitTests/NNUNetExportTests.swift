@@ -230,6 +230,61 @@ struct NNUNetExportTests {
     #expect(throws: VibeSegKitError.self) { try TrainingCaseList.load(dir.appendingPathComponent("bad.csv")) }
   }
 
+  /// Writes a `vibeseg augment`-style copy of `original` (folder layout of `makeCases`) into `aug/`:
+  /// `<image stem>_d<k>.nii.gz`, `<stem>-seg_d<k>.nii.gz` and the sidecar `<case>_d<k>.json`.
+  static func writeAugmentCopy(_ dir: URL, cases: URL, original: String, copy k: Int, sourceLabel: String? = nil) throws -> URL {
+    let aug = dir.appendingPathComponent("aug")
+    let scratch = dir.appendingPathComponent("scratch-\(original)-\(k)")
+    try writeCase(scratch, "x")
+    try FileManager.default.createDirectory(at: aug, withIntermediateDirectories: true)
+    let image = "\(original)_d\(k).nii.gz", label = "\(original)-seg_d\(k).nii.gz"
+    try FileManager.default.moveItem(at: scratch.appendingPathComponent("images/x.nii.gz"), to: aug.appendingPathComponent(image))
+    try FileManager.default.moveItem(at: scratch.appendingPathComponent("labels/x.nii.gz"), to: aug.appendingPathComponent(label))
+    let sidecar: [String: Any] = [
+      "schemaVersion": 1, "tool": "vibeseg augment", "caseId": original, "copyIndex": k, "seed": 42, "sigma": 3.1,
+      "sources": ["images": [cases.appendingPathComponent("images/\(original).nii.gz").path],
+                  "label": sourceLabel ?? cases.appendingPathComponent("labels/\(original).nii.gz").path],
+      "outputs": ["images": [image], "label": label],
+    ]
+    try JSONSerialization.data(withJSONObject: sidecar).write(to: aug.appendingPathComponent("\(original)_d\(k).json"))
+    return aug
+  }
+
+  @Test("--augmented: vibeseg augment sidecars add copies to their original's subject, never across folds")
+  func augmentedCopies() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let cases = dir.appendingPathComponent("cases")
+    for s in ["sub-a", "sub-b", "sub-c"] { try Self.writeCase(cases, "\(s)_ses1_water") }
+    _ = try Self.writeAugmentCopy(dir, cases: cases, original: "sub-b_ses1_water", copy: 1)
+    let aug = try Self.writeAugmentCopy(dir, cases: cases, original: "sub-b_ses1_water", copy: 2)
+    try Data(#"{"unrelated": true}"#.utf8).write(to: aug.appendingPathComponent("notes.json"))
+    let originals = try TrainingCaseList.load(cases)
+    let copies = try TrainingCaseList.augmentedCopies(in: aug, of: originals)
+    #expect(copies.map(\.caseID) == ["sub-b_ses1_water_d1", "sub-b_ses1_water_d2"])
+    #expect(copies.allSatisfy { $0.subject == "sub-b" && $0.isDeformedCopy })
+    #expect(copies[0].label.lastPathComponent == "sub-b_ses1_water-seg_d1.nii.gz")
+
+    let out = dir.appendingPathComponent("raw")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    var job = Self.job(cases, out)
+    job.augmented = [aug]
+    let outcome = try job.run()
+    #expect(outcome.caseCount == 5 && outcome.deformedCopies == 2)
+    for fold in outcome.folds {
+      let bIsVal = fold.val.contains("sub-b_ses1_water")
+      #expect(fold.train.contains("sub-b_ses1_water_d1") == !bIsVal)
+      #expect(!fold.val.contains("sub-b_ses1_water_d1"))
+    }
+
+    // a sidecar whose source label map is not the case's
+    let other = dir.appendingPathComponent("other")
+    try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+    let wrong = try Self.writeAugmentCopy(
+      other, cases: cases, original: "sub-a_ses1_water", copy: 1, sourceLabel: cases.appendingPathComponent("labels/sub-c_ses1_water.nii.gz").path)
+    #expect(throws: VibeSegKitError.self) { try TrainingCaseList.augmentedCopies(in: wrong, of: originals) }
+  }
+
   /// Runs an export expected to fail; returns the error and checks nothing was left in `out`.
   static func failingExport(_ setUp: (URL) throws -> Void, cases relative: String = "cases", folds: Int = 2) throws -> VibeSegKitError? {
     let dir = try Fixtures.temporaryDirectory()

@@ -12,6 +12,9 @@ import VolumeTransforms
 /// `vibeseg export-nnunet`: an nnU-Net v2 raw dataset from VibeSeg training cases
 /// (training.md §5).
 ///
+/// Cases: `TrainingCaseList.load(cases)`, plus the deformed copies found in each `augmented`
+/// folder (`vibeseg augment` sidecars, `TrainingCaseList.augmentedCopies`).
+///
 /// Writes `<output>/DatasetXXX_Name/` with `imagesTr/<case>_0000.nii.gz` (one channel per case:
 /// each contrast is its own case), `labelsTr/<case>.nii.gz`, `dataset.json`
 /// (`NNUNetExportFiles.datasetJSON`), `splits_final.json` (`SubjectFolds`), `train.sh` (the
@@ -38,6 +41,8 @@ public struct NNUNetExportJob: Sendable {
   }
 
   public var cases: URL
+  /// Folders of `vibeseg augment` copies of these cases (`TrainingCaseList.augmentedCopies`).
+  public var augmented: [URL] = []
   /// nnU-Net's raw folder (`$nnUNet_raw`), which must exist.
   public var output: URL
   public var datasetID: Int
@@ -88,7 +93,9 @@ public struct NNUNetExportJob: Sendable {
     let destination = output.appendingPathComponent(folderName)
     try preflight(destination)
 
-    let list = try TrainingCaseList.load(cases)
+    var list = try TrainingCaseList.load(cases)
+    let originals = list
+    for folder in augmented { list += try TrainingCaseList.augmentedCopies(in: folder, of: originals) }
     try checkUnique(list)
     let folds = try SubjectFolds.make(list, foldCount: foldCount)
     let geometry = try checkInputs(list)

@@ -15,7 +15,9 @@ extension VibeSegCommand {
         _d<k> marking a deformed copy as vibeseg augment names them), or a manifest: JSON (a \
         list of {"subject", "session", "contrast", "image", "label", optional "split", "copy"}) \
         or CSV with those column names; relative paths are relative to the manifest. Each \
-        contrast is its own single-channel case.
+        contrast is its own single-channel case. --augmented DIR adds the deformed copies \
+        vibeseg augment wrote into DIR: each <case>_d<k>.json sidecar names the source image \
+        (one of the cases) and its deformed image and label map.
 
         Writes OUTPUT/DatasetXXX_NAME/ (all at once or nothing): imagesTr/, labelsTr/ (hard \
         links, or copies with --files copy), dataset.json (labels 0...N from the label set and \
@@ -47,6 +49,9 @@ extension VibeSegCommand {
     @Option(name: .shortAndLong, help: "nnU-Net's raw folder ($nnUNet_raw); must exist.")
     var output: String
 
+    @Option(help: "A folder of vibeseg augment copies of these cases (read through their <case>_d<k>.json sidecars); repeatable.")
+    var augmented: [String] = []
+
     @Option(help: "Label names for a label set other than TotalVibeSegmentator's (dataset.json, id->name JSON, ITK-SNAP); ids 1...N without gaps.")
     var labelNames: String?
 
@@ -73,6 +78,7 @@ extension VibeSegCommand {
         var job = NNUNetExportJob(
           cases: URL(fileURLWithPath: cases), output: URL(fileURLWithPath: output), datasetID: id, datasetName: name)
         if let labelNames { job.labels = try TrainingLabelSet(contentsOf: URL(fileURLWithPath: labelNames)) }
+        job.augmented = augmented.map { URL(fileURLWithPath: $0) }
         job.foldCount = folds
         job.channelName = channelName
         job.files = files
