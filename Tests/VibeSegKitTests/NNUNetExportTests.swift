@@ -283,6 +283,8 @@ struct NNUNetExportTests {
     let wrong = try Self.writeAugmentCopy(
       other, cases: cases, original: "sub-a_ses1_water", copy: 1, sourceLabel: cases.appendingPathComponent("labels/sub-c_ses1_water.nii.gz").path)
     #expect(throws: VibeSegKitError.self) { try TrainingCaseList.augmentedCopies(in: wrong, of: originals) }
+    // a folder without sidecars (a typo'd path, augment not run yet)
+    #expect(throws: VibeSegKitError.self) { try TrainingCaseList.augmentedCopies(in: cases, of: originals) }
   }
 
   /// Runs an export expected to fail; returns the error and checks nothing was left in `out`.

@@ -15,7 +15,7 @@ extension TrainingCaseList {
   /// Only the sidecar keys named here are read (the rest is `vibeseg augment`'s record).
   ///
   /// - Throws: `VibeSegKitError.missingInput` (no folder, a missing output file),
-  ///   `.invalidInput` naming the sidecar: no deformed label map, a source image that is none of
+  ///   `.invalidInput` (a folder without sidecars) or naming the sidecar: no deformed label map, a source image that is none of
   ///   the cases, a source label map that is not the original case's.
   public static func augmentedCopies(in folder: URL, of originals: [TrainingCase]) throws(VibeSegKitError) -> [TrainingCase] {
     let names: [String]
@@ -28,6 +28,7 @@ extension TrainingCaseList {
     var byImage = [String: TrainingCase]()
     for c in originals where !c.isDeformedCopy { byImage[key(c.image.path)] = c }
     var copies = [TrainingCase]()
+    var sidecars = 0
     for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
       let url = folder.appendingPathComponent(name)
       let data = try JSONInput.data(url, option: "--augmented")
@@ -37,6 +38,7 @@ extension TrainingCaseList {
         let sourceImages = sources["images"] as? [String], let outputImages = outputs["images"] as? [String],
         sourceImages.count == outputImages.count
       else { continue }
+      sidecars += 1
       guard let sourceLabel = sources["label"] as? String, let outputLabel = outputs["label"] as? String else {
         throw VibeSegKitError(
           .invalidInput, "this copy has no deformed label map (run vibeseg augment with --label)", path: url.path, option: "--augmented")
@@ -63,6 +65,9 @@ extension TrainingCaseList {
         c.source = url.path
         copies.append(c)
       }
+    }
+    guard sidecars > 0 else {
+      throw VibeSegKitError(.invalidInput, "no vibeseg augment sidecars (<case>_d<k>.json) in this folder", path: folder.path, option: "--augmented")
     }
     return copies
   }
