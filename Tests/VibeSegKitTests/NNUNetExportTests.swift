@@ -183,6 +183,12 @@ struct NNUNetExportTests {
     let mode = try FileManager.default.attributesOfItem(atPath: ds.appendingPathComponent("train.sh").path)[.posixPermissions] as? Int
     #expect(mode == 0o755)
 
+    let record = try #require(try Self.json(ds.appendingPathComponent("vibeseg_export.json")) as? [String: Any])
+    let rows = try #require(record["cases"] as? [[String: Any]])
+    #expect(record["folds"] as? Int == 3 && record["files"] as? String == "link" && rows.count == 9)
+    let copyRow = try #require(rows.first { $0["case"] as? String == "sub-c_ses1_fat_d1" })
+    #expect(copyRow["subject"] as? String == "sub-c" && copyRow["copy"] as? Int == 1 && copyRow["fold"] as? Int == 2)
+
     // a second run refuses to replace the folder; --overwrite replaces it
     #expect(throws: VibeSegKitError.self) { try Self.job(cases, out).run() }
     var again = Self.job(cases, out, folds: 2)

@@ -238,14 +238,20 @@ public struct NNUNetExportJob: Sendable {
     }
   }
 
-  /// `vibeseg_export.json`: one row per case (id, subject, copy, fold, image and label sources).
+  /// `vibeseg_export.json`: what was exported from where (tool version, case list, augment
+  /// folders, label source, fold count, link/copy) and one row per case (id, subject, copy, fold,
+  /// image and label sources), so a model can be traced to its data.
   func caseTable(_ list: [TrainingCase], fold: [String: Int]) -> String {
     let rows = list.map { c in
       "    {\"case\": \(NNUNetExportFiles.quoted(c.caseID)), \"subject\": \(NNUNetExportFiles.quoted(c.subject)), "
         + "\"copy\": \(c.copy.map(String.init) ?? "null"), \"fold\": \(fold[c.subject]!), "
         + "\"image\": \(NNUNetExportFiles.quoted(c.image.path)), \"label\": \(NNUNetExportFiles.quoted(c.label.path))}"
     }
-    return "{\n  \"schemaVersion\": 1,\n  \"cases\": [\n" + rows.joined(separator: ",\n") + "\n  ]\n}\n"
+    let q = NNUNetExportFiles.quoted
+    let header = "  \"schemaVersion\": 1,\n  \"tool\": \"vibeseg export-nnunet \(VibeSegVersion.string)\",\n"
+      + "  \"casesFrom\": \(q(cases.path)),\n  \"augmented\": [\(augmented.map { q($0.path) }.joined(separator: ", "))],\n"
+      + "  \"labelSource\": \(q(labels.source)),\n  \"folds\": \(foldCount),\n  \"files\": \(q(files.rawValue)),\n"
+    return "{\n" + header + "  \"cases\": [\n" + rows.joined(separator: ",\n") + "\n  ]\n}\n"
   }
 
   /// Renames the finished `staging` folder to `destination`; an existing one (with `overwrite`)
