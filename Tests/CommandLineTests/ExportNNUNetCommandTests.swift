@@ -9,11 +9,13 @@ import _TestSupport
 @Suite("vibeseg export-nnunet")
 struct ExportNNUNetCommandTests {
   static func writeCase(_ folder: URL, _ name: String, labelValue: UInt8 = 2) throws {
-    let grid = ImageGrid(shape: [6, 5, 4], affine: Affine(rows: [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 1]]))
+    let grid = ImageGrid(
+      shape: [6, 5, 4], affine: Affine(rows: [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 1]]))
     for sub in ["images", "labels"] {
       try FileManager.default.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
     }
-    try NiftiImage(Volume<Float>(grid: grid, voxels: (0..<120).map { Float($0) })).write(to: folder.appendingPathComponent("images/\(name).nii.gz"))
+    try NiftiImage(Volume<Float>(grid: grid, voxels: (0..<120).map { Float($0) })).write(
+      to: folder.appendingPathComponent("images/\(name).nii.gz"))
     try NiftiImage(Volume<UInt8>(grid: grid, voxels: (0..<120).map { $0 % 9 == 0 ? labelValue : 0 }))
       .write(to: folder.appendingPathComponent("labels/\(name).nii.gz"))
   }
@@ -22,7 +24,8 @@ struct ExportNNUNetCommandTests {
   func exitCodes() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let cases = dir.appendingPathComponent("cases"), raw = dir.appendingPathComponent("raw")
+    let cases = dir.appendingPathComponent("cases")
+    let raw = dir.appendingPathComponent("raw")
     try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
     for name in ["s1_a_water", "s1_a_fat", "s2_a_water", "s2_a_water_d1"] { try Self.writeCase(cases, name) }
     let args = ["export-nnunet", cases.path, "--id", "7", "--name", "Cli", "-o", raw.path, "--folds", "2"]
@@ -40,7 +43,9 @@ struct ExportNNUNetCommandTests {
     #expect(bad.stderr.contains("labels/s3_a_water.nii.gz") && bad.stderr.contains("holds 200"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: raw.path) == ["Dataset007_Cli"])
 
-    let missing = try VibeSegBinary.run(["export-nnunet", dir.appendingPathComponent("nope").path, "--id", "8", "--name", "X", "-o", raw.path])
+    let missing = try VibeSegBinary.run([
+      "export-nnunet", dir.appendingPathComponent("nope").path, "--id", "8", "--name", "X", "-o", raw.path,
+    ])
     #expect(missing.status == 66)
     let usage = try VibeSegBinary.run(["export-nnunet", cases.path, "--id", "1000", "--name", "X", "-o", raw.path])
     #expect(usage.status == 64)
@@ -54,10 +59,13 @@ struct ExportNNUNetCommandTests {
     let export = dir.appendingPathComponent("Dataset001_X")
     try FileManager.default.createDirectory(at: export, withIntermediateDirectories: true)
     let labels = #"{"background": 0, "spleen": 1, "kidney_right": 2, "kidney_left": 3, "gallbladder": 4, "liver": 5}"#
-    try Data(#"{"labels": \#(labels), "spacing": [4.0, 2.5, 3.0]}"#.utf8).write(to: export.appendingPathComponent("dataset.json"))
+    try Data(#"{"labels": \#(labels), "spacing": [4.0, 2.5, 3.0]}"#.utf8).write(
+      to: export.appendingPathComponent("dataset.json"))
     let result = try VibeSegBinary.run(["check-trained", model.path, "--dataset", export.path])
     #expect(result.status == 65)
-    #expect(result.stdout.contains("ok labels:") && result.stdout.contains("ok spacing:") && result.stdout.contains("FAILED trainer:"))
+    #expect(
+      result.stdout.contains("ok labels:") && result.stdout.contains("ok spacing:")
+        && result.stdout.contains("FAILED trainer:"))
     #expect(result.stderr.contains("trainer, checkpoint check(s) failed"))
   }
 }

@@ -48,7 +48,9 @@ struct NNUNetExportTests {
   static func json(_ url: URL) throws -> Any { try JSONSerialization.jsonObject(with: Data(contentsOf: url)) }
 
   /// The entries of `folder` (hidden ones included): nothing half-written stays behind.
-  static func entries(_ folder: URL) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: folder.path) }
+  static func entries(_ folder: URL) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: folder.path)
+  }
 
   @Test("the ignore label is max id + 1: 73 for TotalVibeSegmentator, N + 1 for a label file")
   func ignoreLabel() throws {
@@ -74,7 +76,8 @@ struct NNUNetExportTests {
   @Test("case ids split back into their parts; _d<k> marks a copy; malformed names are refused")
   func caseIDs() throws {
     let p = try TrainingCase.parts(ofCaseID: "nako-100123_ses1_vibe-water_0_d3", source: "x")
-    #expect(p.subject == "nako-100123" && p.session == "ses1" && p.contrast == "vibe-water" && p.split == "0" && p.copy == 3)
+    #expect(
+      p.subject == "nako-100123" && p.session == "ses1" && p.contrast == "vibe-water" && p.split == "0" && p.copy == 3)
     let q = try TrainingCase.parts(ofCaseID: "s_t_c", source: "x")
     #expect(q.split == nil && q.copy == nil)
     let r = try TrainingCase.parts(ofCaseID: "s_t_c_d12", source: "x")
@@ -83,7 +86,8 @@ struct NNUNetExportTests {
       #expect(throws: VibeSegKitError.self, "\(bad)") { try TrainingCase.parts(ofCaseID: bad, source: "x") }
     }
     let c = TrainingCase(
-      subject: "a", session: "s", contrast: "w", split: "2", copy: 4, image: URL(fileURLWithPath: "/i"), label: URL(fileURLWithPath: "/l"),
+      subject: "a", session: "s", contrast: "w", split: "2", copy: 4, image: URL(fileURLWithPath: "/i"),
+      label: URL(fileURLWithPath: "/l"),
       source: "m")
     #expect(c.caseID == "a_s_w_2_d4")
   }
@@ -146,11 +150,15 @@ struct NNUNetExportTests {
 
     let images = try Self.entries(ds.appendingPathComponent("imagesTr")).sorted()
     let labels = try Self.entries(ds.appendingPathComponent("labelsTr")).sorted()
-    #expect(images.count == 9 && images.contains("sub-a_ses1_water_d2_0000.nii.gz") && images.allSatisfy { $0.hasSuffix("_0000.nii.gz") })
+    #expect(
+      images.count == 9 && images.contains("sub-a_ses1_water_d2_0000.nii.gz")
+        && images.allSatisfy { $0.hasSuffix("_0000.nii.gz") })
     #expect(labels.map { $0.replacingOccurrences(of: ".nii.gz", with: "_0000.nii.gz") } == images)
     // hard links by default: same inode as the input
-    let linked = try FileManager.default.attributesOfItem(atPath: ds.appendingPathComponent("labelsTr/sub-b_ses1_fat.nii.gz").path)
-    let source = try FileManager.default.attributesOfItem(atPath: cases.appendingPathComponent("labels/sub-b_ses1_fat.nii.gz").path)
+    let linked = try FileManager.default.attributesOfItem(
+      atPath: ds.appendingPathComponent("labelsTr/sub-b_ses1_fat.nii.gz").path)
+    let source = try FileManager.default.attributesOfItem(
+      atPath: cases.appendingPathComponent("labels/sub-b_ses1_fat.nii.gz").path)
     let inode = try #require(linked[.systemFileNumber] as? NSNumber)
     #expect(inode == source[.systemFileNumber] as? NSNumber)
 
@@ -171,16 +179,25 @@ struct NNUNetExportTests {
     let splits = try #require(try Self.json(ds.appendingPathComponent("splits_final.json")) as? [[String: [String]]])
     #expect(splits.count == 3)
     #expect(splits[0]["val"] == ["sub-a_ses1_fat", "sub-a_ses1_water"])
-    #expect(splits[0]["train"] == ["sub-b_ses1_fat", "sub-b_ses1_water", "sub-c_ses1_fat", "sub-c_ses1_fat_d1", "sub-c_ses1_water"])
+    #expect(
+      splits[0]["train"] == [
+        "sub-b_ses1_fat", "sub-b_ses1_water", "sub-c_ses1_fat", "sub-c_ses1_fat_d1", "sub-c_ses1_water",
+      ])
     #expect(splits[2]["val"] == ["sub-c_ses1_fat", "sub-c_ses1_water"])
     #expect(splits[2]["train"]!.contains("sub-a_ses1_water_d2") && !splits[2]["train"]!.contains("sub-c_ses1_fat_d1"))
 
     let script = try String(contentsOf: ds.appendingPathComponent("train.sh"), encoding: .utf8)
-    #expect(script.contains("nnUNetv2_plan_and_preprocess -d 42 -pl nnUNetPlannerResEncL -overwrite_plans_name nnUNetPlannerResEncL"))
+    #expect(
+      script.contains(
+        "nnUNetv2_plan_and_preprocess -d 42 -pl nnUNetPlannerResEncL -overwrite_plans_name nnUNetPlannerResEncL"))
     #expect(script.contains("--verify_dataset_integrity"))
-    #expect(script.contains("cp \"$HERE/splits_final.json\" \"$nnUNet_preprocessed/Dataset042_Tiny/splits_final.json\""))
-    #expect(script.contains("nnUNetv2_train 42 3d_fullres \"$FOLD\" -tr nnUNetTrainerNoMirroring -p nnUNetPlannerResEncL"))
-    let mode = try FileManager.default.attributesOfItem(atPath: ds.appendingPathComponent("train.sh").path)[.posixPermissions] as? Int
+    #expect(
+      script.contains("cp \"$HERE/splits_final.json\" \"$nnUNet_preprocessed/Dataset042_Tiny/splits_final.json\""))
+    #expect(
+      script.contains("nnUNetv2_train 42 3d_fullres \"$FOLD\" -tr nnUNetTrainerNoMirroring -p nnUNetPlannerResEncL"))
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: ds.appendingPathComponent("train.sh").path)[.posixPermissions]
+      as? Int
     #expect(mode == 0o755)
 
     let record = try #require(try Self.json(ds.appendingPathComponent("vibeseg_export.json")) as? [String: Any])
@@ -232,24 +249,32 @@ struct NNUNetExportTests {
     let outcome = try Self.job(dir.appendingPathComponent("m.csv"), out, folds: 2).run()
     #expect(outcome.caseCount == 4 && outcome.deformedCopies == 1)
 
-    try Data("subject,session,contrast,image,label,colour\na,b,c,i.nii.gz,l.nii.gz,red\n".utf8).write(to: dir.appendingPathComponent("bad.csv"))
+    try Data("subject,session,contrast,image,label,colour\na,b,c,i.nii.gz,l.nii.gz,red\n".utf8).write(
+      to: dir.appendingPathComponent("bad.csv"))
     #expect(throws: VibeSegKitError.self) { try TrainingCaseList.load(dir.appendingPathComponent("bad.csv")) }
   }
 
   /// Writes a `vibeseg augment`-style copy of `original` (folder layout of `makeCases`) into `aug/`:
   /// `<image stem>_d<k>.nii.gz`, `<stem>-seg_d<k>.nii.gz` and the sidecar `<case>_d<k>.json`.
-  static func writeAugmentCopy(_ dir: URL, cases: URL, original: String, copy k: Int, sourceLabel: String? = nil) throws -> URL {
+  static func writeAugmentCopy(_ dir: URL, cases: URL, original: String, copy k: Int, sourceLabel: String? = nil) throws
+    -> URL
+  {
     let aug = dir.appendingPathComponent("aug")
     let scratch = dir.appendingPathComponent("scratch-\(original)-\(k)")
     try writeCase(scratch, "x")
     try FileManager.default.createDirectory(at: aug, withIntermediateDirectories: true)
-    let image = "\(original)_d\(k).nii.gz", label = "\(original)-seg_d\(k).nii.gz"
-    try FileManager.default.moveItem(at: scratch.appendingPathComponent("images/x.nii.gz"), to: aug.appendingPathComponent(image))
-    try FileManager.default.moveItem(at: scratch.appendingPathComponent("labels/x.nii.gz"), to: aug.appendingPathComponent(label))
+    let image = "\(original)_d\(k).nii.gz"
+    let label = "\(original)-seg_d\(k).nii.gz"
+    try FileManager.default.moveItem(
+      at: scratch.appendingPathComponent("images/x.nii.gz"), to: aug.appendingPathComponent(image))
+    try FileManager.default.moveItem(
+      at: scratch.appendingPathComponent("labels/x.nii.gz"), to: aug.appendingPathComponent(label))
     let sidecar: [String: Any] = [
       "schemaVersion": 1, "tool": "vibeseg augment", "caseId": original, "copyIndex": k, "seed": 42, "sigma": 3.1,
-      "sources": ["images": [cases.appendingPathComponent("images/\(original).nii.gz").path],
-                  "label": sourceLabel ?? cases.appendingPathComponent("labels/\(original).nii.gz").path],
+      "sources": [
+        "images": [cases.appendingPathComponent("images/\(original).nii.gz").path],
+        "label": sourceLabel ?? cases.appendingPathComponent("labels/\(original).nii.gz").path,
+      ],
       "outputs": ["images": [image], "label": label],
     ]
     try JSONSerialization.data(withJSONObject: sidecar).write(to: aug.appendingPathComponent("\(original)_d\(k).json"))
@@ -287,14 +312,17 @@ struct NNUNetExportTests {
     let other = dir.appendingPathComponent("other")
     try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
     let wrong = try Self.writeAugmentCopy(
-      other, cases: cases, original: "sub-a_ses1_water", copy: 1, sourceLabel: cases.appendingPathComponent("labels/sub-c_ses1_water.nii.gz").path)
+      other, cases: cases, original: "sub-a_ses1_water", copy: 1,
+      sourceLabel: cases.appendingPathComponent("labels/sub-c_ses1_water.nii.gz").path)
     #expect(throws: VibeSegKitError.self) { try TrainingCaseList.augmentedCopies(in: wrong, of: originals) }
     // a folder without sidecars (a typo'd path, augment not run yet)
     #expect(throws: VibeSegKitError.self) { try TrainingCaseList.augmentedCopies(in: cases, of: originals) }
   }
 
   /// Runs an export expected to fail; returns the error and checks nothing was left in `out`.
-  static func failingExport(_ setUp: (URL) throws -> Void, cases relative: String = "cases", folds: Int = 2) throws -> VibeSegKitError? {
+  static func failingExport(_ setUp: (URL) throws -> Void, cases relative: String = "cases", folds: Int = 2) throws
+    -> VibeSegKitError?
+  {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     try setUp(dir)
@@ -340,8 +368,10 @@ struct NNUNetExportTests {
         let cases = dir.appendingPathComponent("cases")
         try Self.writeCase(cases, "a_s_water")
         try Self.writeCase(cases, "b_s_water")
-        let row = #"{"subject": "a", "session": "s", "contrast": "water", "image": "cases/images/a_s_water.nii.gz", "label": "cases/labels/a_s_water.nii.gz"}"#
-        let other = #"{"subject": "b", "session": "s", "contrast": "water", "image": "cases/images/b_s_water.nii.gz", "label": "cases/labels/b_s_water.nii.gz"}"#
+        let row =
+          #"{"subject": "a", "session": "s", "contrast": "water", "image": "cases/images/a_s_water.nii.gz", "label": "cases/labels/a_s_water.nii.gz"}"#
+        let other =
+          #"{"subject": "b", "session": "s", "contrast": "water", "image": "cases/images/b_s_water.nii.gz", "label": "cases/labels/b_s_water.nii.gz"}"#
         try Data("[\(row), \(other), \(row)]".utf8).write(to: dir.appendingPathComponent("m.json"))
       }, cases: "m.json")
     #expect(error?.code == .invalidInput)

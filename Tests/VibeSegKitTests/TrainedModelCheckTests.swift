@@ -13,8 +13,10 @@ struct TrainedModelCheckTests {
 
   /// A copy of `fixture` named `folderName` under `dir`.
   static func copyModel(_ fixture: String, to dir: URL, as folderName: String) throws -> URL {
-    let source = try FileManager.default.contentsOfDirectory(at: models.appendingPathComponent(fixture), includingPropertiesForKeys: nil)
-      .first { $0.lastPathComponent.contains("__") }!
+    let source = try FileManager.default.contentsOfDirectory(
+      at: models.appendingPathComponent(fixture), includingPropertiesForKeys: nil
+    )
+    .first { $0.lastPathComponent.contains("__") }!
     let target = dir.appendingPathComponent(folderName)
     try FileManager.default.copyItem(at: source, to: target)
     return target
@@ -29,7 +31,9 @@ struct TrainedModelCheckTests {
     return folder
   }
 
-  static let mainLabels = ["background": 0, "spleen": 1, "kidney_right": 2, "kidney_left": 3, "gallbladder": 4, "liver": 5, "ignore": 6]
+  static let mainLabels = [
+    "background": 0, "spleen": 1, "kidney_right": 2, "kidney_left": 3, "gallbladder": 4, "liver": 5, "ignore": 6,
+  ]
 
   static func results(_ items: [TrainedModelCheck.Item]) -> [String: Bool] {
     Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.passed) })
@@ -54,11 +58,13 @@ struct TrainedModelCheckTests {
     let model = try Self.copyModel("main", to: dir, as: NNUNetExportFiles.resultFolderName)
     var labels = Self.mainLabels
     labels["ignore"] = nil
-    let noIgnore = try Self.writeExport(to: dir.appendingPathComponent("a"), labels: labels, spacing: [1.875, 1.875, 3.0])
+    let noIgnore = try Self.writeExport(
+      to: dir.appendingPathComponent("a"), labels: labels, spacing: [1.875, 1.875, 3.0])
     let r1 = Self.results(try TrainedModelCheck(model: model, dataset: noIgnore).run())
     #expect(r1["labels"] == false && r1["spacing"] == true)
     // the plans spacing read in the wrong axis order (not reversed) must fail
-    let zFirst = try Self.writeExport(to: dir.appendingPathComponent("b"), labels: Self.mainLabels, spacing: [3.0, 1.875, 1.875])
+    let zFirst = try Self.writeExport(
+      to: dir.appendingPathComponent("b"), labels: Self.mainLabels, spacing: [3.0, 1.875, 1.875])
     let r2 = Self.results(try TrainedModelCheck(model: model, dataset: zFirst).run())
     #expect(r2["labels"] == true && r2["spacing"] == false)
   }
@@ -89,6 +95,8 @@ struct TrainedModelCheckTests {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let model = try Self.copyModel("main", to: dir, as: NNUNetExportFiles.resultFolderName)
-    #expect(throws: VibeSegKitError.self) { try TrainedModelCheck(model: model, dataset: dir.appendingPathComponent("none")).run() }
+    #expect(throws: VibeSegKitError.self) {
+      try TrainedModelCheck(model: model, dataset: dir.appendingPathComponent("none")).run()
+    }
   }
 }

@@ -24,7 +24,8 @@ public enum NNUNetExportFiles {
   /// predictor reorients inputs to it), `spacing` (mm, NIfTI axis order i j k, shared by every
   /// case), `nnUNetTrainer`, `nnUNetPlans`, `vibeseg` (tool version and fold rule).
   static func datasetJSON(
-    labels: TrainingLabelSet, channelName: String, caseCount: Int, orientation: String, spacing: [Double], foldCount: Int
+    labels: TrainingLabelSet, channelName: String, caseCount: Int, orientation: String, spacing: [Double],
+    foldCount: Int
   ) -> String {
     let labelLines = labels.datasetLabels.map { "    \(quoted($0.name)): \($0.id)" }.joined(separator: ",\n")
     let axes = orientation.map { quoted(String($0)) }.joined(separator: ", ")

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Evaluation
 import Foundation
 import NiftiIO
 import VolumeCore
 import VolumeTransforms
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// `vibeseg export-nnunet`: an nnU-Net v2 raw dataset from VibeSeg training cases
 /// (training.md §5).
@@ -86,8 +87,13 @@ public struct NNUNetExportJob: Sendable {
     guard Self.idRange.contains(datasetID) else {
       throw VibeSegKitError(.invalidOption, "dataset id \(datasetID) is not 1...999", option: "--id")
     }
-    guard !datasetName.isEmpty, datasetName.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }) else {
-      throw VibeSegKitError(.invalidOption, "dataset name '\(datasetName)' must be letters, digits, '-' and '_'", option: "--name")
+    guard !datasetName.isEmpty,
+      datasetName.unicodeScalars.allSatisfy({
+        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_")
+      })
+    else {
+      throw VibeSegKitError(
+        .invalidOption, "dataset name '\(datasetName)' must be letters, digits, '-' and '_'", option: "--name")
     }
     let folderName = NNUNetExportFiles.datasetFolderName(id: datasetID, name: datasetName)
     let destination = output.appendingPathComponent(folderName)
@@ -107,7 +113,8 @@ public struct NNUNetExportJob: Sendable {
       try fm.createDirectory(at: staging.appendingPathComponent("imagesTr"), withIntermediateDirectories: true)
       try fm.createDirectory(at: staging.appendingPathComponent("labelsTr"), withIntermediateDirectories: true)
     } catch {
-      throw VibeSegKitError(.cannotCreateOutput, "cannot create the dataset folder: \(error.localizedDescription)", path: staging.path)
+      throw VibeSegKitError(
+        .cannotCreateOutput, "cannot create the dataset folder: \(error.localizedDescription)", path: staging.path)
     }
     defer { try? fm.removeItem(at: staging) }
     for c in list {
@@ -121,12 +128,15 @@ public struct NNUNetExportJob: Sendable {
         spacing: geometry.spacing, foldCount: foldCount),
       to: staging.appendingPathComponent("dataset.json"))
     try write(NNUNetExportFiles.splitsJSON(folds), to: staging.appendingPathComponent("splits_final.json"))
-    try write(NNUNetExportFiles.trainScript(id: datasetID, folderName: folderName), to: staging.appendingPathComponent("train.sh"), mode: 0o755)
+    try write(
+      NNUNetExportFiles.trainScript(id: datasetID, folderName: folderName),
+      to: staging.appendingPathComponent("train.sh"), mode: 0o755)
     try write(caseTable(list, fold: fold), to: staging.appendingPathComponent("vibeseg_export.json"))
     try publish(staging, as: destination)
     return Outcome(
       datasetFolder: destination, caseCount: list.count, subjectCount: Set(list.map(\.subject)).count,
-      deformedCopies: list.filter(\.isDeformedCopy).count, orientation: geometry.orientation.code, spacing: geometry.spacing,
+      deformedCopies: list.filter(\.isDeformedCopy).count, orientation: geometry.orientation.code,
+      spacing: geometry.spacing,
       folds: folds)
   }
 
@@ -135,7 +145,8 @@ public struct NNUNetExportJob: Sendable {
   func preflight(_ destination: URL) throws(VibeSegKitError) {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: output.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw VibeSegKitError(.cannotCreateOutput, "no such folder (nnU-Net's raw folder must exist)", path: output.path, option: "--output")
+      throw VibeSegKitError(
+        .cannotCreateOutput, "no such folder (nnU-Net's raw folder must exist)", path: output.path, option: "--output")
     }
     if FileManager.default.fileExists(atPath: destination.path) && !overwrite {
       throw VibeSegKitError(.cannotCreateOutput, "exists; pass --overwrite to replace it", path: destination.path)
@@ -144,7 +155,8 @@ public struct NNUNetExportJob: Sendable {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: output.path)) ?? []
     if let other = entries.sorted().first(where: { $0.hasPrefix(prefix) && $0 != destination.lastPathComponent }) {
       throw VibeSegKitError(
-        .cannotCreateOutput, "holds \(other) with the same dataset id \(datasetID); nnU-Net needs unique ids (choose another --id)",
+        .cannotCreateOutput,
+        "holds \(other) with the same dataset id \(datasetID); nnU-Net needs unique ids (choose another --id)",
         path: output.path)
     }
   }
@@ -167,7 +179,8 @@ public struct NNUNetExportJob: Sendable {
     var first: (orientation: Orientation, spacing: [Double], path: String)?
     for c in list {
       for url in [c.image, c.label] where !url.lastPathComponent.hasSuffix(".nii.gz") {
-        throw VibeSegKitError(.invalidInput, "nnU-Net's file ending is .nii.gz; convert it (vibeseg convert)", path: url.path)
+        throw VibeSegKitError(
+          .invalidInput, "nnU-Net's file ending is .nii.gz; convert it (vibeseg convert)", path: url.path)
       }
       let image = try ImageInput.readVolume(c.image, warnIdentityAffine: false)
       let labelGrid: ImageGrid
@@ -209,7 +222,8 @@ public struct NNUNetExportJob: Sendable {
     let map = try SegmentationStatistics.labelMap(read.image, path: url.path)
     let ignore = labels.ignoreLabel
     if let index = map.voxels.firstIndex(where: { Int($0) > ignore }) {
-      let n0 = map.grid.shape[0], n1 = map.grid.shape[1]
+      let n0 = map.grid.shape[0]
+      let n1 = map.grid.shape[1]
       throw VibeSegKitError(
         .notALabelMap,
         "voxel (\(index % n0), \(index / n0 % n1), \(index / (n0 * n1))) holds \(map.voxels[index]), which is not in the label set (1...\(labels.maxID) from \(labels.source), ignore \(ignore))",
@@ -225,7 +239,8 @@ public struct NNUNetExportJob: Sendable {
     do {
       try fm.copyItem(at: source, to: target)
     } catch {
-      throw VibeSegKitError(.cannotCreateOutput, "cannot copy \(source.path): \(error.localizedDescription)", path: target.path)
+      throw VibeSegKitError(
+        .cannotCreateOutput, "cannot copy \(source.path): \(error.localizedDescription)", path: target.path)
     }
   }
 
@@ -248,7 +263,8 @@ public struct NNUNetExportJob: Sendable {
         + "\"image\": \(NNUNetExportFiles.quoted(c.image.path)), \"label\": \(NNUNetExportFiles.quoted(c.label.path))}"
     }
     let q = NNUNetExportFiles.quoted
-    let header = "  \"schemaVersion\": 1,\n  \"tool\": \"vibeseg export-nnunet \(VibeSegVersion.string)\",\n"
+    let header =
+      "  \"schemaVersion\": 1,\n  \"tool\": \"vibeseg export-nnunet \(VibeSegVersion.string)\",\n"
       + "  \"casesFrom\": \(q(cases.path)),\n  \"augmented\": [\(augmented.map { q($0.path) }.joined(separator: ", "))],\n"
       + "  \"labelSource\": \(q(labels.source)),\n  \"folds\": \(foldCount),\n  \"files\": \(q(files.rawValue)),\n"
     return "{\n" + header + "  \"cases\": [\n" + rows.joined(separator: ",\n") + "\n  ]\n}\n"
@@ -262,14 +278,17 @@ public struct NNUNetExportJob: Sendable {
     if fm.fileExists(atPath: destination.path) {
       let aside = output.appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
       guard rename(destination.path, aside.path) == 0 else {
-        throw VibeSegKitError(.cannotCreateOutput, "cannot move the old dataset aside: \(String(cString: strerror(errno)))", path: destination.path)
+        throw VibeSegKitError(
+          .cannotCreateOutput, "cannot move the old dataset aside: \(String(cString: strerror(errno)))",
+          path: destination.path)
       }
       old = aside
     }
     guard rename(staging.path, destination.path) == 0 else {
       let reason = String(cString: strerror(errno))
       if let old { _ = rename(old.path, destination.path) }
-      throw VibeSegKitError(.cannotCreateOutput, "cannot move the dataset into place: \(reason)", path: destination.path)
+      throw VibeSegKitError(
+        .cannotCreateOutput, "cannot move the dataset into place: \(reason)", path: destination.path)
     }
     if let old { try? fm.removeItem(at: old) }
   }

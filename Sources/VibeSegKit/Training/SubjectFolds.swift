@@ -30,7 +30,8 @@ public enum SubjectFolds {
     let subjects = Set(cases.map(\.subject))
     guard foldCount >= 2, foldCount <= subjects.count else {
       throw VibeSegKitError(
-        .invalidOption, "\(foldCount) folds for \(subjects.count) subjects; folds group whole subjects, so give 2...\(max(subjects.count, 2))",
+        .invalidOption,
+        "\(foldCount) folds for \(subjects.count) subjects; folds group whole subjects, so give 2...\(max(subjects.count, 2))",
         option: "--folds")
     }
     let fold = assignment(subjects: subjects, foldCount: foldCount)
@@ -41,7 +42,8 @@ public enum SubjectFolds {
       let train = cases.filter { fold[$0.subject] != f }.map(\.caseID).sorted(by: byID)
       guard !val.isEmpty, !train.isEmpty else {
         throw VibeSegKitError(
-          .invalidOption, "fold \(f) has \(val.isEmpty ? "no undeformed validation case" : "no training case")", option: "--folds")
+          .invalidOption, "fold \(f) has \(val.isEmpty ? "no undeformed validation case" : "no training case")",
+          option: "--folds")
       }
       folds.append(Fold(train: train, val: val))
     }

@@ -49,9 +49,11 @@ public struct TrainedModelCheck: Sendable {
     let bundle = try ModelBundle(directory: model, folds: folds)
     var items = [Item]()
 
-    let modelLabels = Dictionary(bundle.dataset.labels.map { ($0.name, $0.value.values) }, uniquingKeysWith: { a, _ in a })
+    let modelLabels = Dictionary(
+      bundle.dataset.labels.map { ($0.name, $0.value.values) }, uniquingKeysWith: { a, _ in a })
     let expectedLabels = exported.labels.mapValues { [$0] }
-    let labelDiff = Set(modelLabels.keys).symmetricDifference(expectedLabels.keys).sorted()
+    let labelDiff =
+      Set(modelLabels.keys).symmetricDifference(expectedLabels.keys).sorted()
       + expectedLabels.keys.filter { modelLabels[$0] != nil && modelLabels[$0] != expectedLabels[$0] }.sorted()
     items.append(
       Item(
@@ -64,37 +66,47 @@ public struct TrainedModelCheck: Sendable {
     let forward = bundle.plans.transposeForward
     let expected = forward.map { reversed[$0] }
     let planned = bundle.configuration.spacing
-    let spacingOK = planned.count == expected.count
+    let spacingOK =
+      planned.count == expected.count
       && zip(planned, expected).allSatisfy { abs($0 - $1) <= Self.spacingToleranceMillimeters }
     items.append(
       Item(
         name: "spacing", passed: spacingOK,
-        detail: "plans \(bundle.configurationName) spacing \(planned) mm; exported \(exported.spacing) mm (NIfTI i j k) -> reversed, transpose_forward \(forward) -> \(expected)"))
+        detail:
+          "plans \(bundle.configurationName) spacing \(planned) mm; exported \(exported.spacing) mm (NIfTI i j k) -> reversed, transpose_forward \(forward) -> \(expected)"
+      ))
 
     let folderTrainer = bundle.trainerName ?? "(unnamed folder)"
     let wantedFolder = NNUNetExportFiles.resultFolderName
-    var trainerProblems = model.standardizedFileURL.lastPathComponent == wantedFolder ? [] : ["folder is \(model.lastPathComponent), expected \(wantedFolder)"]
+    var trainerProblems =
+      model.standardizedFileURL.lastPathComponent == wantedFolder
+      ? [] : ["folder is \(model.lastPathComponent), expected \(wantedFolder)"]
     var checkpointProblems = [String]()
     for fold in bundle.folds {
       let checkpoint = try TorchCheckpoint(contentsOf: fold.url)
-      let where_ = "fold_\(fold.fold)/\(fold.name.rawValue)"
+      let location = "fold_\(fold.fold)/\(fold.name.rawValue)"
       if checkpoint.trainerName != NNUNetExportFiles.trainer {
-        trainerProblems.append("\(where_): trainer_name \(checkpoint.trainerName ?? "missing")")
+        trainerProblems.append("\(location): trainer_name \(checkpoint.trainerName ?? "missing")")
       }
-      for key in ["network_weights", "init_args", "inference_allowed_mirroring_axes", "trainer_name"] where checkpoint.root[key] == nil {
-        checkpointProblems.append("\(where_): no '\(key)'")
+      for key in ["network_weights", "init_args", "inference_allowed_mirroring_axes", "trainer_name"]
+      where checkpoint.root[key] == nil {
+        checkpointProblems.append("\(location): no '\(key)'")
       }
       if let axes = checkpoint.root["inference_allowed_mirroring_axes"], axes != PickleValue.none {
-        checkpointProblems.append("\(where_): inference_allowed_mirroring_axes is \(checkpoint.inferenceAllowedMirroringAxes.map { "\($0)" } ?? "set"), expected None")
+        checkpointProblems.append(
+          "\(location): inference_allowed_mirroring_axes is \(checkpoint.inferenceAllowedMirroringAxes.map { "\($0)" } ?? "set"), expected None"
+        )
       }
       if let configuration = checkpoint.initArgs?.configuration, configuration != bundle.configurationName {
-        checkpointProblems.append("\(where_): init_args.configuration \(configuration), folder says \(bundle.configurationName)")
+        checkpointProblems.append(
+          "\(location): init_args.configuration \(configuration), folder says \(bundle.configurationName)")
       }
     }
     items.append(
       Item(
         name: "trainer", passed: trainerProblems.isEmpty,
-        detail: trainerProblems.isEmpty ? "\(folderTrainer) in the folder name and every checkpoint" : trainerProblems.joined(separator: "; ")))
+        detail: trainerProblems.isEmpty
+          ? "\(folderTrainer) in the folder name and every checkpoint" : trainerProblems.joined(separator: "; ")))
     items.append(
       Item(
         name: "checkpoint", passed: checkpointProblems.isEmpty,
@@ -104,7 +116,8 @@ public struct TrainedModelCheck: Sendable {
 
     do {
       _ = try LoadedModel(bundle: bundle, threads: 1)
-      items.append(Item(name: "weights", passed: true, detail: "bind to the plans' network (\(bundle.folds.count) fold(s))"))
+      items.append(
+        Item(name: "weights", passed: true, detail: "bind to the plans' network (\(bundle.folds.count) fold(s))"))
     } catch {
       items.append(Item(name: "weights", passed: false, detail: "\(error)"))
     }
@@ -120,7 +133,9 @@ struct ExportedDataset {
   init(folder: URL) throws(VibeSegKitError) {
     let url = folder.appendingPathComponent("dataset.json")
     guard FileManager.default.fileExists(atPath: url.path) else {
-      throw VibeSegKitError(.missingInput, "no dataset.json: give the DatasetXXX_Name folder vibeseg export-nnunet wrote", path: url.path, option: "--dataset")
+      throw VibeSegKitError(
+        .missingInput, "no dataset.json: give the DatasetXXX_Name folder vibeseg export-nnunet wrote", path: url.path,
+        option: "--dataset")
     }
     let data = try JSONInput.data(url, option: "--dataset")
     guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
@@ -131,12 +146,15 @@ struct ExportedDataset {
     var ids = [String: Int]()
     for (name, value) in labels {
       guard let number = value as? NSNumber, let id = Int(exactly: number.doubleValue) else {
-        throw VibeSegKitError(.invalidInput, "label '\(name)' is not an integer id", path: url.path, option: "--dataset")
+        throw VibeSegKitError(
+          .invalidInput, "label '\(name)' is not an integer id", path: url.path, option: "--dataset")
       }
       ids[name] = id
     }
     guard let spacing = (object["spacing"] as? [NSNumber])?.map(\.doubleValue), spacing.count == 3 else {
-      throw VibeSegKitError(.invalidInput, "no 'spacing' of three numbers: not written by vibeseg export-nnunet", path: url.path, option: "--dataset")
+      throw VibeSegKitError(
+        .invalidInput, "no 'spacing' of three numbers: not written by vibeseg export-nnunet", path: url.path,
+        option: "--dataset")
     }
     self.labels = ids
     self.spacing = spacing

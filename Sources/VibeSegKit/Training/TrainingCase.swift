@@ -69,21 +69,28 @@ public struct TrainingCase: Sendable, Equatable {
 
   /// `k` when `text` is `d<k>` (decimal digits, k >= 0).
   static func copyIndex(_ text: String) -> Int? {
-    guard text.count > 1, text.first == "d", text.dropFirst().allSatisfy(\.isASCII), let k = Int(text.dropFirst()), k >= 0
+    guard text.count > 1, text.first == "d", text.dropFirst().allSatisfy(\.isASCII), let k = Int(text.dropFirst()),
+      k >= 0
     else { return nil }
     return k
   }
 
   /// A part is non-empty ASCII letters, digits, `-` and `.`; a split may not look like `d<k>`.
   static func checkPart(_ text: String, _ what: String, _ source: String) throws(VibeSegKitError) {
-    let allowed = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".") }
+    let allowed =
+      !text.isEmpty
+      && text.unicodeScalars.allSatisfy {
+        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".")
+      }
     guard allowed else {
       throw VibeSegKitError(
-        .invalidInput, "\(what) '\(text)' must be non-empty and hold only letters, digits, '-' and '.' (no '_': it separates the parts of the case id)",
+        .invalidInput,
+        "\(what) '\(text)' must be non-empty and hold only letters, digits, '-' and '.' (no '_': it separates the parts of the case id)",
         path: source)
     }
     if what == "split" && copyIndex(text) != nil {
-      throw VibeSegKitError(.invalidInput, "split '\(text)' looks like a copy index d<k>; give the copy index as 'copy'", path: source)
+      throw VibeSegKitError(
+        .invalidInput, "split '\(text)' looks like a copy index d<k>; give the copy index as 'copy'", path: source)
     }
   }
 

@@ -17,12 +17,15 @@ extension TrainingCaseList {
   /// - Throws: `VibeSegKitError.missingInput` (no folder, a missing output file),
   ///   `.invalidInput` (a folder without sidecars) or naming the sidecar: no deformed label map, a source image that is none of
   ///   the cases, a source label map that is not the original case's.
-  public static func augmentedCopies(in folder: URL, of originals: [TrainingCase]) throws(VibeSegKitError) -> [TrainingCase] {
+  public static func augmentedCopies(in folder: URL, of originals: [TrainingCase]) throws(VibeSegKitError)
+    -> [TrainingCase]
+  {
     let names: [String]
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
     } catch {
-      throw VibeSegKitError(.missingInput, "no such folder of vibeseg augment copies", path: folder.path, option: "--augmented")
+      throw VibeSegKitError(
+        .missingInput, "no such folder of vibeseg augment copies", path: folder.path, option: "--augmented")
     }
     func key(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
     var byImage = [String: TrainingCase]()
@@ -41,22 +44,27 @@ extension TrainingCaseList {
       sidecars += 1
       guard let sourceLabel = sources["label"] as? String, let outputLabel = outputs["label"] as? String else {
         throw VibeSegKitError(
-          .invalidInput, "this copy has no deformed label map (run vibeseg augment with --label)", path: url.path, option: "--augmented")
+          .invalidInput, "this copy has no deformed label map (run vibeseg augment with --label)", path: url.path,
+          option: "--augmented")
       }
       let label = folder.appendingPathComponent(outputLabel)
       for (source, output) in zip(sourceImages, outputImages) {
         guard let original = byImage[key(source)] else {
           throw VibeSegKitError(
-            .invalidInput, "copy of \(source), which is not the image of any case listed", path: url.path, option: "--augmented")
+            .invalidInput, "copy of \(source), which is not the image of any case listed", path: url.path,
+            option: "--augmented")
         }
         guard key(sourceLabel) == key(original.label.path) else {
           throw VibeSegKitError(
-            .invalidInput, "deformed from label map \(sourceLabel), but case \(original.caseID) has \(original.label.path)", path: url.path,
+            .invalidInput,
+            "deformed from label map \(sourceLabel), but case \(original.caseID) has \(original.label.path)",
+            path: url.path,
             option: "--augmented")
         }
         let image = folder.appendingPathComponent(output)
         for file in [image, label] where !FileManager.default.fileExists(atPath: file.path) {
-          throw VibeSegKitError(.missingInput, "listed in \(url.path) but missing", path: file.path, option: "--augmented")
+          throw VibeSegKitError(
+            .missingInput, "listed in \(url.path) but missing", path: file.path, option: "--augmented")
         }
         var c = original
         c.copy = copy
@@ -67,7 +75,9 @@ extension TrainingCaseList {
       }
     }
     guard sidecars > 0 else {
-      throw VibeSegKitError(.invalidInput, "no vibeseg augment sidecars (<case>_d<k>.json) in this folder", path: folder.path, option: "--augmented")
+      throw VibeSegKitError(
+        .invalidInput, "no vibeseg augment sidecars (<case>_d<k>.json) in this folder", path: folder.path,
+        option: "--augmented")
     }
     return copies
   }

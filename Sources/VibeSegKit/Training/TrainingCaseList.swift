@@ -37,7 +37,8 @@ public enum TrainingCaseList {
   static let ending = ".nii.gz"
 
   static func folder(_ url: URL) throws(VibeSegKitError) -> [TrainingCase] {
-    let images = url.appendingPathComponent("images"), labels = url.appendingPathComponent("labels")
+    let images = url.appendingPathComponent("images")
+    let labels = url.appendingPathComponent("labels")
     let names: [String]
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: images.path)
@@ -49,13 +50,15 @@ public enum TrainingCaseList {
     for name in names.sorted() where !name.hasPrefix(".") && (name.hasSuffix(ending) || name.hasSuffix(".nii")) {
       let image = images.appendingPathComponent(name)
       guard name.hasSuffix(ending) else {
-        throw VibeSegKitError(.invalidInput, "not gzipped NIfTI; nnU-Net's file ending is .nii.gz (vibeseg convert)", path: image.path)
+        throw VibeSegKitError(
+          .invalidInput, "not gzipped NIfTI; nnU-Net's file ending is .nii.gz (vibeseg convert)", path: image.path)
       }
       let id = String(name.dropLast(ending.count))
       let p = try TrainingCase.parts(ofCaseID: id, source: image.path)
       let label = labels.appendingPathComponent(name)
       guard FileManager.default.fileExists(atPath: label.path) else {
-        throw VibeSegKitError(.missingInput, "no label map for \(image.path) (expected the same name in labels/)", path: label.path)
+        throw VibeSegKitError(
+          .missingInput, "no label map for \(image.path) (expected the same name in labels/)", path: label.path)
       }
       cases.append(
         TrainingCase(
@@ -101,14 +104,19 @@ public enum TrainingCaseList {
       !$0.trimmingCharacters(in: .whitespaces).isEmpty
     }
     guard let header = lines.first else { throw VibeSegKitError(.invalidInput, "empty CSV", path: url.path) }
-    let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let columns = header.split(separator: ",", omittingEmptySubsequences: false).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
     var cases = [TrainingCase]()
     for (index, line) in lines.dropFirst().enumerated() {
       let source = "\(url.path): line \(index + 2)"
       guard !line.contains("\"") else {
-        throw VibeSegKitError(.invalidInput, "quoted fields are not supported; use plain comma-separated values", path: source)
+        throw VibeSegKitError(
+          .invalidInput, "quoted fields are not supported; use plain comma-separated values", path: source)
       }
-      let values = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+      let values = line.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
       guard values.count == columns.count else {
         throw VibeSegKitError(.invalidInput, "\(values.count) fields for \(columns.count) columns", path: source)
       }
@@ -123,7 +131,8 @@ public enum TrainingCaseList {
   static func makeCase(_ fields: [String: String], base: URL, source: String) throws(VibeSegKitError) -> TrainingCase {
     let known: Set<String> = ["subject", "session", "contrast", "split", "copy", "image", "label"]
     if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-      throw VibeSegKitError(.invalidInput, "unknown field '\(unknown)' (expected \(known.sorted().joined(separator: ", ")))", path: source)
+      throw VibeSegKitError(
+        .invalidInput, "unknown field '\(unknown)' (expected \(known.sorted().joined(separator: ", ")))", path: source)
     }
     func required(_ key: String) throws(VibeSegKitError) -> String {
       guard let value = fields[key] else { throw VibeSegKitError(.invalidInput, "missing '\(key)'", path: source) }

@@ -13,7 +13,8 @@ public struct TrainingLabelSet: Sendable, Equatable {
   public var ignoreLabel: Int { StatisticsLabelRegistry(names: names).ignoreLabel }
 
   /// TotalVibeSegmentator's 72 labels (ignore = 73).
-  public static let totalVibe = TrainingLabelSet(names: StatisticsLabelRegistry.totalVibe.names, source: "TotalVibeSegmentator's table")
+  public static let totalVibe = TrainingLabelSet(
+    names: StatisticsLabelRegistry.totalVibe.names, source: "TotalVibeSegmentator's table")
 
   init(names: [Int: String], source: String) {
     self.names = names
@@ -31,18 +32,22 @@ public struct TrainingLabelSet: Sendable, Equatable {
     let ids = names.keys.sorted()
     if let gap = (1...max(ids.last ?? 1, 1)).first(where: { names[$0] == nil }) {
       throw VibeSegKitError(
-        .invalidLabelFile, "label ids must be 1...\(ids.last ?? 0) without gaps (nnU-Net requires consecutive labels); id \(gap) has no name (name it e.g. \"unused\")",
+        .invalidLabelFile,
+        "label ids must be 1...\(ids.last ?? 0) without gaps (nnU-Net requires consecutive labels); id \(gap) has no name (name it e.g. \"unused\")",
         path: url.path, option: "--label-names")
     }
     var seen = [String: Int]()
     for id in ids {
       let name = names[id]!
       if let other = seen[name] {
-        throw VibeSegKitError(.invalidLabelFile, "name '\(name)' is given to ids \(other) and \(id)", path: url.path, option: "--label-names")
+        throw VibeSegKitError(
+          .invalidLabelFile, "name '\(name)' is given to ids \(other) and \(id)", path: url.path,
+          option: "--label-names")
       }
       if name == "background" || name == "ignore" {
         throw VibeSegKitError(
-          .invalidLabelFile, "id \(id) is named '\(name)'; background (0) and ignore (max id + 1) are added by the export", path: url.path,
+          .invalidLabelFile,
+          "id \(id) is named '\(name)'; background (0) and ignore (max id + 1) are added by the export", path: url.path,
           option: "--label-names")
       }
       seen[name] = id

@@ -49,10 +49,15 @@ extension VibeSegCommand {
     @Option(name: .shortAndLong, help: "nnU-Net's raw folder ($nnUNet_raw); must exist.")
     var output: String
 
-    @Option(help: "A folder of vibeseg augment copies of these cases (read through their <case>_d<k>.json sidecars); repeatable.")
+    @Option(
+      help:
+        "A folder of vibeseg augment copies of these cases (read through their <case>_d<k>.json sidecars); repeatable.")
     var augmented: [String] = []
 
-    @Option(help: "Label names for a label set other than TotalVibeSegmentator's (dataset.json, id->name JSON, ITK-SNAP); ids 1...N without gaps.")
+    @Option(
+      help:
+        "Label names for a label set other than TotalVibeSegmentator's (dataset.json, id->name JSON, ITK-SNAP); ids 1...N without gaps."
+    )
     var labelNames: String?
 
     @Option(help: "Subject-grouped cross-validation folds (2 ... number of subjects).")
@@ -85,7 +90,8 @@ extension VibeSegCommand {
         job.overwrite = overwrite
         let outcome = try job.run()
         printError(
-          "vibeseg: \(outcome.caseCount) cases (\(outcome.subjectCount) subjects, \(outcome.deformedCopies) deformed copies), \(outcome.orientation) \(outcome.spacing) mm, \(outcome.folds.count) subject-grouped folds")
+          "vibeseg: \(outcome.caseCount) cases (\(outcome.subjectCount) subjects, \(outcome.deformedCopies) deformed copies), \(outcome.orientation) \(outcome.spacing) mm, \(outcome.folds.count) subject-grouped folds"
+        )
         printWritten([outcome.datasetFolder.path])
       }
     }
@@ -115,17 +121,21 @@ extension VibeSegCommand {
     @Option(help: "The exported raw dataset folder (DatasetXXX_NAME).")
     var dataset: String
 
-    @Option(name: [.customShort("f"), .long], parsing: .upToNextOption, help: "Folds to check (default: every fold_N found).")
+    @Option(
+      name: [.customShort("f"), .long], parsing: .upToNextOption, help: "Folds to check (default: every fold_N found).")
     var folds: [String] = []
 
     func run() throws {
       try reportingErrors {
         let check = TrainedModelCheck(
-          model: URL(fileURLWithPath: model), dataset: URL(fileURLWithPath: dataset), folds: folds.isEmpty ? nil : folds)
+          model: URL(fileURLWithPath: model), dataset: URL(fileURLWithPath: dataset), folds: folds.isEmpty ? nil : folds
+        )
         let items = try check.run()
         for item in items { print("\(item.passed ? "ok" : "FAILED") \(item.name): \(item.detail)") }
         if items.contains(where: { !$0.passed }) {
-          printError("vibeseg: error: \(model): \(items.filter { !$0.passed }.map(\.name).joined(separator: ", ")) check(s) failed")
+          printError(
+            "vibeseg: error: \(model): \(items.filter { !$0.passed }.map(\.name).joined(separator: ", ")) check(s) failed"
+          )
           throw ExitCode(65)
         }
       }
