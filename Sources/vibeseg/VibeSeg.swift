@@ -46,6 +46,8 @@ struct VibeSegCommand: ParsableCommand {
       ResampleTo.self,
       CompareCohort.self,
       Review.self,
+      ExportNNUNet.self,
+      CheckTrained.self,
       ModelInfo.self,
     ])
 
