@@ -33,6 +33,12 @@ public struct ResampleToJob: Sendable {
   public var imageMode: BoundaryMode = .nearest
   public var outside: OutsideLabelPolicy = .ignore
   public var labelInterpolation = LabelInterpolation.nearest
+  /// `--qc-image`: an image on the label map's grid (the VIBE in-phase, say) for the alignment QC.
+  public var qcImage: URL?
+  /// `--qc-threshold`: body-mask Dice below this flags the case.
+  public var qcThreshold = 0.95
+  /// `--qc-png`: the QC preview.
+  public var qcPNG: URL?
   /// The id written into outside voxels with `outside == .ignore`: by default TotalVibeSegmentator's
   /// ignore label (`StatisticsLabelRegistry.ignoreLabel`, max id + 1 = 73).
   public var ignoreLabel: Int = StatisticsLabelRegistry.totalVibe.ignoreLabel
@@ -60,9 +66,12 @@ public struct ResampleToJob: Sendable {
     if label != nil && labelOutput == nil {
       throw VibeSegKitError(.invalidOption, "--label needs --label-output", option: "--label-output")
     }
-    let inputs = [image] + [reference, label].compactMap { $0 }
+    if qcPNG != nil && qcImage == nil {
+      throw VibeSegKitError(.invalidOption, "--qc-png needs --qc-image", option: "--qc-png")
+    }
+    let inputs = [image] + [reference, label, qcImage].compactMap { $0 }
     let outputs = try OutputTransaction(
-      outputs: [output] + [labelOutput, reportURL].compactMap { $0 }, inputs: inputs, overwrite: overwrite)
+      outputs: [output] + [labelOutput, reportURL, qcPNG].compactMap { $0 }, inputs: inputs, overwrite: overwrite)
     var warnings = [String]()
     let series = try ImageInput.readVolume(image, warnIdentityAffine: false)
     warnings += series.warnings
@@ -107,12 +116,19 @@ public struct ResampleToJob: Sendable {
         outsideFraction: Double(result.outsideCount) / Double(target.voxelCount), interpolation: labelInterpolation)
     }
 
-    let report = ResampleToReport(
+    let qc = try qcImage.map { try alignmentQC(resampled: resampledImage, target: target, qcImage: $0) }
+    var report = ResampleToReport(
       targetSource: reference == nil ? "series" : "reference",
       reference: reference?.path,
       target: .init(target),
       image: .init(input: image.path, output: output.path, order: 3, mode: imageMode.rawValue),
       label: labelReport)
+    report.qc = qc?.report
+    if let qc = qc?.report, qc.flagged {
+      warnings.append(
+        "\(image.path): alignment QC body-mask Dice \(qc.dice.map { String(format: "%.3f", $0) } ?? "undefined") is below \(qc.threshold): the series may not be aligned with \(qc.image) (moved between series?); check it before training on it")
+    }
+    if let preview = qc?.png, let qcPNG { try preview.writePNG(to: qcPNG, in: outputs) }
     var writeOptions = NiftiWriteOptions()
     writeOptions.compressionLevel = compressionLevel
     try resampledImage.write(to: output, options: writeOptions, in: outputs)

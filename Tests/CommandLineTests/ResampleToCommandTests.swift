@@ -79,6 +79,38 @@ struct ResampleToCommandTests {
     #expect(usage.status == 64, "\(usage.stderr)")
   }
 
+  @Test(
+    "--qc-image: Otsu thresholds, inside voxels and body-mask Dice as skimage/scipy compute them; a subject moved by 8 mm is flagged",
+    arguments: ["sagittal", "oblique"])
+  func alignmentQC(_ name: String) throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("expected_qc.json")))
+    let all = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let expected = try #require(all[name] as? [String: Any])
+    for vibe in ["vibe", "vibe_moved"] {
+      let report = dir.appendingPathComponent("\(vibe).json")
+      let png = dir.appendingPathComponent("\(vibe).png")
+      let result = try VibeSegBinary.run([
+        "resample-to", Self.fixture("\(name)/series.nii.gz"), "-o", dir.appendingPathComponent("\(vibe).nii.gz").path,
+        "--qc-image", Self.fixture("\(name)/\(vibe).nii.gz"), "--qc-png", png.path, "--report", report.path,
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      let json = try #require(
+        try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+      let qc = try #require(json["qc"] as? [String: Any])
+      let theirs = try #require(expected[vibe] as? [String: Any])
+      #expect(abs((qc["dice"] as! Double) - (theirs["dice"] as! Double)) <= 1e-12, "\(name) \(vibe)")
+      #expect(qc["insideVoxels"] as? Int == theirs["insideVoxels"] as? Int)
+      #expect(qc["referenceOtsu"] as? Double == theirs["referenceOtsu"] as? Double)
+      #expect(abs((qc["seriesOtsu"] as! Double) - (expected["seriesOtsu"] as! Double)) <= 1e-3)
+      #expect(FileManager.default.fileExists(atPath: png.path))
+      if vibe == "vibe_moved" {
+        #expect(qc["flagged"] as? Bool == true && result.stderr.contains("alignment QC"), "\(result.stderr)")
+      }
+    }
+  }
+
   @Test("reference mode: a second contrast and the label map onto the TPTBox target", arguments: ["sagittal", "oblique"])
   func referenceParity(_ name: String) throws {
     let dir = try Fixtures.temporaryDirectory()

@@ -63,6 +63,15 @@ extension VibeSegCommand {
     @Option(help: "The ignore label's id for --outside ignore (default 73: TotalVibeSegmentator's max id + 1; other label sets: their max id + 1).")
     var ignoreLabel: Int?
 
+    @Option(help: "Alignment QC: an image on the label map's grid (e.g. the VIBE in-phase); body-mask Dice with the resampled series goes into --report.")
+    var qcImage: String?
+
+    @Option(help: "Alignment QC: flag (and warn) below this Dice.")
+    var qcThreshold: Double = 0.95
+
+    @Option(help: "Alignment QC: a PNG of the resampled series with both body masks (1 both, 2 QC image only, 3 series only).")
+    var qcPng: String?
+
     @Flag(help: "Resample images whose direction matrix is not orthonormal.")
     var allowShear = false
 
@@ -85,6 +94,8 @@ extension VibeSegCommand {
       if reference != nil && (!spacing.isEmpty || orientation != "RAS") {
         throw ValidationError("--reference sets the grid; leave out --spacing and --orientation")
       }
+      if qcPng != nil && qcImage == nil { throw ValidationError("--qc-png needs --qc-image") }
+      if !(0...1).contains(qcThreshold) { throw ValidationError("--qc-threshold must be a Dice between 0 and 1") }
       if label == nil && labelInterp != .nearest {
         throw ValidationError("--label-interp applies to a --label map")
       }
@@ -113,6 +124,9 @@ extension VibeSegCommand {
         job.imageMode = mode
         job.outside = outside
         job.labelInterpolation = labelInterp
+        job.qcImage = qcImage.map { URL(fileURLWithPath: $0) }
+        job.qcThreshold = qcThreshold
+        job.qcPNG = qcPng.map { URL(fileURLWithPath: $0) }
         if let ignoreLabel { job.ignoreLabel = ignoreLabel }
         job.allowShear = allowShear
         job.overwrite = overwrite
@@ -128,7 +142,10 @@ extension VibeSegCommand {
           printError(
             "vibeseg: note: \(label.outsideVoxels) target voxels (\(String(format: "%.1f", 100 * label.outsideFraction)) %) lie outside \(label.input): \(filled)")
         }
-        printWritten([output] + [labelOutput, report].compactMap { $0 })
+        if let qc = outcome.report.qc {
+          print("alignment QC: body-mask Dice \(qc.dice.map { String(format: "%.4f", $0) } ?? "undefined") (threshold \(qc.threshold))\(qc.flagged ? " FLAGGED" : "")")
+        }
+        printWritten([output] + [labelOutput, report, qcPng].compactMap { $0 })
       }
     }
   }
