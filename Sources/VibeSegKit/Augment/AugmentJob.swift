@@ -1,4 +1,3 @@
-import Evaluation
 import Foundation
 import ModelZoo
 import NiftiIO
@@ -85,36 +84,13 @@ public struct AugmentJob: Sendable {
     let caseName = caseID ?? ImageInput.stem(of: images[0])
     let names = try outputNames()
 
-    var warnings = [String]()
-    var reads = [InputImage]()
-    for url in images {
-      let read = try ImageInput.readVolume(url, warnIdentityAffine: false)
-      warnings += read.warnings
-      reads.append(read)
-    }
-    let grid = reads[0].grid
-    var labelRead: InputImage?
-    if let label {
-      let read = try ImageInput.readVolume(label, warnIdentityAffine: false)
-      warnings += read.warnings
-      labelRead = read
-    }
-    for read in reads.dropFirst() + (labelRead.map { [$0] } ?? []) where !LabelMap.gridsMatch(read.grid, grid) {
-      throw VibeSegKitError(
-        .gridMismatch,
-        "not on the grid of \(images[0].path) (shape \(read.grid.shape) vs \(grid.shape), affines differ by \(read.grid.affine.maxAbsDifference(to: grid.affine)) mm); one field deforms every array of a case, so they must share a grid (resample with vibeseg resample-to)",
-        path: read.url.path)
-    }
-    if let axis = grid.shape.firstIndex(where: { $0 + 2 * pad < 2 }) {
-      throw VibeSegKitError(
-        .invalidOption, "axis \(axis) has \(grid.shape[axis]) voxel; with --pad \(pad) it is too short to deform (needs 2)",
-        option: "--pad")
-    }
-
     var outputURLs = [URL]()
     for k in copyIndices { outputURLs += names.urls(copy: k, caseName: caseName, folder: outputFolder) }
     let transaction = try OutputTransaction(
       outputs: outputURLs, inputs: images + [label, replayParams].compactMap { $0 }, overwrite: overwrite)
+    let source = try readCase()
+    var warnings = source.warnings
+    let (reads, labelRead, grid) = (source.images, source.label, source.grid)
 
     let scaled = try AugmentScaling(reads.map(\.values), mode: normalize, names: images.map(\.path))
     let box = VoxelBox(lower: [pad, pad, pad], upper: grid.shape.map { $0 + pad })
@@ -133,21 +109,7 @@ public struct AugmentJob: Sendable {
     var sidecars = [AugmentSidecar]()
     let sourceCounts = labelRead.map { AugmentLabelCheck.counts($0.values) }
     for k in copyIndices {
-      var draw: AugmentLaw.Draw
-      let field: ElasticDeformation
-      if let replay {
-        guard let replayed = AugmentSidecar.field(replay.displacement ?? []) else {
-          preconditionFailure("readParams checked the displacement")
-        }
-        field = replayed
-        draw = AugmentLaw.Draw(sigma: replay.sigma ?? .nan, sigma0: nil, points: replayed.controlShape[0])
-      } else {
-        var random = AugmentRandom(seed: seed, caseDigest: digest, copyIndex: k)
-        draw = AugmentLaw.draw(&random, sigma: sigma, points: points, deformFactor: deformFactor)
-        field = ElasticDeformation(
-          controlShape: [draw.points, draw.points, draw.points],
-          displacements: AugmentLaw.displacements(&random, points: draw.points, sigma: draw.sigma))
-      }
+      let (draw, field) = field(copy: k, replay: replay, caseDigest: digest)
       let deformed = field.apply(to: inputs, crop: box, threads: threads)
       let copyNames = names.files(copy: k)
       for (m, volume) in deformed.images.enumerated() {
@@ -168,27 +130,9 @@ public struct AugmentJob: Sendable {
         }
         try NiftiImage(volume: labels, header: labelRead.image.header).write(to: url, options: writeOptions, in: transaction)
       }
-      var sidecar = AugmentSidecar()
-      sidecar.rng = replay == nil ? .init(name: AugmentRandom.name, version: AugmentRandom.version) : nil
-      sidecar.seed = replay == nil ? seed : replay?.seed
-      sidecar.caseId = caseName
-      sidecar.copyIndex = k
-      sidecar.sigma = draw.sigma.isFinite ? draw.sigma : nil
-      sidecar.sigma0 = draw.sigma0
-      sidecar.points = field.controlShape[0]
-      sidecar.deformFactor = replay == nil && sigma == nil ? deformFactor : nil
-      sidecar.pad = pad
-      sidecar.normalize = normalize
-      sidecar.cval = 0
-      sidecar.imageOrder = 3
-      sidecar.labelOrder = label == nil ? nil : 0
-      sidecar.replayedFrom = replayParams?.path
-      sidecar.sources = .init(images: images.map(\.path), label: label?.path)
-      sidecar.outputs = .init(images: copyNames.images, label: copyNames.label)
-      sidecar.normalization = scaled.records
-      sidecar.outsideFraction = Double(deformed.outsideCount) / Double(grid.voxelCount)
-      sidecar.labels = check
-      sidecar.displacement = dumpParams || replay != nil ? AugmentSidecar.nested(field) : nil
+      let sidecar = sidecar(
+        copy: k, caseName: caseName, draw: draw, field: field, replay: replay, names: copyNames, scaled: scaled,
+        outsideFraction: Double(deformed.outsideCount) / Double(grid.voxelCount), labels: check)
       try transaction.write(
         try SidecarJSON.encode(sidecar, numericObjects: []),
         to: outputFolder.appendingPathComponent(copyNames.sidecar(caseName)))
