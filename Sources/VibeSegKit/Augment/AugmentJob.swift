@@ -109,7 +109,7 @@ public struct AugmentJob: Sendable {
     var sidecars = [AugmentSidecar]()
     let sourceCounts = labelRead.map { AugmentLabelCheck.counts($0.values) }
     for k in copyIndices {
-      let (draw, field) = field(copy: k, replay: replay, caseDigest: digest)
+      let (draw, field) = self.field(copy: k, replay: replay, caseDigest: digest)
       let deformed = field.apply(to: inputs, crop: box, threads: threads)
       let copyNames = names.files(copy: k)
       for (m, volume) in deformed.images.enumerated() {
@@ -130,7 +130,7 @@ public struct AugmentJob: Sendable {
         }
         try NiftiImage(volume: labels, header: labelRead.image.header).write(to: url, options: writeOptions, in: transaction)
       }
-      let sidecar = sidecar(
+      let sidecar = self.sidecar(
         copy: k, caseName: caseName, draw: draw, field: field, replay: replay, names: copyNames, scaled: scaled,
         outsideFraction: Double(deformed.outsideCount) / Double(grid.voxelCount), labels: check)
       try transaction.write(
