@@ -128,9 +128,10 @@ extension VibeSegCommand {
         job.compressionLevel = compressionLevel
         job.overwrite = overwrite
         let outcome = try job.run { estimate in
-          let gb = Double(estimate.totalBytes) / 1e9
+          let bytes = Double(estimate.totalBytes)
+          let size = bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
           printError(
-            "vibeseg: note: \(estimate.copies) cop\(estimate.copies == 1 ? "y" : "ies") of \(estimate.voxelsPerVolume) voxels: up to \(String(format: gb < 1 ? "%.3f" : "%.1f", gb)) GB uncompressed")
+            "vibeseg: note: \(estimate.copies) cop\(estimate.copies == 1 ? "y" : "ies") of \(estimate.voxelsPerVolume) voxels: up to \(size) uncompressed")
         }
         printWarnings(outcome.warnings)
         printWritten(outcome.written.map(\.path))
