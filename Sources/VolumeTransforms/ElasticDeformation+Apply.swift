@@ -69,31 +69,48 @@ extension ElasticDeformation {
     let outputPointers = inputs.coefficients.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }
     defer { for pointer in outputPointers { pointer.deallocate() } }
     var labelIndex = label == nil ? [] : [Int32](repeating: -1, count: count)
+    // Flat tables for the kernel (no array access, hence no reference counting, per voxel).
+    let taps = (0..<3).map { axis in UnsafeMutablePointer<Int>.allocate(capacity: plans[axis].indices.count) }
+    let weights = (0..<3).map { axis in UnsafeMutablePointer<Double>.allocate(capacity: plans[axis].weights.count) }
+    let imageTable = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: max(1, inputs.coefficients.count))
+    let outputTable = UnsafeMutablePointer<UnsafeMutablePointer<Float>>.allocate(capacity: max(1, outputPointers.count))
+    defer {
+      for pointer in taps { pointer.deallocate() }
+      for pointer in weights { pointer.deallocate() }
+      imageTable.deallocate()
+      outputTable.deallocate()
+    }
+    for axis in 0..<3 {
+      taps[axis].initialize(from: plans[axis].indices, count: plans[axis].indices.count)
+      weights[axis].initialize(from: plans[axis].weights, count: plans[axis].weights.count)
+    }
+    for (m, pointer) in outputPointers.enumerated() { outputTable[m] = pointer }
     var outside = 0
     withPointers(inputs.coefficients) { coefficientPointers in
-      do {
-        control.withUnsafeBufferPointer { controlBuffer in
-          labelIndex.withUnsafeMutableBufferPointer { indexBuffer in
-            let job = ElasticDeformationKernel.Job(
-              control: controlBuffer.baseAddress!, controlShape: (controlShape[0], controlShape[1], controlShape[2]),
-              plans: plans, inputShape: (shape[0], shape[1], shape[2]),
-              lower: (crop.lower[0], crop.lower[1], crop.lower[2]), outputShape: (outShape[0], outShape[1], outShape[2]),
-              images: coefficientPointers, imageOutputs: outputPointers,
-              labelIndex: label == nil ? nil : indexBuffer.baseAddress)
-            let workers = min(threads, outShape[2])
-            let counts = OutsideCounts(workers)
-            let work: @Sendable (Int) -> Void = { w in
-              var sum = 0
-              for o2 in stride(from: w, to: outShape[2], by: workers) { sum += ElasticDeformationKernel.slab(o2, job) }
-              counts.set(w, sum)
-            }
-            if workers > 1 {
-              DispatchQueue.concurrentPerform(iterations: workers, execute: work)
-            } else {
-              work(0)
-            }
-            outside = counts.total
+      for (m, pointer) in coefficientPointers.enumerated() { imageTable[m] = pointer }
+      control.withUnsafeBufferPointer { controlBuffer in
+        labelIndex.withUnsafeMutableBufferPointer { indexBuffer in
+          let job = ElasticDeformationKernel.Job(
+            control: controlBuffer.baseAddress!, controlShape: (controlShape[0], controlShape[1], controlShape[2]),
+            controlTaps: (UnsafePointer(taps[0]), UnsafePointer(taps[1]), UnsafePointer(taps[2])),
+            controlWeights: (UnsafePointer(weights[0]), UnsafePointer(weights[1]), UnsafePointer(weights[2])),
+            inputShape: (shape[0], shape[1], shape[2]),
+            lower: (crop.lower[0], crop.lower[1], crop.lower[2]), outputShape: (outShape[0], outShape[1], outShape[2]),
+            images: UnsafePointer(imageTable), imageOutputs: UnsafePointer(outputTable), imageCount: outputPointers.count,
+            labelIndex: label == nil ? nil : indexBuffer.baseAddress)
+          let workers = min(threads, outShape[2])
+          let counts = OutsideCounts(workers)
+          let work: @Sendable (Int) -> Void = { w in
+            var sum = 0
+            for o2 in stride(from: w, to: outShape[2], by: workers) { sum += ElasticDeformationKernel.slab(o2, job) }
+            counts.set(w, sum)
           }
+          if workers > 1 {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+          } else {
+            work(0)
+          }
+          outside = counts.total
         }
       }
     }

@@ -6,17 +6,19 @@ enum ElasticDeformationKernel {
     /// Prefiltered control coefficients, `3 × P_i × P_j × P_k`, C order.
     let control: UnsafePointer<Double>
     let controlShape: (Int, Int, Int)
-    /// Per axis, per output index along it: 4 mirrored control taps and cubic weights at
-    /// `g = (P − 1)·p / (N − 1)`.
-    let plans: [ResamplingAxisPlan]
+    /// Per axis, per output index `o` along it: the 4 mirrored control taps and cubic weights at
+    /// `g = (P − 1)·p / (N − 1)`, at `4·o … 4·o + 3` (`ResamplingAxisPlan`'s indices and weights).
+    let controlTaps: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int>)
+    let controlWeights: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>)
     /// Input shape `N` (i, j, k) and the crop's lower corner and shape.
     let inputShape: (Int, Int, Int)
     let lower: (Int, Int, Int)
     let outputShape: (Int, Int, Int)
-    /// Order-3 coefficients of each image (file order, input shape).
-    let images: [UnsafePointer<Float>]
+    /// Order-3 coefficients of each image (file order, input shape), `imageCount` of them.
+    let images: UnsafePointer<UnsafePointer<Float>>
     /// Output of each image (file order, crop shape).
-    let imageOutputs: [UnsafeMutablePointer<Float>]
+    let imageOutputs: UnsafePointer<UnsafeMutablePointer<Float>>
+    let imageCount: Int
     /// Output flat input index of the order-0 sample, −1 where the point is outside; nil when
     /// there is no label map.
     let labelIndex: UnsafeMutablePointer<Int32>?
@@ -48,18 +50,20 @@ enum ElasticDeformationKernel {
       tapIndex.deallocate()
       tapWeight.deallocate()
     }
-    let (kIndex, kWeight) = taps(job.plans[2], o2)
+    let (kIndex, kWeight) = taps(job.controlTaps.2, job.controlWeights.2, o2)
     for ab in 0..<(3 * p0 * p1) {
       let base = ab * p2
       plane[ab] = c[base + kIndex.0] * kWeight.0 + c[base + kIndex.1] * kWeight.1
         + c[base + kIndex.2] * kWeight.2 + c[base + kIndex.3] * kWeight.3
     }
     let x2 = Double(job.lower.2 + o2)
-    let imageCount = job.images.count
+    let imageCount = job.imageCount
+    let images = job.images
+    let imageOutputs = job.imageOutputs
     var outside = 0
     var out = o2 * s0 * s1
     for o1 in 0..<s1 {
-      let (jIndex, jWeight) = taps(job.plans[1], o1)
+      let (jIndex, jWeight) = taps(job.controlTaps.1, job.controlWeights.1, o1)
       for da in 0..<(3 * p0) {
         let base = da * p1
         row[da] = plane[base + jIndex.0] * jWeight.0 + plane[base + jIndex.1] * jWeight.1
@@ -68,7 +72,7 @@ enum ElasticDeformationKernel {
       let x1 = Double(job.lower.1 + o1)
       for o0 in 0..<s0 {
         defer { out += 1 }
-        let (iIndex, iWeight) = taps(job.plans[0], o0)
+        let (iIndex, iWeight) = taps(job.controlTaps.0, job.controlWeights.0, o0)
         var u = (0.0, 0.0, 0.0)
         for d in 0..<3 {
           let r = row + d * p0
@@ -87,7 +91,7 @@ enum ElasticDeformationKernel {
           let a2 = ResamplingAxisPlan.locate(q2, length: n2, order: .cubic, mode: .constant)
         else {
           outside += 1
-          for m in 0..<imageCount { job.imageOutputs[m][out] = 0 }
+          for m in 0..<imageCount { imageOutputs[m][out] = 0 }
           job.labelIndex?[out] = -1
           continue
         }
@@ -102,7 +106,7 @@ enum ElasticDeformationKernel {
         store(a1, scale: n0, indices: tapIndex + 4, weights: tapWeight + 4)
         store(a2, scale: n0 * n1, indices: tapIndex + 8, weights: tapWeight + 8)
         for m in 0..<imageCount {
-          let image = job.images[m]
+          let image = images[m]
           var t = 0.0
           for a in 0..<4 {
             for b in 0..<4 {
@@ -116,7 +120,7 @@ enum ElasticDeformationKernel {
               }
             }
           }
-          job.imageOutputs[m][out] = Float(t)
+          imageOutputs[m][out] = Float(t)
         }
       }
     }
@@ -138,13 +142,12 @@ enum ElasticDeformationKernel {
     weights[3] = located.weights.3
   }
 
-  /// The four control taps and weights of output index `o` in an axis plan.
+  /// The four control taps and weights of output index `o` along one axis.
   @inline(__always)
-  static func taps(_ plan: ResamplingAxisPlan, _ o: Int) -> ((Int, Int, Int, Int), (Double, Double, Double, Double)) {
+  static func taps(_ indices: UnsafePointer<Int>, _ weights: UnsafePointer<Double>, _ o: Int)
+    -> ((Int, Int, Int, Int), (Double, Double, Double, Double))
+  {
     let k = 4 * o
-    return (
-      (plan.indices[k], plan.indices[k + 1], plan.indices[k + 2], plan.indices[k + 3]),
-      (plan.weights[k], plan.weights[k + 1], plan.weights[k + 2], plan.weights[k + 3])
-    )
+    return ((indices[k], indices[k + 1], indices[k + 2], indices[k + 3]), (weights[k], weights[k + 1], weights[k + 2], weights[k + 3]))
   }
 }
