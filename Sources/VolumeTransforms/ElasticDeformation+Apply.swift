@@ -24,15 +24,21 @@ extension ElasticDeformation {
     /// - Precondition: every image and the label have the same shape and one channel, each
     ///   axis ≥ 2 voxels (the control coordinate divides by `N − 1`), fewer than 2^31 voxels.
     public init(images: [Volume<Float>], label: AnyVolume?, parallel: Bool = true) {
-      guard let grid = images.first?.grid ?? label?.grid else { preconditionFailure("ElasticDeformation.Inputs: no input") }
+      guard let grid = images.first?.grid ?? label?.grid else {
+        preconditionFailure("ElasticDeformation.Inputs: no input")
+      }
       let shape = grid.shape
-      precondition(images.allSatisfy { $0.shape == shape && $0.channelCount == 1 }
-        && (label.map { $0.grid.shape == shape && $0.channelCount == 1 } ?? true),
+      precondition(
+        images.allSatisfy { $0.shape == shape && $0.channelCount == 1 }
+          && (label.map { $0.grid.shape == shape && $0.channelCount == 1 } ?? true),
         "ElasticDeformation.Inputs: inputs of different shapes")
-      precondition(shape.allSatisfy { $0 >= 2 } && shape.reduce(1, *) < Int(Int32.max),
+      precondition(
+        shape.allSatisfy { $0 >= 2 } && shape.reduce(1, *) < Int(Int32.max),
         "ElasticDeformation.Inputs: shape \(shape) needs >= 2 voxels per axis and < 2^31 voxels")
       self.grid = grid
-      self.coefficients = images.map { ElasticDeformation.float32Coefficients($0.voxels, shape: shape, parallel: parallel) }
+      self.coefficients = images.map {
+        ElasticDeformation.float32Coefficients($0.voxels, shape: shape, parallel: parallel)
+      }
       self.label = label
     }
   }
@@ -51,7 +57,8 @@ extension ElasticDeformation {
   /// - Precondition: the box lies inside the input grid and is not empty; `threads ≥ 1`.
   public func apply(to inputs: Inputs, crop: VoxelBox, threads: Int) -> Output {
     let shape = inputs.grid.shape
-    precondition(crop.isInside(shape: shape) && !crop.isEmpty, "ElasticDeformation.apply: crop \(crop) outside \(shape)")
+    precondition(
+      crop.isInside(shape: shape) && !crop.isEmpty, "ElasticDeformation.apply: crop \(crop) outside \(shape)")
     precondition(threads >= 1, "ElasticDeformation.apply: threads \(threads)")
     let label = inputs.label
     let grid = inputs.grid.cropped(to: crop)
@@ -96,7 +103,8 @@ extension ElasticDeformation {
             controlWeights: (UnsafePointer(weights[0]), UnsafePointer(weights[1]), UnsafePointer(weights[2])),
             inputShape: (shape[0], shape[1], shape[2]),
             lower: (crop.lower[0], crop.lower[1], crop.lower[2]), outputShape: (outShape[0], outShape[1], outShape[2]),
-            images: UnsafePointer(imageTable), imageOutputs: UnsafePointer(outputTable), imageCount: outputPointers.count,
+            images: UnsafePointer(imageTable), imageOutputs: UnsafePointer(outputTable),
+            imageCount: outputPointers.count,
             labelIndex: label == nil ? nil : indexBuffer.baseAddress)
           let workers = min(threads, outShape[2])
           let counts = OutsideCounts(workers)

@@ -12,13 +12,17 @@ extension ElasticDeformation {
   ///
   /// - Precondition: `image.count == shape[0]·shape[1]·shape[2]`, all sizes ≥ 1.
   static func float32Coefficients(_ image: [Float], shape: [Int], parallel: Bool) -> [Float] {
-    precondition(shape.count == 3 && shape.allSatisfy { $0 >= 1 } && image.count == shape.reduce(1, *),
+    precondition(
+      shape.count == 3 && shape.allSatisfy { $0 >= 1 } && image.count == shape.reduce(1, *),
       "float32Coefficients: \(image.count) voxels for shape \(shape)")
     let (n0, n1, n2) = (shape[0], shape[1], shape[2])
     var work = image.map(Double.init)
     work.withUnsafeMutableBufferPointer { buffer in
       let base = buffer.baseAddress!
-      for pass in [(inner: 1, length: n0, outer: n1 * n2), (inner: n0, length: n1, outer: n2), (inner: n0 * n1, length: n2, outer: 1)] {
+      for pass in [
+        (inner: 1, length: n0, outer: n1 * n2), (inner: n0, length: n1, outer: n2),
+        (inner: n0 * n1, length: n2, outer: 1),
+      ] {
         ResamplingLinePass.run(
           source: base, inner: pass.inner, length: pass.length, outer: pass.outer, padding: 0, prefilter: .mirror,
           plan: nil, destination: base, parallel: parallel)

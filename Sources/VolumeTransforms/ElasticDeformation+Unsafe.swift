@@ -53,7 +53,8 @@ enum ElasticDeformationKernel {
     let (kIndex, kWeight) = taps(job.controlTaps.2, job.controlWeights.2, o2)
     for ab in 0..<(3 * p0 * p1) {
       let base = ab * p2
-      plane[ab] = c[base + kIndex.0] * kWeight.0 + c[base + kIndex.1] * kWeight.1
+      plane[ab] =
+        c[base + kIndex.0] * kWeight.0 + c[base + kIndex.1] * kWeight.1
         + c[base + kIndex.2] * kWeight.2 + c[base + kIndex.3] * kWeight.3
     }
     let x2 = Double(job.lower.2 + o2)
@@ -66,7 +67,8 @@ enum ElasticDeformationKernel {
       let (jIndex, jWeight) = taps(job.controlTaps.1, job.controlWeights.1, o1)
       for da in 0..<(3 * p0) {
         let base = da * p1
-        row[da] = plane[base + jIndex.0] * jWeight.0 + plane[base + jIndex.1] * jWeight.1
+        row[da] =
+          plane[base + jIndex.0] * jWeight.0 + plane[base + jIndex.1] * jWeight.1
           + plane[base + jIndex.2] * jWeight.2 + plane[base + jIndex.3] * jWeight.3
       }
       let x1 = Double(job.lower.1 + o1)
@@ -76,7 +78,8 @@ enum ElasticDeformationKernel {
         var u = (0.0, 0.0, 0.0)
         for d in 0..<3 {
           let r = row + d * p0
-          let value = r[iIndex.0] * iWeight.0 + r[iIndex.1] * iWeight.1 + r[iIndex.2] * iWeight.2 + r[iIndex.3] * iWeight.3
+          let value =
+            r[iIndex.0] * iWeight.0 + r[iIndex.1] * iWeight.1 + r[iIndex.2] * iWeight.2 + r[iIndex.3] * iWeight.3
           switch d {
           case 0: u.0 = value
           case 1: u.1 = value
@@ -148,6 +151,9 @@ enum ElasticDeformationKernel {
     -> ((Int, Int, Int, Int), (Double, Double, Double, Double))
   {
     let k = 4 * o
-    return ((indices[k], indices[k + 1], indices[k + 2], indices[k + 3]), (weights[k], weights[k + 1], weights[k + 2], weights[k + 3]))
+    return (
+      (indices[k], indices[k + 1], indices[k + 2], indices[k + 3]),
+      (weights[k], weights[k + 1], weights[k + 2], weights[k + 3])
+    )
   }
 }

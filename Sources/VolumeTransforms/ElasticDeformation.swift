@@ -45,9 +45,11 @@ public struct ElasticDeformation: Sendable, Equatable {
   /// - Precondition: three control sizes ≥ 1; `displacements.count == 3 · P_i · P_j · P_k`; all
   ///   finite (the caller validates user data and throws its own error).
   public init(controlShape: [Int], displacements: [Double]) {
-    precondition(controlShape.count == 3 && controlShape.allSatisfy { $0 >= 1 },
+    precondition(
+      controlShape.count == 3 && controlShape.allSatisfy { $0 >= 1 },
       "ElasticDeformation: control shape \(controlShape) needs three sizes >= 1")
-    precondition(displacements.count == 3 * controlShape.reduce(1, *),
+    precondition(
+      displacements.count == 3 * controlShape.reduce(1, *),
       "ElasticDeformation: \(displacements.count) displacements for control shape \(controlShape)")
     precondition(displacements.allSatisfy(\.isFinite), "ElasticDeformation: non-finite displacement")
     self.controlShape = controlShape
@@ -63,8 +65,10 @@ public struct ElasticDeformation: Sendable, Equatable {
     c.withUnsafeMutableBufferPointer { buffer in
       // C order: axis i has stride P_j·P_k, axis k is contiguous. In ResamplingLinePass's layout
       // `a + inner·(x + length·b)`, `inner` is the product of the faster (later) axes.
-      let passes = [(inner: p1 * p2, length: p0, outer: 3), (inner: p2, length: p1, outer: 3 * p0),
-        (inner: 1, length: p2, outer: 3 * p0 * p1)]
+      let passes = [
+        (inner: p1 * p2, length: p0, outer: 3), (inner: p2, length: p1, outer: 3 * p0),
+        (inner: 1, length: p2, outer: 3 * p0 * p1),
+      ]
       for pass in passes {
         ResamplingLinePass.run(
           source: buffer.baseAddress!, inner: pass.inner, length: pass.length, outer: pass.outer, padding: 0,

@@ -33,7 +33,9 @@ struct AugmentCommandTests {
     let image = try NiftiImage(contentsOf: dir.appendingPathComponent("water_d2.nii.gz"))
     #expect(labels.volume.scalarType == .int16 && image.volume.scalarType == .float32)
     #expect(labels.grid == source.grid && image.grid == source.grid)
-    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("sub-01_d2.json"))) as? [String: Any]
+    let json =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("sub-01_d2.json")))
+      as? [String: Any]
     let sidecar = try #require(json)
     #expect(sidecar["schemaVersion"] as? Int == 1 && sidecar["seed"] as? Int == 3 && sidecar["copyIndex"] as? Int == 2)
     let points = try #require(sidecar["points"] as? Int)
@@ -53,7 +55,8 @@ struct AugmentCommandTests {
     ])
     #expect(result.status == 0, "\(result.stderr)")
     let ours = try NiftiImage(contentsOf: dir.appendingPathComponent("seg_d1.nii.gz")).volume.converted(to: Int64.self)
-    let expected = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("p3_strong/expected_seg.nii.gz"))).volume
+    let expected = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("p3_strong/expected_seg.nii.gz")))
+      .volume
       .converted(to: Int64.self)
     #expect(ours.voxels == expected.voxels)
   }
@@ -65,12 +68,26 @@ struct AugmentCommandTests {
     let water = Self.fixture("inputs/water.nii.gz")
     let cases: [([String], Int32, String)] = [
       (["augment", "--image", water, "-o", dir.path], 64, "exactly one of"),
-      (["augment", "--image", water, "--copies", "2", "--target-total", "9", "--cases", "3", "-o", dir.path], 64, "exactly one of"),
+      (
+        ["augment", "--image", water, "--copies", "2", "--target-total", "9", "--cases", "3", "-o", dir.path], 64,
+        "exactly one of"
+      ),
       (["augment", "--image", water, "--copies", "1", "--sigma", "-1", "-o", dir.path], 64, "--sigma"),
-      (["augment", "--image", water, "--image", water, "--copies", "1", "-o", dir.path], 64, "two inputs are named water"),
-      (["augment", "--image", dir.appendingPathComponent("none.nii.gz").path, "--copies", "1", "-o", dir.path], 66, "none.nii.gz"),
-      (["augment", "--image", water, "--label", Self.fixture("resample_to_missing.nii.gz"), "--copies", "1", "-o", dir.path], 66,
-        "resample_to_missing"),
+      (
+        ["augment", "--image", water, "--image", water, "--copies", "1", "-o", dir.path], 64,
+        "two inputs are named water"
+      ),
+      (
+        ["augment", "--image", dir.appendingPathComponent("none.nii.gz").path, "--copies", "1", "-o", dir.path], 66,
+        "none.nii.gz"
+      ),
+      (
+        [
+          "augment", "--image", water, "--label", Self.fixture("resample_to_missing.nii.gz"), "--copies", "1", "-o",
+          dir.path,
+        ], 66,
+        "resample_to_missing"
+      ),
     ]
     for (arguments, status, message) in cases {
       let result = try VibeSegBinary.run(arguments)

@@ -2,8 +2,9 @@ import Foundation
 import NiftiIO
 import Testing
 import VolumeCore
-@testable import VibeSegKit
 import _TestSupport
+
+@testable import VibeSegKit
 
 /// `AugmentJob`: seeded determinism, the dump/replay round trip, the parameter law and bad inputs.
 @Suite("augment job")
@@ -40,14 +41,17 @@ struct AugmentJobTests {
     let first = try Self.job(a, threads: 1).run()
     _ = try Self.job(b, threads: 2).run()
     let names = [
-      "water_d1.nii.gz", "fat_d1.nii.gz", "seg_d1.nii.gz", "s01_d1.json", "water_d2.nii.gz", "fat_d2.nii.gz", "seg_d2.nii.gz",
+      "water_d1.nii.gz", "fat_d1.nii.gz", "seg_d1.nii.gz", "s01_d1.json", "water_d2.nii.gz", "fat_d2.nii.gz",
+      "seg_d2.nii.gz",
       "s01_d2.json",
     ]
     #expect(Self.files(a) == names.sorted())
     for name in names {
       #expect(try Self.bytes(a.appendingPathComponent(name)) == Self.bytes(b.appendingPathComponent(name)), "\(name)")
     }
-    #expect(try Self.bytes(a.appendingPathComponent("water_d1.nii.gz")) != Self.bytes(a.appendingPathComponent("water_d2.nii.gz")))
+    #expect(
+      try Self.bytes(a.appendingPathComponent("water_d1.nii.gz"))
+        != Self.bytes(a.appendingPathComponent("water_d2.nii.gz")))
     let (s1, s2) = (first.sidecars[0], first.sidecars[1])
     #expect(s1.copyIndex == 1 && s2.copyIndex == 2 && s1.seed == 42 && s1.caseId == "s01")
     #expect(s1.sigma != s2.sigma)
@@ -90,7 +94,9 @@ struct AugmentJobTests {
     let again = try replay.run()
     #expect(again.sidecars[0].copyIndex == 2)
     for name in ["water_d2.nii.gz", "fat_d2.nii.gz", "seg_d2.nii.gz"] {
-      #expect(try Self.bytes(out.appendingPathComponent(name)) == Self.bytes(replayed.appendingPathComponent(name)), "\(name)")
+      #expect(
+        try Self.bytes(out.appendingPathComponent(name)) == Self.bytes(replayed.appendingPathComponent(name)), "\(name)"
+      )
     }
   }
 
@@ -158,7 +164,8 @@ struct AugmentJobTests {
       let source = try NiftiImage(contentsOf: Self.seg)
       var shifted = source.volume
       var grid = shifted.grid
-      grid.affine = Affine(rows: grid.affine.rows.enumerated().map { r, row in r == 0 ? [row[0], row[1], row[2], row[3] + 1.4] : row })
+      grid.affine = Affine(
+        rows: grid.affine.rows.enumerated().map { r, row in r == 0 ? [row[0], row[1], row[2], row[3] + 1.4] : row })
       shifted.grid = grid
       let url = work.appendingPathComponent("seg_shifted.nii.gz")
       try NiftiImage(volume: shifted).write(to: url)

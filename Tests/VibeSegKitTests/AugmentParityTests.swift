@@ -2,8 +2,9 @@ import Foundation
 import NiftiIO
 import Testing
 import VolumeCore
-@testable import VibeSegKit
 import _TestSupport
+
+@testable import VibeSegKit
 
 /// `AugmentJob` replaying committed displacements against what TPTBox 1.1.0 `deformed_nii` +
 /// elasticdeform 0.5.1 `deform_grid` returned for them (scripts/fixtures/make_augment_fixtures.py,

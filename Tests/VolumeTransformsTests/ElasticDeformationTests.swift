@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import VolumeCore
-@testable import VolumeTransforms
 import _TestSupport
+
+@testable import VolumeTransforms
 
 /// Properties of `ElasticDeformation` whose answers are known without elasticdeform (its parity
 /// with elasticdeform is tested on committed fixtures in VibeSegKitTests/AugmentParityTests).
@@ -14,7 +15,9 @@ struct ElasticDeformationTests {
     var generator = SeededGenerator(seed: 7)
     let grid = ImageGrid(shape: shape, affine: .identity)
     let values = (0..<grid.voxelCount).map { index -> Float in
-      let i = index % shape[0], j = (index / shape[0]) % shape[1], k = index / (shape[0] * shape[1])
+      let i = index % shape[0]
+      let j = (index / shape[0]) % shape[1]
+      let k = index / (shape[0] * shape[1])
       return Float(sin(Double(i) / 2.0) * 40 + Double(j * k)) + Float.random(in: 0..<3, using: &generator)
     }
     return Volume(grid: grid, voxels: values)
@@ -32,7 +35,8 @@ struct ElasticDeformationTests {
   @Test("zero displacement returns the image (float32 prefilter rounding only) and the labels exactly")
   func identity() {
     let input = Self.image()
-    let out = Self.field(4) { _ in 0 }.apply(images: [input], label: Self.labels(), crop: VoxelBox(covering: Self.shape), threads: 2)
+    let out = Self.field(4) { _ in 0 }.apply(
+      images: [input], label: Self.labels(), crop: VoxelBox(covering: Self.shape), threads: 2)
     #expect(out.outsideCount == 0)
     let scale = Double(input.voxels.map(\.magnitude).max()!)
     let worst = zip(out.images[0].voxels, input.voxels).map { Double(abs($0 - $1)) }.max()!

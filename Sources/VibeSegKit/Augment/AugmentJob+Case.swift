@@ -39,7 +39,8 @@ extension AugmentJob {
     }
     if let axis = grid.shape.firstIndex(where: { $0 + 2 * pad < 2 }) {
       throw VibeSegKitError(
-        .invalidOption, "axis \(axis) has \(grid.shape[axis]) voxel; with --pad \(pad) it is too short to deform (needs 2)",
+        .invalidOption,
+        "axis \(axis) has \(grid.shape[axis]) voxel; with --pad \(pad) it is too short to deform (needs 2)",
         option: "--pad")
     }
     return Source(images: reads, label: labelRead, grid: grid, warnings: warnings)

@@ -95,12 +95,15 @@ public struct AugmentJob: Sendable {
     let scaled = try AugmentScaling(reads.map(\.values), mode: normalize, names: images.map(\.path))
     let box = VoxelBox(lower: [pad, pad, pad], upper: grid.shape.map { $0 + pad })
     let inputs = ElasticDeformation.Inputs(
-      images: scaled.volumes.map { $0.reflectPadded(by: pad) }, label: labelRead.map { $0.values.reflectPadded(by: pad) },
+      images: scaled.volumes.map { $0.reflectPadded(by: pad) },
+      label: labelRead.map { $0.values.reflectPadded(by: pad) },
       parallel: threads > 1)
     let labelBytes = labelRead.map { $0.values.scalarType.byteCount } ?? 0
-    willStart(Estimate(
-      copies: copyIndices.count, voxelsPerVolume: grid.voxelCount,
-      bytesPerCopy: grid.voxelCount * (4 * images.count + labelBytes) + 352 * (images.count + (label == nil ? 0 : 1))))
+    willStart(
+      Estimate(
+        copies: copyIndices.count, voxelsPerVolume: grid.voxelCount,
+        bytesPerCopy: grid.voxelCount * (4 * images.count + labelBytes) + 352 * (images.count + (label == nil ? 0 : 1)))
+    )
 
     let digest = Self.digestBytes(caseName)
     var writeOptions = NiftiWriteOptions()
@@ -116,7 +119,8 @@ public struct AugmentJob: Sendable {
         var restored = scaled.restored(volume, image: m)
         restored.grid = grid
         let image = NiftiImage(volume: AnyVolume(restored), header: reads[m].image.header)
-        try image.write(to: outputFolder.appendingPathComponent(copyNames.images[m]), options: writeOptions, in: transaction)
+        try image.write(
+          to: outputFolder.appendingPathComponent(copyNames.images[m]), options: writeOptions, in: transaction)
       }
       var check: AugmentSidecar.LabelCheck?
       if var labels = deformed.label, let labelRead, let sourceCounts, let labelName = copyNames.label {
@@ -126,9 +130,11 @@ public struct AugmentJob: Sendable {
         let url = outputFolder.appendingPathComponent(labelName)
         if !result.newValues.isEmpty || !result.vanishedValues.isEmpty {
           warnings.append(
-            "\(url.path): label values \(result.newValues.map(AugmentLabelCheck.text)) appeared and \(result.vanishedValues.map(AugmentLabelCheck.text)) vanished (outside fraction \(String(format: "%.3f", Double(deformed.outsideCount) / Double(grid.voxelCount))))")
+            "\(url.path): label values \(result.newValues.map(AugmentLabelCheck.text)) appeared and \(result.vanishedValues.map(AugmentLabelCheck.text)) vanished (outside fraction \(String(format: "%.3f", Double(deformed.outsideCount) / Double(grid.voxelCount))))"
+          )
         }
-        try NiftiImage(volume: labels, header: labelRead.image.header).write(to: url, options: writeOptions, in: transaction)
+        try NiftiImage(volume: labels, header: labelRead.image.header).write(
+          to: url, options: writeOptions, in: transaction)
       }
       let sidecar = self.sidecar(
         copy: k, caseName: caseName, draw: draw, field: field, replay: replay, names: copyNames, scaled: scaled,
@@ -147,7 +153,9 @@ public struct AugmentJob: Sendable {
     guard !images.isEmpty else { throw VibeSegKitError(.invalidOption, "give at least one --image", option: "--image") }
     guard copies >= 1 else { throw VibeSegKitError(.invalidOption, "--copies must be at least 1", option: "--copies") }
     guard pad >= 0 else { throw VibeSegKitError(.invalidOption, "--pad must be >= 0", option: "--pad") }
-    guard threads >= 1 else { throw VibeSegKitError(.invalidOption, "--threads must be at least 1", option: "--threads") }
+    guard threads >= 1 else {
+      throw VibeSegKitError(.invalidOption, "--threads must be at least 1", option: "--threads")
+    }
     guard (1...12).contains(compressionLevel) else {
       throw VibeSegKitError(.invalidOption, "--compression-level must be 1...12", option: "--compression-level")
     }
@@ -162,7 +170,8 @@ public struct AugmentJob: Sendable {
     }
     if replayParams != nil && (sigma != nil || points != nil) {
       throw VibeSegKitError(
-        .invalidOption, "--replay-params takes sigma and the displacements from the file; leave out --sigma and --points",
+        .invalidOption,
+        "--replay-params takes sigma and the displacements from the file; leave out --sigma and --points",
         option: "--replay-params")
     }
   }
@@ -185,7 +194,9 @@ public struct AugmentJob: Sendable {
   /// The 32 bytes of SHA-256 of the case id (the package's one hash, `FileDigest`).
   static func digestBytes(_ caseID: String) -> [UInt8] {
     let hex = Array(FileDigest.sha256(caseID).utf8)
-    return stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
+    return stride(from: 0, to: hex.count, by: 2).map {
+      UInt8(String(decoding: hex[$0..<($0 + 2)], as: UTF8.self), radix: 16)!
+    }
   }
 
   /// Reads a replay file: JSON with `displacement` `[3][P_i][P_j][P_k]` (finite numbers) and
@@ -237,7 +248,9 @@ struct AugmentNames: Sendable {
 
   func urls(copy k: Int, caseName: String, folder: URL) -> [URL] {
     let copy = files(copy: k)
-    return (copy.images + (copy.label.map { [$0] } ?? []) + [copy.sidecar(caseName)]).map { folder.appendingPathComponent($0) }
+    return (copy.images + (copy.label.map { [$0] } ?? []) + [copy.sidecar(caseName)]).map {
+      folder.appendingPathComponent($0)
+    }
   }
 
   static func name(_ url: URL, copy k: Int) -> String {

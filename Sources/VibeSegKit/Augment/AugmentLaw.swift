@@ -26,7 +26,9 @@ public enum AugmentLaw {
   /// `points = 3 + floor(U2 · (maxPoints(sigma0) − 2))`, uniform in `3 … maxPoints`.
   /// A fixed `sigma` replaces both `sigma0` and `sigma` (no factor, as TPTBox uses a given sigma
   /// as is) and picks the table row for `points`; a fixed `points` replaces the drawn count.
-  static func draw(_ random: inout AugmentRandom, sigma fixedSigma: Double?, points fixedPoints: Int?, deformFactor: Double)
+  static func draw(
+    _ random: inout AugmentRandom, sigma fixedSigma: Double?, points fixedPoints: Int?, deformFactor: Double
+  )
     -> Draw
   {
     let u1 = random.uniform()

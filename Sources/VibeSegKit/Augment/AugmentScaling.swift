@@ -39,7 +39,8 @@ struct AugmentScaling {
       let m = ranges.map(\.max).max() ?? 0
       guard m != 0 else {
         throw VibeSegKitError(
-          .invalidInput, "joint normalisation divides by the largest image maximum, which is 0; use --normalize per-image or none",
+          .invalidInput,
+          "joint normalisation divides by the largest image maximum, which is 0; use --normalize per-image or none",
           path: names.first, option: "--normalize")
       }
       factors = images.map { _ in (0, Float(m)) }

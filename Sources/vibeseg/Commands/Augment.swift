@@ -99,9 +99,12 @@ extension VibeSegCommand {
         throw ValidationError("--target-total and --cases must be at least 1")
       }
       if replayParams != nil && (sigma != nil || points != nil) {
-        throw ValidationError("--replay-params takes sigma and the displacements from the file; leave out --sigma and --points")
+        throw ValidationError(
+          "--replay-params takes sigma and the displacements from the file; leave out --sigma and --points")
       }
-      if let sigma, !(sigma > 0 && sigma.isFinite) { throw ValidationError("--sigma must be a positive number of voxels") }
+      if let sigma, !(sigma > 0 && sigma.isFinite) {
+        throw ValidationError("--sigma must be a positive number of voxels")
+      }
       if let points, !(1...64).contains(points) { throw ValidationError("--points must be 1...64") }
       if !(deformFactor > 0 && deformFactor.isFinite) { throw ValidationError("--deform-factor must be positive") }
       if pad < 0 { throw ValidationError("--pad must be 0 or more") }
@@ -111,7 +114,8 @@ extension VibeSegCommand {
 
     func run() throws {
       try reportingErrors {
-        var job = AugmentJob(images: images.map { URL(fileURLWithPath: $0) }, outputFolder: URL(fileURLWithPath: output))
+        var job = AugmentJob(
+          images: images.map { URL(fileURLWithPath: $0) }, outputFolder: URL(fileURLWithPath: output))
         job.label = label.map { URL(fileURLWithPath: $0) }
         job.caseID = caseId
         job.seed = seed
@@ -131,7 +135,8 @@ extension VibeSegCommand {
           let bytes = Double(estimate.totalBytes)
           let size = bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
           printError(
-            "vibeseg: note: \(estimate.copies) cop\(estimate.copies == 1 ? "y" : "ies") of \(estimate.voxelsPerVolume) voxels: up to \(size) uncompressed")
+            "vibeseg: note: \(estimate.copies) cop\(estimate.copies == 1 ? "y" : "ies") of \(estimate.voxelsPerVolume) voxels: up to \(size) uncompressed"
+          )
         }
         printWarnings(outcome.warnings)
         printWritten(outcome.written.map(\.path))
