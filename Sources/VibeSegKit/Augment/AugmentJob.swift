@@ -151,6 +151,11 @@ public struct AugmentJob: Sendable {
   /// Option checks that need no file (the command's `validate()` repeats the usage ones).
   func checkOptions() throws {
     guard !images.isEmpty else { throw VibeSegKitError(.invalidOption, "give at least one --image", option: "--image") }
+    if let caseID, caseID.isEmpty || caseID.contains("/") || caseID.hasPrefix(".") {
+      throw VibeSegKitError(
+        .invalidOption, "--case-id '\(caseID)' names the sidecar file: give a non-empty name without '/' that does not start with '.'",
+        option: "--case-id")
+    }
     guard copies >= 1 else { throw VibeSegKitError(.invalidOption, "--copies must be at least 1", option: "--copies") }
     guard pad >= 0 else { throw VibeSegKitError(.invalidOption, "--pad must be >= 0", option: "--pad") }
     guard threads >= 1 else {
