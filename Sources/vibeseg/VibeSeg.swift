@@ -45,6 +45,10 @@ struct VibeSegCommand: ParsableCommand {
       Stitch.self,
       ResampleTo.self,
       Augment.self,
+      CompareCohort.self,
+      Review.self,
+      ExportNNUNet.self,
+      CheckTrained.self,
       ModelInfo.self,
     ])
 

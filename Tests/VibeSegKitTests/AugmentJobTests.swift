@@ -100,6 +100,23 @@ struct AugmentJobTests {
     }
   }
 
+  @Test("export-nnunet --augmented reads the folder as written: every image copy joins its case with its label copy")
+  func exportReadsCopies() throws {
+    let out = try Fixtures.temporaryDirectory("augment-export")
+    defer { try? FileManager.default.removeItem(at: out) }
+    _ = try Self.job(out).run()
+    let originals = [
+      TrainingCase(subject: "s01", session: "ses1", contrast: "water", image: Self.water, label: Self.seg, source: "test"),
+      TrainingCase(subject: "s01", session: "ses1", contrast: "fat", image: Self.fat, label: Self.seg, source: "test"),
+    ]
+    let copies = try TrainingCaseList.augmentedCopies(in: out, of: originals)
+    #expect(copies.map(\.caseID).sorted() == ["s01_ses1_fat_d1", "s01_ses1_fat_d2", "s01_ses1_water_d1", "s01_ses1_water_d2"])
+    for c in copies {
+      #expect(c.image.lastPathComponent == "\(c.contrast)_d\(c.copy!).nii.gz")
+      #expect(c.label.lastPathComponent == "seg_d\(c.copy!).nii.gz")
+    }
+  }
+
   @Test("parameter law over 100000 draws: sigma0 uniform on [2, 4.5), points in 3 ... max_points(sigma0)")
   func law() {
     let digest = AugmentJob.digestBytes("law")
