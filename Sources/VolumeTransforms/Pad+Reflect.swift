@@ -47,3 +47,21 @@ extension Volume {
     return j < n ? j : period - j
   }
 }
+
+extension AnyVolume {
+  /// `Volume.reflectPadded(by:)` for the stored scalar type.
+  public func reflectPadded(by width: Int) -> AnyVolume {
+    switch self {
+    case .uint8(let v): .uint8(v.reflectPadded(by: width))
+    case .int8(let v): .int8(v.reflectPadded(by: width))
+    case .int16(let v): .int16(v.reflectPadded(by: width))
+    case .uint16(let v): .uint16(v.reflectPadded(by: width))
+    case .int32(let v): .int32(v.reflectPadded(by: width))
+    case .uint32(let v): .uint32(v.reflectPadded(by: width))
+    case .int64(let v): .int64(v.reflectPadded(by: width))
+    case .uint64(let v): .uint64(v.reflectPadded(by: width))
+    case .float32(let v): .float32(v.reflectPadded(by: width))
+    case .float64(let v): .float64(v.reflectPadded(by: width))
+    }
+  }
+}

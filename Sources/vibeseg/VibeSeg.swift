@@ -44,6 +44,7 @@ struct VibeSegCommand: ParsableCommand {
       DICOM.self,
       Stitch.self,
       ResampleTo.self,
+      Augment.self,
       CompareCohort.self,
       Review.self,
       ExportNNUNet.self,

@@ -27,7 +27,7 @@ struct HelpSnapshotTests {
 
   @Test("every command's --help shows examples", arguments: [
     ["segment"], ["combine"], ["spine"], ["stats"], ["preview"], ["batch"], ["batch-report"], ["models"], ["predict"],
-    ["evaluate"], ["convert"], ["dicom", "index"], ["stitch"],
+    ["evaluate"], ["convert"], ["dicom", "index"], ["stitch"], ["augment"],
   ])
   func examples(command: [String]) throws {
     let r = try VibeSegBinary.run(command + ["--help"])
