@@ -45,6 +45,7 @@ struct VibeSegCommand: ParsableCommand {
       Stitch.self,
       ResampleTo.self,
       CompareCohort.self,
+      PrepareInitialMasks.self,
       ModelInfo.self,
     ])
 
