@@ -64,7 +64,7 @@ struct InitialMaskMappingTests {
     #expect((41...48).allSatisfy { t[$0] == 70 })
     #expect([49, 50, 52, 53, 62].allSatisfy { t[$0] == 69 })
     #expect(t[100] == 68 && t[61] == 71 && t[60] == 52 && t[26] == 23)
-    #expect(t.count == 16 && t[51] == nil)
+    #expect(t.count == 17 && t[51] == nil)
   }
 
   // MARK: - Mapping files

@@ -9,8 +9,80 @@ extension VibeSegCommand {
   struct PrepareInitialMasks: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "prepare-initial-masks",
-      abstract: "Initial training masks from other networks' label maps (TotalSegmentator, SPINEPS, body composition).",
-      subcommands: [Merge.self])
+      abstract: "Initial training masks: a CT-like water image for TotalSegmentator, then other networks' maps merged.",
+      subcommands: [Manipulate.self, Merge.self])
+
+    struct Manipulate: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Make a water image look more like CT before TotalSegmentator runs on it (the paper's Algorithm A).",
+        discussion: """
+          W' = water with voxels of the body-composition muscle label multiplied by \
+          --muscle-factor (paper 0.8). Voxels of the in-phase image below the threshold \
+          (--threshold-fraction x its 99.5th percentile, default 0.1, or --threshold) form \
+          26-connected components: those touching the R-L or A-P faces of the volume (also S-I \
+          with --si-faces) are outside air; of the others, the --lung-count (2) largest of at \
+          least --lung-min-ml (200 mL) are lung. W'' = W' minus --air-offset (paper 600, NAKO \
+          units) in air and lung; written as float32, never clamped. The paper fixes the factor \
+          and the offset; threshold and component rules are VibeSeg's defaults. Inputs must \
+          share one grid. Outputs are written together or not at all.
+
+          Examples:
+            vibeseg prepare-initial-masks manipulate --water W.nii.gz --in-phase IN.nii.gz \\
+              --bodycomp bc.nii.gz --muscle-label 2 -o W_ct.nii.gz --lung-mask lung.nii.gz --background-mask air.nii.gz
+            vibeseg prepare-initial-masks manipulate --water W.nii.gz --in-phase IN.nii.gz -o W_ct.nii.gz --threshold 40
+          """)
+
+      @Option(help: "Water image.") var water: String
+      @Option(help: "In-phase image (air and lung are found in it).") var inPhase: String
+      @Option(help: "Body-composition label map (its muscle voxels are darkened).") var bodycomp: String?
+      @Option(help: "The muscle value in --bodycomp (66: TotalVibe muscle).") var muscleLabel: Int = 66
+      @Option(help: "Factor for water voxels in muscle (paper 0.8).") var muscleFactor: Double = 0.8
+      @Option(help: "Subtracted from water in air and lung (paper 600, NAKO units).") var airOffset: Double = 600
+      @Option(help: "In-phase threshold as a fraction of its 99.5th percentile.") var thresholdFraction: Double = 0.1
+      @Option(help: "Absolute in-phase threshold (replaces --threshold-fraction).") var threshold: Double?
+      @Flag(help: "Components touching the superior or inferior face are outside air too.") var siFaces = false
+      @Option(help: "How many interior air components are lung.") var lungCount: Int = 2
+      @Option(help: "Smallest lung component (mL).") var lungMinMl: Double = 200
+      @Option(name: .shortAndLong, help: "Manipulated water image (.nii or .nii.gz, float32).") var output: String
+      @Option(help: "Write the outside-air mask (uint8) here.") var backgroundMask: String?
+      @Option(help: "Write the lung mask (uint8) here.") var lungMask: String?
+      @Option(help: "Write a JSON report (threshold, volumes) here.") var report: String?
+      @Flag(help: "Replace existing outputs (never an input).") var overwrite = false
+
+      func validate() throws {
+        try checkNiftiOutput(output)
+        if let backgroundMask { try checkNiftiOutput(backgroundMask) }
+        if let lungMask { try checkNiftiOutput(lungMask) }
+        guard (0...65535).contains(muscleLabel) else { throw ValidationError("--muscle-label must be 0...65535") }
+        guard muscleFactor.isFinite, airOffset.isFinite, thresholdFraction.isFinite, threshold?.isFinite ?? true else {
+          throw ValidationError("--muscle-factor, --air-offset and the thresholds must be finite numbers")
+        }
+        guard lungCount >= 0, lungMinMl >= 0 else { throw ValidationError("--lung-count and --lung-min-ml must not be negative") }
+      }
+
+      func run() throws {
+        try reportingErrors {
+          var job = WaterManipulationJob(
+            water: URL(fileURLWithPath: water), inPhase: URL(fileURLWithPath: inPhase), output: URL(fileURLWithPath: output))
+          job.bodyComposition = bodycomp.map { URL(fileURLWithPath: $0) }
+          job.backgroundMask = backgroundMask.map { URL(fileURLWithPath: $0) }
+          job.lungMask = lungMask.map { URL(fileURLWithPath: $0) }
+          job.reportURL = report.map { URL(fileURLWithPath: $0) }
+          job.overwrite = overwrite
+          job.options.muscleLabel = UInt16(muscleLabel)
+          job.options.muscleFactor = muscleFactor
+          job.options.airOffset = airOffset
+          job.options.thresholdFraction = thresholdFraction
+          job.options.threshold = threshold
+          job.options.superiorInferiorFaces = siFaces
+          job.options.lungCount = lungCount
+          job.options.lungMinimumMilliliters = lungMinMl
+          let outcome = try job.run()
+          printWarnings(outcome.warnings)
+          printWritten([output] + [backgroundMask, lungMask, report].compactMap { $0 })
+        }
+      }
+    }
 
     struct Merge: ParsableCommand {
       static let configuration = CommandConfiguration(
