@@ -71,6 +71,38 @@ struct InitialMaskMergeTests {
     #expect(differing.allSatisfy { $0.1 == 25 }, "in group order the aorta (vessel) wins those voxels")
   }
 
+  @Test("--never-delete-last-component: labels the cleanup would empty keep their largest component, nothing else changes")
+  func neverDeleteLastComponent() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var job = InitialMaskMergeJob(
+      sources: [("spineps", Self.fixture("spineps.nii.gz")), ("totalseg", Self.fixture("totalseg.nii.gz")),
+        ("bodycomp", Self.fixture("bodycomp.nii.gz"))],
+      output: dir.appendingPathComponent("init.nii.gz"))
+    job.maps = ["bodycomp": Self.fixture("bodycomp_map.json")]
+    job.options.neverDeleteLastComponent = true
+    let outcome = try job.run()
+    let ours = try Self.labels(job.output), reference = try Self.labels(Self.fixture("expected_sources.nii.gz"))
+    // The reference emptied thyroid (17: one component of 27), superior (35, largest 26) and
+    // inferior vena cava (36, largest 11); here they keep exactly that component.
+    #expect(outcome.report.labelVoxels["17"] == 27 && outcome.report.labelVoxels["35"] == 26 && outcome.report.labelVoxels["36"] == 11)
+    #expect(zip(ours, reference).allSatisfy { $0 == $1 || ($1 == 0 && [17, 35, 36].contains($0)) })
+    #expect(outcome.warnings.allSatisfy { !$0.contains("component(s) removed") })
+  }
+
+  @Test("a source of another shape is resampled onto the first one's grid and reported")
+  func resampled() throws {
+    let first = Self.source("spineps", [(50, [0, 0, 0], [2, 2, 2])], mapping: .spineps)
+    // A 3 x 3 x 2 map at 2 mm covering the same world box: liver at its voxel (2, 2, 1).
+    var coarse = Volume<UInt16>(grid: ImageGrid(shape: [3, 3, 2], affine: .scaling([2, 2, 2])), repeating: 0)
+    coarse[2, 2, 1] = 5
+    let second = InitialMaskMerge.Source(name: "totalseg", labelMap: coarse, mapping: .totalSegmentator())
+    let result = try InitialMaskMerge(.init(aggressiveness: 0)).run([first, second])
+    #expect(result.sources.map(\.resampled) == [false, true])
+    #expect(result.labelMap.grid == Self.grid)
+    #expect(result.labelMap[4, 4, 2] == 5 && result.labelMap[0, 0, 0] == 69)
+  }
+
   // MARK: - Priorities on small maps
 
   static let grid = ImageGrid(shape: [6, 5, 4], affine: .identity)

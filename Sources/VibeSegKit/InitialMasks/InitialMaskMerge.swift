@@ -29,7 +29,8 @@ import VolumeCore
 /// with nearest neighbour, as `combine` does; same shape and another affine is refused). Then
 /// every label whose 26-connected component count is outside its expected range loses its
 /// components of at most autofix × `aggressiveness` voxels (`LabelValidation`; a label with
-/// min 2 and one small component loses it: the report lists it).
+/// min 2 and one small component loses it, unless `neverDeleteLastComponent`: the report lists
+/// it).
 ///
 /// Input label sets are checked: a value a source's map holds with no mapping entry throws
 /// `.invalidInput` listing every such value and its voxel count, unless `dropUnmapped` (then
@@ -49,12 +50,18 @@ public struct InitialMaskMerge: Sendable {
     public var female: Bool
     /// Set values without a mapping entry to 0 instead of refusing the map.
     public var dropUnmapped: Bool
+    /// The cleanup never removes a label's last component (`LabelValidation.keepsLastComponent`).
+    public var neverDeleteLastComponent: Bool
 
-    public init(aggressiveness: Int = 15, priority: Priority = .sources, female: Bool = false, dropUnmapped: Bool = false) {
+    public init(
+      aggressiveness: Int = 15, priority: Priority = .sources, female: Bool = false, dropUnmapped: Bool = false,
+      neverDeleteLastComponent: Bool = false
+    ) {
       self.aggressiveness = aggressiveness
       self.priority = priority
       self.female = female
       self.dropUnmapped = dropUnmapped
+      self.neverDeleteLastComponent = neverDeleteLastComponent
     }
   }
 
@@ -134,7 +141,8 @@ public struct InitialMaskMerge: Sendable {
     let merged = try LabelMerge.merge(mapped,
       gridAdvice: "the sources must be on one grid; resample them onto the first one (`vibeseg resample-to --reference`)")
     for position in merged.resampled { reports[position].resampled = true }
-    let cleaned = try LabelValidation(aggressiveness: options.aggressiveness).validate(merged.labelMap)
+    let cleaned = try LabelValidation(aggressiveness: options.aggressiveness, keepsLastComponent: options.neverDeleteLastComponent)
+      .validate(merged.labelMap)
     return Result(labelMap: cleaned.labelMap, sources: reports, validation: cleaned.report)
   }
 

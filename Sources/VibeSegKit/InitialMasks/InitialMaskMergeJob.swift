@@ -41,6 +41,7 @@ public struct InitialMaskMergeJob: Sendable {
     public var aggressiveness: Int
     public var female: Bool
     public var dropUnmapped: Bool
+    public var neverDeleteLastComponent: Bool
     public var kidneyCysts: InitialMaskMapping.KidneyCysts
     public var sources: [InitialMaskMerge.SourceReport]
     public var validation: LabelValidationReport
@@ -105,7 +106,7 @@ public struct InitialMaskMergeJob: Sendable {
     for v in result.labelMap.voxels { counts[Int(v)] += 1 }
     let report = Report(
       output: output.path, priority: options.priority, aggressiveness: options.aggressiveness, female: options.female,
-      dropUnmapped: options.dropUnmapped, kidneyCysts: kidneyCysts, sources: result.sources, validation: result.validation,
+      dropUnmapped: options.dropUnmapped, neverDeleteLastComponent: options.neverDeleteLastComponent, kidneyCysts: kidneyCysts, sources: result.sources, validation: result.validation,
       labelVoxels: Dictionary(uniqueKeysWithValues: (1..<256).filter { counts[$0] > 0 }.map { (String($0), counts[$0]) }))
     try SegmentJob.labelImage(result.labelMap, like: firstImage!).write(to: output, in: outputs)
     if let reportURL {

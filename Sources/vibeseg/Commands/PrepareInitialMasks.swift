@@ -140,6 +140,9 @@ extension VibeSegCommand {
       @Flag(help: "Set values without a mapping to 0 instead of refusing the map.")
       var dropUnmapped = false
 
+      @Flag(help: "The cleanup keeps a label's largest component when it would remove all of them.")
+      var neverDeleteLastComponent = false
+
       @Flag(help: "Replace existing outputs (never an input).")
       var overwrite = false
 
@@ -177,7 +180,9 @@ extension VibeSegCommand {
             sources: try parsedSources().map { ($0.name, URL(fileURLWithPath: $0.path)) }, output: URL(fileURLWithPath: output))
           job.maps = Dictionary(uniqueKeysWithValues: try parsedMaps().map { ($0.name, URL(fileURLWithPath: $0.path)) })
           job.kidneyCysts = kidneyCysts
-          job.options = .init(aggressiveness: aggressiveness, priority: priority, female: female, dropUnmapped: dropUnmapped)
+          job.options = .init(
+            aggressiveness: aggressiveness, priority: priority, female: female, dropUnmapped: dropUnmapped,
+            neverDeleteLastComponent: neverDeleteLastComponent)
           job.reportURL = report.map { URL(fileURLWithPath: $0) }
           job.overwrite = overwrite
           let outcome = try job.run()
