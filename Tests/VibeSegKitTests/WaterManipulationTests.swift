@@ -110,4 +110,34 @@ struct WaterManipulationTests {
     #expect(error?.code == .gridMismatch && error?.path == moved.path)
     #expect(!FileManager.default.fileExists(atPath: bad.output.path) && !FileManager.default.fileExists(atPath: bad.lungMask!.path))
   }
+
+  @Test("real MR (LPS): W'', background and lung masks equal the NumPy/cc3d reference exactly",
+    .enabled(if: Fixtures.realDataAvailable, Fixtures.realDataSkipMessage))
+  func realParity() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let mr = Fixtures.real("example_mr_sm.nii.gz")
+    var job = WaterManipulationJob(water: mr, inPhase: mr, output: dir.appendingPathComponent("w.nii.gz"))
+    job.bodyComposition = Fixtures.real("example_seg_mr.nii.gz")
+    job.options.muscleLabel = 46  // autochthon_left of TotalSegmentator total_mr, standing in for muscle
+    job.backgroundMask = dir.appendingPathComponent("bg.nii.gz")
+    job.lungMask = dir.appendingPathComponent("lung.nii.gz")
+    let outcome = try job.run()
+    let folder = "initial_masks/manipulate_real/"
+    let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.committed(folder + "expected.json"))) as! [String: Any]
+    let report = outcome.report.result
+    #expect(report.percentile995 == expected["percentile995"] as! Double)
+    #expect(report.threshold == expected["threshold"] as! Double)
+    #expect(report.backgroundVoxels == expected["background_voxels"] as! Int)
+    #expect(report.muscleVoxels == expected["muscle_voxels"] as! Int)
+    let lungs = expected["lung_ml"] as! [Double]
+    #expect(report.lungComponentMilliliters.count == lungs.count)
+    for (a, b) in zip(report.lungComponentMilliliters, lungs) { #expect(abs(a - b) <= 1e-9 * b) }
+    for (ours, theirs) in [(job.output, "expected_water"), (job.backgroundMask!, "expected_background"), (job.lungMask!, "expected_lung")] {
+      let a = try NiftiImage(contentsOf: ours).volume.converted(to: Double.self).voxels
+      let b = try NiftiImage(contentsOf: Fixtures.committed(folder + theirs + ".nii.gz")).volume.converted(to: Double.self).voxels
+      #expect(a.count == b.count)
+      #expect(zip(a, b).filter { $0 != $1 }.count == 0, "\(theirs): voxels differ")
+    }
+  }
 }

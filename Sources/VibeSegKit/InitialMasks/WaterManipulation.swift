@@ -15,7 +15,7 @@ import VolumeTransforms
 /// W''  = W';  W''[bg ∪ lung] −= airOffset                             (paper: 600)
 /// ```
 /// The paper fixes the muscle factor and the offset; threshold and component rules are VibeSeg's
-/// (documented defaults): t = `thresholdFraction` × p99.5(I) (`percentile995`: NumPy's default
+/// (documented defaults): t = `thresholdFraction` × p99.5(I) (`percentile`: NumPy's default
 /// linear interpolation over all voxels), or the absolute `threshold`; k = 2 lung components of at
 /// least 200 mL (the lungs may be one component through the trachea; enclosed air between arms
 /// and torso and bowel gas are usually smaller). Which voxel axes are R-L, A-P and S-I comes from
@@ -68,15 +68,21 @@ public struct WaterManipulation: Sendable {
 
   public init(_ options: Options = Options()) { self.options = options }
 
-  /// NumPy `np.percentile(x, q)` (linear interpolation between the sorted values at
-  /// `(n − 1)·q/100`), q in 0...100.
+  /// NumPy `np.percentile(x, q)` (method "linear"), q in 0...100, with NumPy's arithmetic: the
+  /// virtual index `n·p + (1 − p) − 1` (p = q/100, NumPy's `alpha = beta = 1` form), then
+  /// `a + (b − a)·g` for g < 0.5 and `b − (b − a)·(1 − g)` otherwise (`numpy._lerp`), between the
+  /// sorted values a, b at the floor of the index and the next one.
   /// - Precondition: `values` is not empty.
   public static func percentile(_ values: [Float], _ q: Double) -> Double {
     precondition(!values.isEmpty, "percentile of nothing")
     let sorted = values.sorted()
-    let h = Double(sorted.count - 1) * q / 100
-    let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
-    return Double(sorted[lo]) + (h - Double(lo)) * (Double(sorted[hi]) - Double(sorted[lo]))
+    let n = sorted.count, p = q / 100
+    let index = Double(n) * p + (1 + p * (1 - 1 - 1)) - 1
+    let below = index.rounded(.down)
+    let lo = min(max(Int(below), 0), n - 1), hi = min(max(Int(below) + 1, 0), n - 1)
+    let g = index - below
+    let a = Double(sorted[lo]), b = Double(sorted[hi])
+    return g >= 0.5 ? b - (b - a) * (1 - g) : a + (b - a) * g
   }
 
   /// - Precondition: `water`, `inPhase` (and `bodyComposition`) share one grid, checked by the
@@ -99,15 +105,16 @@ public struct WaterManipulation: Sendable {
     }
     var touches = [Bool](repeating: false, count: components.count + 1)
     let n0 = shape[0], n1 = shape[1], n2 = shape[2]
-    for k in 0..<n2 {
-      for j in 0..<n1 {
-        for i in 0..<n0 {
-          let onFace = faceAxes.contains { axis in
-            let (x, n) = axis == 0 ? (i, n0) : axis == 1 ? (j, n1) : (k, n2)
-            return x == 0 || x == n - 1
+    components.componentIndex.withUnsafeBufferPointer { index in
+      // Each face of a face axis: the voxels with that axis' index 0 or n − 1.
+      for axis in faceAxes {
+        let n = shape[axis]
+        for x in Set([0, n - 1]) {
+          for k in (axis == 2 ? x..<x + 1 : 0..<n2) {
+            for j in (axis == 1 ? x..<x + 1 : 0..<n1) {
+              for i in (axis == 0 ? x..<x + 1 : 0..<n0) { touches[Int(index[i + n0 * (j + n1 * k)])] = true }
+            }
           }
-          guard onFace else { continue }
-          touches[Int(components.componentIndex[i + n0 * (j + n1 * k)])] = true
         }
       }
     }
