@@ -103,6 +103,26 @@ struct InitialMaskMergeTests {
     #expect(result.labelMap[4, 4, 2] == 5 && result.labelMap[0, 0, 0] == 69)
   }
 
+  @Test("a real TotalSegmentator `total` output: its label names equal the built-in table; every voxel becomes 0 or its mapped id",
+    .enabled(if: Fixtures.realDataAvailable, Fixtures.realDataSkipMessage))
+  func realTotalSegmentator() throws {
+    let names = try LabelNameFile.load(contentsOf: Fixtures.real("example_seg_ct.labels.json"))
+    for entry in TotalSegmentatorClasses.total { #expect(names[entry.id] == entry.name, "id \(entry.id)") }
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = Fixtures.real("example_seg_ct.nii.gz")
+    let job = InitialMaskMergeJob(sources: [("totalseg", input)], output: dir.appendingPathComponent("init.nii.gz"))
+    let outcome = try job.run()
+    let source = try Self.labels(input), merged = try Self.labels(job.output)
+    let mapping = InitialMaskMapping.totalSegmentator()
+    #expect(zip(source, merged).allSatisfy { $1 == 0 || $1 == Int64(mapping.targets[Int($0)] ?? 255) })
+    #expect(zip(source, merged).allSatisfy { (27...50).contains($0) || (90...115).contains($0) ? $1 == 0 : true })
+    let present = Set(merged)
+    #expect([5, 18, 25].allSatisfy { present.contains($0) }, "liver, intestine (small bowel, duodenum's neighbour colon), aorta")
+    #expect(!present.contains(20) && present.allSatisfy { $0 <= 72 })
+    #expect(outcome.report.sources[0].droppedVoxels.keys.contains("31"))
+  }
+
   // MARK: - Priorities on small maps
 
   static let grid = ImageGrid(shape: [6, 5, 4], affine: .identity)
