@@ -114,3 +114,39 @@ extension PrepareInitialMasksCommandTests {
     #expect(help.stdout.contains("Examples:") && help.stdout.contains("vibeseg prepare-initial-masks manipulate "))
   }
 }
+
+extension PrepareInitialMasksCommandTests {
+  @Test("--exec runs the command that writes a source, then merges it; failures are named and write nothing")
+  func exec() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let ts = dir.appendingPathComponent("ts.nii.gz"), out = dir.appendingPathComponent("init.nii.gz")
+    func run(_ command: String, _ extra: [String] = []) throws -> CommandResult {
+      try VibeSegBinary.run(
+        ["prepare-initial-masks", "merge", "--source", "totalseg=\(ts.path)", "--exec", "totalseg=\(command)", "-o", out.path] + extra)
+    }
+    // A stand-in network: copies the committed TotalSegmentator map to {output}.
+    let ok = try run("cp '\(Self.fixture("totalseg.nii.gz"))' {output}")
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect(FileManager.default.fileExists(atPath: ts.path) && FileManager.default.fileExists(atPath: out.path))
+    let exists = try run("cp '\(Self.fixture("totalseg.nii.gz"))' {output}", ["--overwrite"])
+    #expect(exists.status == 0, "\(exists.stderr)")
+    try FileManager.default.removeItem(at: out)
+    let refused = try run("true")
+    #expect(refused.status == 73 && refused.stderr.contains("--exec command for totalseg would replace it"), "\(refused.stderr)")
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: ts.path)
+    let stale = try run("true", ["--overwrite"])
+    #expect(stale.status == 66 && stale.stderr.contains("did not write this file"), "\(stale.stderr)")
+    try FileManager.default.removeItem(at: ts)
+    let nothing = try run("true")
+    #expect(nothing.status == 66 && nothing.stderr.contains("wrote no file"), "\(nothing.stderr)")
+    let failed = try run("false")
+    #expect(failed.status == 69 && failed.stderr.contains("false failed with exit status 1"), "\(failed.stderr)")
+    let missing = try run("vibeseg-no-such-network -o {output}")
+    #expect(missing.status == 69 && missing.stderr.contains("cannot start vibeseg-no-such-network"), "\(missing.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+    let unknown = try VibeSegBinary.run(
+      ["prepare-initial-masks", "merge", "--source", "totalseg=\(ts.path)", "--exec", "spineps=true", "-o", out.path])
+    #expect(unknown.status == 64 && unknown.stderr.contains("no --source is named spineps"), "\(unknown.stderr)")
+  }
+}

@@ -112,3 +112,20 @@ struct InitialMaskMappingTests {
     #expect(error?.code == .missingInput)
   }
 }
+
+@Suite("Initial masks: --exec command words")
+struct ExternalCommandTests {
+  @Test("words split at white space, quotes group, {output} replaced", arguments: [
+    ("TotalSegmentator -i W.nii.gz -o {output} --ml", ["TotalSegmentator", "-i", "W.nii.gz", "-o", "/o/ts.nii.gz", "--ml"]),
+    ("  a   'b c'  \"d 'e'\" {output}x ''", ["a", "b c", "d 'e'", "/o/ts.nii.gzx", ""]),
+  ])
+  func words(text: String, expected: [String]) throws {
+    #expect(try ExternalCommand(text, output: "/o/ts.nii.gz").words == expected)
+  }
+
+  @Test("empty commands and unclosed quotes are refused", arguments: ["", "   ", "a 'b"])
+  func refused(text: String) {
+    let error = #expect(throws: VibeSegKitError.self) { try ExternalCommand(text, output: "x") }
+    #expect(error?.code == .invalidOption)
+  }
+}

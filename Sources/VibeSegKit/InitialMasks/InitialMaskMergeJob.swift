@@ -2,7 +2,8 @@ import Foundation
 import NiftiIO
 import VolumeCore
 
-/// `vibeseg prepare-initial-masks merge`: reads each network's label map, resolves its mapping
+/// `vibeseg prepare-initial-masks merge`: runs the `--exec` commands (if any), reads each
+/// network's label map, resolves its mapping
 /// (a `--map NAME=FILE` file, else the built-in table of `totalseg` or `spineps`), runs
 /// `InitialMaskMerge`, and writes the uint8 TotalVibe map (header units and form codes of the
 /// first source) and optionally a JSON report (schemaVersion 1: options, per-source value
@@ -13,6 +14,9 @@ public struct InitialMaskMergeJob: Sendable {
   public var sources: [(name: String, url: URL)]
   /// `--map NAME=FILE`: mapping files by source name.
   public var maps: [String: URL] = [:]
+  /// `--exec NAME=COMMAND`: commands that write a source's file first (`ExternalCommand`), run
+  /// in source order before anything is read.
+  public var execs: [String: String] = [:]
   public var kidneyCysts = InitialMaskMapping.KidneyCysts.kidney
   public var options = InitialMaskMerge.Options()
   public var output: URL
@@ -66,16 +70,31 @@ public struct InitialMaskMergeJob: Sendable {
     }
   }
 
-  /// - Throws: `VibeSegKitError` `.invalidOption` (a `--map` for no source, a source without a
-  ///   mapping), `.missingInput`, `.notALabelMap` (negative, fractional, 4-D), the mapping
+  /// - Throws: `VibeSegKitError` `.invalidOption` (a `--map` or `--exec` for no source, a source
+  ///   without a mapping, a malformed command), `.toolUnavailable` (a command that cannot start or
+  ///   fails), `.cannotCreateOutput` (a source file an `--exec` would replace, without
+  ///   `overwrite`), `.missingInput` (also: a command that did not write its file), `.notALabelMap` (negative, fractional, 4-D), the mapping
   ///   file's errors, `InitialMaskMerge.run`'s errors, `.cannotCreateOutput`; `NiftiError`.
   public func run() throws -> Outcome {
     for name in maps.keys.sorted() where !sources.contains(where: { $0.name == name }) {
       throw VibeSegKitError(.invalidOption, "--map \(name)=... names no --source", option: "--map")
     }
+    for name in execs.keys.sorted() where !sources.contains(where: { $0.name == name }) {
+      throw VibeSegKitError(.invalidOption, "--exec \(name)=... names no --source", option: "--exec")
+    }
+    let commands = try sources.map { source in try execs[source.name].map { try ExternalCommand($0, output: source.url.path) } }
     let outputs = try OutputTransaction(
       outputs: [output] + [reportURL].compactMap { $0 }, inputs: sources.map(\.url) + Array(maps.values), overwrite: overwrite)
     let mappings = try sources.map { try mapping(for: $0.name) }
+    // The external networks first (the user's explicit commands), each writing its source file.
+    for (source, command) in zip(sources, commands) {
+      guard let command else { continue }
+      if FileManager.default.fileExists(atPath: source.url.path) && !overwrite {
+        throw VibeSegKitError(.cannotCreateOutput, "exists, and the --exec command for \(source.name) would replace it; pass --overwrite",
+          path: source.url.path, option: "--exec")
+      }
+      try command.run(expecting: source.url)
+    }
     var warnings = [String]()
     var inputs = [InitialMaskMerge.Source]()
     var firstImage: NiftiImage?

@@ -95,7 +95,9 @@ extension VibeSegCommand {
           (TPTBox Location ids: 41-48 -> 70, 49/50/52/53/62 -> 69, 100 -> 68, 61 -> 71, \
           60 -> 52, 26 -> 23), or a JSON file --map NAME=FILE {"source value": TotalVibe id or \
           name, 0 to drop}, required for any other source (body composition). A value with no \
-          mapping is refused (listing every such value) unless --drop-unmapped.
+          mapping is refused (listing every such value) unless --drop-unmapped. External \
+          networks are run by you, or by VibeSeg with --exec NAME=COMMAND (no shell; {output} is \
+          replaced by the source's file, which the command must write).
 
           Sources are merged in the order given (--priority sources; recommended: spineps, \
           totalseg, bodycomp): a voxel keeps the label of the first source that has one there; \
@@ -111,6 +113,8 @@ extension VibeSegCommand {
             vibeseg prepare-initial-masks merge --source spineps=sp.nii.gz --source totalseg=ts.nii.gz \\
               --source bodycomp=bc.nii.gz --map bodycomp=bc_map.json -o init.nii.gz --report init.json
             vibeseg prepare-initial-masks merge --source totalseg=ts.nii.gz --kidney-cysts drop --female -o init.nii.gz
+            vibeseg prepare-initial-masks merge --source totalseg=ts.nii.gz \\
+              --exec "totalseg=TotalSegmentator -i W_ct.nii.gz -o {output} --ml" -o init.nii.gz
           """)
 
       @Option(help: "A network's label map as NAME=FILE (totalseg, spineps, or any name with a --map); repeat, in priority order.")
@@ -118,6 +122,9 @@ extension VibeSegCommand {
 
       @Option(help: "A mapping file for a source as NAME=FILE (JSON {\"source value\": TotalVibe id or name}); replaces a built-in table.")
       var map: [String] = []
+
+      @Option(help: "Run this command first to write a source's file, as NAME=COMMAND (no shell; {output} = that file); repeat.")
+      var exec: [String] = []
 
       @Option(name: .shortAndLong, help: "Merged label map (.nii or .nii.gz, uint8 TotalVibe ids).")
       var output: String
@@ -159,6 +166,11 @@ extension VibeSegCommand {
           guard names.contains(item.name) else { throw ValidationError("--map \(item.name)=...: no --source is named \(item.name)") }
           guard mapped.insert(item.name).inserted else { throw ValidationError("--map: two files for \(item.name)") }
         }
+        var executed = Set<String>()
+        for item in try parsedExecs() {
+          guard names.contains(item.name) else { throw ValidationError("--exec \(item.name)=...: no --source is named \(item.name)") }
+          guard executed.insert(item.name).inserted else { throw ValidationError("--exec: two commands for \(item.name)") }
+        }
         for name in names where !mapped.contains(name) && !InitialMaskMergeJob.builtInSources.contains(name) {
           throw ValidationError(
             "--source \(name): no built-in mapping (only \(InitialMaskMergeJob.builtInSources.joined(separator: ", "))); give --map \(name)=FILE")
@@ -167,6 +179,7 @@ extension VibeSegCommand {
 
       func parsedSources() throws -> [ImageArgument] { try source.map { try Self.named($0, option: "--source") } }
       func parsedMaps() throws -> [ImageArgument] { try map.map { try Self.named($0, option: "--map") } }
+      func parsedExecs() throws -> [ImageArgument] { try exec.map { try Self.named($0, option: "--exec") } }
 
       static func named(_ text: String, option: String) throws -> ImageArgument {
         let item = try ImageArgument(text, defaultName: "", option: option)
@@ -179,6 +192,7 @@ extension VibeSegCommand {
           var job = InitialMaskMergeJob(
             sources: try parsedSources().map { ($0.name, URL(fileURLWithPath: $0.path)) }, output: URL(fileURLWithPath: output))
           job.maps = Dictionary(uniqueKeysWithValues: try parsedMaps().map { ($0.name, URL(fileURLWithPath: $0.path)) })
+          job.execs = Dictionary(uniqueKeysWithValues: try parsedExecs().map { ($0.name, $0.path) })
           job.kidneyCysts = kidneyCysts
           job.options = .init(
             aggressiveness: aggressiveness, priority: priority, female: female, dropUnmapped: dropUnmapped,
