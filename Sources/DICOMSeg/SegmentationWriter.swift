@@ -106,7 +106,7 @@ public enum SegmentationWriter {
     SegmentationDataset.addGeneral(
       &ds, options: options, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID)
     SegmentationDataset.addImage(&ds, source: source, frameCount: perFrame.count)
-    ds.set(.referencedSeriesSequence, items: [SegmentationDataset.commonInstanceReference(source)])
+    ds.set(.referencedSeriesSequence, items: SegmentationDataset.referencedSeries(source))
     ds.set(.dimensionOrganizationSequence, items: [SegmentationDataset.dimensionOrganization(dimensionUID)])
     ds.set(.dimensionIndexSequence, items: SegmentationDataset.dimensionIndices(dimensionUID))
     ds.set(

@@ -49,6 +49,22 @@ public struct DICOMSegOutput {
   public var seriesNumbers: [Int?]
   public var input: URL
 
+  /// One source for all station series (`SegmentationSource(combining:)`): one SEG, named
+  /// `OUT.seg.dcm`, whose frames lie on each station's own slices and which references every
+  /// station series (what `batch` writes for a stitched case: one output per case).
+  ///
+  /// - Throws: `VibeSegKitError.invalidInput` when the stations differ in Rows/Columns, pixel
+  ///   spacing, orientation, study or frame of reference (the message says which).
+  public mutating func combineStations() throws {
+    guard sources.count > 1 else { return }
+    do {
+      sources = [try SegmentationSource(combining: sources)]
+    } catch let error as DICOMError {
+      throw VibeSegKitError(.invalidInput, "\(error.message)", path: input.path, option: "--output-type")
+    }
+    seriesNumbers = [nil]
+  }
+
   /// The SEG path of each source series, next to `output`.
   public func urls(for output: URL) -> [URL] { Self.urls(for: output, seriesNumbers: seriesNumbers) }
 

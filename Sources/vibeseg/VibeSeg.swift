@@ -46,6 +46,7 @@ struct VibeSegCommand: ParsableCommand {
       ResampleTo.self,
       CompareCohort.self,
       PrepareInitialMasks.self,
+      Review.self,
       ModelInfo.self,
     ])
 
