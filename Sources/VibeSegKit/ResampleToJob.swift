@@ -32,8 +32,9 @@ public struct ResampleToJob: Sendable {
   public var spacing: [Double] = ResampleToGrid.vibeSpacing
   public var imageMode: BoundaryMode = .nearest
   public var outside: OutsideLabelPolicy = .ignore
-  /// The id written into outside voxels with `outside == .ignore` (required then).
-  public var ignoreLabel: Int?
+  /// The id written into outside voxels with `outside == .ignore`: by default TotalVibeSegmentator's
+  /// ignore label (`StatisticsLabelRegistry.ignoreLabel`, max id + 1 = 73).
+  public var ignoreLabel: Int = StatisticsLabelRegistry.totalVibe.ignoreLabel
   public var allowShear = false
   public var overwrite = false
   public var compressionLevel = 4
@@ -51,18 +52,12 @@ public struct ResampleToJob: Sendable {
 
   /// - Throws: `VibeSegKitError.missingInput` (66: a file that does not exist),
   ///   `.invalidInput` (65: 4-D or non-finite input, a sheared affine without `allowShear`, a
-  ///   singular affine), `.invalidOption` (64: no ignore id, an ignore id the label type cannot
+  ///   singular affine), `.invalidOption` (64: an ignore id the label type cannot
   ///   hold, a label map without its output), `NiftiError`, `OrientationError`,
   ///   `ResamplingError`.
   public func run() throws -> Outcome {
     if label != nil && labelOutput == nil {
       throw VibeSegKitError(.invalidOption, "--label needs --label-output", option: "--label-output")
-    }
-    if label != nil && outside == .ignore && ignoreLabel == nil {
-      throw VibeSegKitError(
-        .invalidOption,
-        "give the ignore label's id with --ignore-label N (the label registry has none), or --outside background|nearest",
-        option: "--ignore-label")
     }
     let inputs = [image] + [reference, label].compactMap { $0 }
     let outputs = try OutputTransaction(
@@ -89,7 +84,7 @@ public struct ResampleToJob: Sendable {
       let read = try ImageInput.readVolume(label, warnIdentityAffine: false)
       warnings += read.warnings
       try checkShear(read.grid, label)
-      let fill = Double(outside == .ignore ? ignoreLabel! : 0)
+      let fill = Double(outside == .ignore ? ignoreLabel : 0)
       if let range = read.values.scalarType.integerRange, outside != .nearest, !range.contains(fill) {
         throw VibeSegKitError(
           .invalidOption,

@@ -47,6 +47,8 @@ struct VibeSegCommand: ParsableCommand {
       CompareCohort.self,
       PrepareInitialMasks.self,
       Review.self,
+      ExportNNUNet.self,
+      CheckTrained.self,
       ModelInfo.self,
     ])
 

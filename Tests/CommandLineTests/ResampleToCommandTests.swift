@@ -194,17 +194,23 @@ struct ResampleToCommandTests {
     #expect(outside.indices.allSatisfy { !outside[$0] || values[$0] == 0 })
   }
 
-  @Test("the default --outside ignore without --ignore-label is a usage error (64), nothing written")
-  func ignoreNeedsId() throws {
+  @Test("the default --outside ignore without --ignore-label fills outside voxels with the registry's ignore label (73)")
+  func ignoreDefaultsToRegistry() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
+    let lab = dir.appendingPathComponent("l.nii.gz")
     let result = try VibeSegBinary.run([
       "resample-to", Self.fixture("sagittal/series.nii.gz"), "-o", dir.appendingPathComponent("i.nii.gz").path,
-      "--label", Self.fixture("sagittal/label.nii.gz"), "--label-output", dir.appendingPathComponent("l.nii.gz").path,
+      "--label", Self.fixture("sagittal/label.nii.gz"), "--label-output", lab.path,
     ])
-    #expect(result.status == 64)
-    #expect(result.stderr.contains("--ignore-label"))
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("set to the ignore label 73"))
+    let written = try NiftiImage(contentsOf: lab)
+    let labelGrid = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("sagittal/label.nii.gz"))).grid
+    let outside = Self.outsideVoxels(target: written.grid, label: labelGrid)
+    let values = Self.labels(written)
+    #expect(outside.contains(true))
+    #expect(outside.indices.allSatisfy { !outside[$0] || values[$0] == 73 })
   }
 
   @Test("an invalid --outside is a usage error (64)")

@@ -20,12 +20,12 @@ extension VibeSegCommand {
         extension as TPTBox; constant: the image minimum outside). The label map is resampled \
         by nearest neighbour (floor(x+0.5), TPTBox's resample_from_to for segmentations); \
         target voxels outside the label map's grid get --outside: ignore (the --ignore-label \
-        id), background (0) or nearest (TPTBox's edge replication). Sheared affines are \
+        id, by default TotalVibeSegmentator's ignore label 73 = max id + 1), background (0) or nearest (TPTBox's edge replication). Sheared affines are \
         refused unless --allow-shear. All outputs are written together or not at all.
 
         Examples:
           vibeseg resample-to t2_sag.nii.gz -o t2_vibe.nii.gz --label seg_vibe.nii.gz \\
-            --label-output seg_t2.nii.gz --ignore-label 255 --report t2.json
+            --label-output seg_t2.nii.gz --report t2.json
           vibeseg resample-to water2.nii.gz -o water2_on_ref.nii.gz --reference water.nii.gz
         """)
 
@@ -56,7 +56,7 @@ extension VibeSegCommand {
     @Option(help: "Label voxels outside the label map's grid: ignore, background or nearest (TPTBox).")
     var outside: OutsideLabelPolicy = .ignore
 
-    @Option(help: "The ignore label's id (required with --outside ignore).")
+    @Option(help: "The ignore label's id for --outside ignore (default 73: TotalVibeSegmentator's max id + 1; other label sets: their max id + 1).")
     var ignoreLabel: Int?
 
     @Flag(help: "Resample images whose direction matrix is not orthonormal.")
@@ -105,7 +105,7 @@ extension VibeSegCommand {
         if !spacing.isEmpty { job.spacing = spacing }
         job.imageMode = mode
         job.outside = outside
-        job.ignoreLabel = ignoreLabel
+        if let ignoreLabel { job.ignoreLabel = ignoreLabel }
         job.allowShear = allowShear
         job.overwrite = overwrite
         job.compressionLevel = compressionLevel
