@@ -32,6 +32,7 @@ public struct ResampleToJob: Sendable {
   public var spacing: [Double] = ResampleToGrid.vibeSpacing
   public var imageMode: BoundaryMode = .nearest
   public var outside: OutsideLabelPolicy = .ignore
+  public var labelInterpolation = LabelInterpolation.nearest
   /// The id written into outside voxels with `outside == .ignore`: by default TotalVibeSegmentator's
   /// ignore label (`StatisticsLabelRegistry.ignoreLabel`, max id + 1 = 73).
   public var ignoreLabel: Int = StatisticsLabelRegistry.totalVibe.ignoreLabel
@@ -91,7 +92,8 @@ public struct ResampleToJob: Sendable {
           "the ignore label \(Int(fill)) does not fit the label map's datatype \(read.image.volume.scalarType.rawValue)",
           path: label.path, option: "--ignore-label")
       }
-      guard let result = ResampleToGrid.resampleLabels(read.values, onto: target, outside: outside, fill: fill) else {
+      guard let result = ResampleToGrid.resampleLabels(
+        read.values, onto: target, outside: outside, fill: fill, interpolation: labelInterpolation) else {
         throw VibeSegKitError(.invalidInput, "the affine is singular or not finite", path: label.path)
       }
       if outside == .ignore && result.insideFillCount > 0 {
@@ -102,7 +104,7 @@ public struct ResampleToJob: Sendable {
       labelReport = ResampleToReport.LabelReport(
         input: label.path, output: labelOutput.path, outside: outside,
         ignoreLabel: outside == .ignore ? ignoreLabel : nil, outsideVoxels: result.outsideCount,
-        outsideFraction: Double(result.outsideCount) / Double(target.voxelCount))
+        outsideFraction: Double(result.outsideCount) / Double(target.voxelCount), interpolation: labelInterpolation)
     }
 
     let report = ResampleToReport(

@@ -48,5 +48,7 @@ public struct ResampleToReport: Codable, Sendable {
     public var ignoreLabel: Int?
     public var outsideVoxels: Int
     public var outsideFraction: Double
+    /// `--label-interp`.
+    public var interpolation: LabelInterpolation = .nearest
   }
 }

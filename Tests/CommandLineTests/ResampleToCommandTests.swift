@@ -49,6 +49,36 @@ struct ResampleToCommandTests {
     #expect(mismatches == 0)
   }
 
+  @Test(
+    "--label-interp onehot-linear: per-label trilinear weights and the first largest, as scipy map_coordinates(order=1) + np.argmax; differs from nearest",
+    arguments: ["sagittal", "oblique"])
+  func oneHotLinear(_ name: String) throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let lab = dir.appendingPathComponent("label.nii.gz")
+    let report = dir.appendingPathComponent("report.json")
+    let result = try VibeSegBinary.run([
+      "resample-to", Self.fixture("\(name)/series.nii.gz"), "-o", dir.appendingPathComponent("image.nii.gz").path, "--label",
+      Self.fixture("\(name)/label.nii.gz"), "--label-output", lab.path, "--outside", "nearest", "--label-interp", "onehot-linear",
+      "--report", report.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let expected = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("\(name)/expected_label_onehot.nii.gz")))
+    let nearest = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("\(name)/expected_label_nearest.nii.gz")))
+    let written = try NiftiImage(contentsOf: lab)
+    #expect(written.grid.shape == expected.grid.shape)
+    #expect(written.volume.scalarType == expected.volume.scalarType)
+    let mismatches = zip(Self.labels(written), Self.labels(expected)).filter { $0 != $1 }.count
+    #expect(mismatches == 0)
+    #expect(zip(Self.labels(written), Self.labels(nearest)).filter { $0 != $1 }.count > 0, "the interpolation matters here")
+    #expect(try String(contentsOf: report, encoding: .utf8).contains("\"onehot-linear\""))
+    let usage = try VibeSegBinary.run([
+      "resample-to", Self.fixture("\(name)/series.nii.gz"), "-o", dir.appendingPathComponent("x.nii.gz").path,
+      "--label-interp", "onehot-linear",
+    ])
+    #expect(usage.status == 64, "\(usage.stderr)")
+  }
+
   @Test("reference mode: a second contrast and the label map onto the TPTBox target", arguments: ["sagittal", "oblique"])
   func referenceParity(_ name: String) throws {
     let dir = try Fixtures.temporaryDirectory()

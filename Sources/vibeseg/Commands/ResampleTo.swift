@@ -6,6 +6,7 @@ import VibeSegKit
 
 extension OutsideLabelPolicy: ExpressibleByArgument {}
 extension BoundaryMode: ExpressibleByArgument {}
+extension LabelInterpolation: ExpressibleByArgument {}
 
 extension VibeSegCommand {
   struct ResampleTo: ParsableCommand {
@@ -56,6 +57,9 @@ extension VibeSegCommand {
     @Option(help: "Label voxels outside the label map's grid: ignore, background or nearest (TPTBox).")
     var outside: OutsideLabelPolicy = .ignore
 
+    @Option(help: "Label map interpolation: nearest (TPTBox) or onehot-linear (per-label trilinear weights, the largest wins: less staircase from thick slices).")
+    var labelInterp: LabelInterpolation = .nearest
+
     @Option(help: "The ignore label's id for --outside ignore (default 73: TotalVibeSegmentator's max id + 1; other label sets: their max id + 1).")
     var ignoreLabel: Int?
 
@@ -81,6 +85,9 @@ extension VibeSegCommand {
       if reference != nil && (!spacing.isEmpty || orientation != "RAS") {
         throw ValidationError("--reference sets the grid; leave out --spacing and --orientation")
       }
+      if label == nil && labelInterp != .nearest {
+        throw ValidationError("--label-interp applies to a --label map")
+      }
       if (label == nil) != (labelOutput == nil) {
         throw ValidationError("--label and --label-output go together")
       }
@@ -105,6 +112,7 @@ extension VibeSegCommand {
         if !spacing.isEmpty { job.spacing = spacing }
         job.imageMode = mode
         job.outside = outside
+        job.labelInterpolation = labelInterp
         if let ignoreLabel { job.ignoreLabel = ignoreLabel }
         job.allowShear = allowShear
         job.overwrite = overwrite
