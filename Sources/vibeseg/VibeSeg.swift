@@ -46,6 +46,7 @@ struct VibeSegCommand: ParsableCommand {
       ResampleTo.self,
       Augment.self,
       CompareCohort.self,
+      PrepareInitialMasks.self,
       Review.self,
       ExportNNUNet.self,
       CheckTrained.self,

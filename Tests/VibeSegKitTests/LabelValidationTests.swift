@@ -152,4 +152,26 @@ struct LabelValidationTests {
     let invalid = #expect(throws: VibeSegKitError.self) { try LabelValidation(aggressiveness: 5).validate(fourD) }
     #expect(invalid?.code == .invalidInput)
   }
+
+  @Test("keepsLastComponent: a label that would lose every component keeps its largest; off by default")
+  func keepsLastComponent() throws {
+    // Thyroid (17: min 2, autofix 10): one component of 8 voxels is out of range and small (<= 150).
+    var single = emptyMap([8, 8, 8])
+    paint(&single, 17, [0, 0, 0], [2, 2, 2])
+    #expect(voxelCount(try LabelValidation(aggressiveness: 15).validate(single).labelMap, 17) == 0)
+    let kept = try LabelValidation(aggressiveness: 15, keepsLastComponent: true).validate(single)
+    #expect(voxelCount(kept.labelMap, 17) == 8)
+    #expect(kept.report.findings.first?.keptComponentSizes == [8] && kept.report.findings.first?.removedComponentSizes == [])
+    // Aorta (25: max 1, autofix 10) in three small pieces: only the largest (27) stays.
+    var pieces = emptyMap([8, 8, 8])
+    paint(&pieces, 25, [0, 0, 0], [1, 1, 1])
+    paint(&pieces, 25, [3, 3, 3], [6, 6, 6])
+    paint(&pieces, 25, [7, 0, 0], [8, 2, 1])
+    let largest = try LabelValidation(aggressiveness: 15, keepsLastComponent: true).validate(pieces)
+    #expect(voxelCount(largest.labelMap, 25) == 27 && largest.report.findings.first?.removedComponentSizes.sorted() == [1, 2])
+    // A fourth, separate piece of 64 voxels (also <= 150): now it is the one spared.
+    paint(&pieces, 25, [0, 7, 0], [8, 8, 8])
+    let mixed = try LabelValidation(aggressiveness: 15, keepsLastComponent: true).validate(pieces)
+    #expect(voxelCount(mixed.labelMap, 25) == 64)
+  }
 }

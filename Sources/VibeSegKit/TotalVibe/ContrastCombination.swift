@@ -35,9 +35,12 @@ import VolumeTransforms
 /// - `female`: prostate (22) is never written.
 /// - Values that are no TotalVibe label (above 72) are never written.
 ///
-/// Implementation: each map is filtered once (one 6-connected multi-label labelling), then one
-/// pass picks per voxel the candidate with the smallest (group rank, map position); within a map
-/// a voxel holds one label, so this equals upstream's sequential writes. O(N · maps).
+/// Implementation: `LabelMerge` (shared with `prepare-initial-masks merge`) with rank
+/// 4 · group rank + map position per label, 255 for the labels a map may not write (female
+/// prostate, water-only groups of the other contrasts): each map is filtered once (one
+/// 6-connected multi-label labelling), then one pass picks per voxel the candidate with the
+/// smallest (group rank, map position); within a map a voxel holds one label, so this equals
+/// upstream's sequential writes. O(N · maps).
 public struct ContrastCombination: Sendable {
   /// The contrasts, in upstream's fixed order.
   public enum Contrast: String, Sendable, Hashable, CaseIterable, Codable {
@@ -88,9 +91,9 @@ public struct ContrastCombination: Sendable {
     public var filledVoxels: [UInt8: Int]
   }
 
-  /// Affine entries may differ by this much (mm) on grids treated as equal (float32 sform
-  /// rounding is far below it, any real misalignment far above).
-  public static let affineToleranceMillimeters = 1e-4
+  /// Affine entries may differ by this much (mm) on grids treated as equal
+  /// (`LabelMerge.affineToleranceMillimeters`).
+  public static let affineToleranceMillimeters = LabelMerge.affineToleranceMillimeters
 
   public var options: Options
 
@@ -146,96 +149,20 @@ public struct ContrastCombination: Sendable {
   }
 
   func combineValidated(_ inputs: [(Contrast, Volume<UInt8>)]) throws(VibeSegKitError) -> (map: Volume<UInt8>, resampled: [Contrast]) {
-    let grid = inputs[0].1.grid
-    var aligned = [(Contrast, Volume<UInt8>)]()
-    var resampled = [Contrast]()
-    for (position, (contrast, map)) in inputs.enumerated() {
-      if position == 0 || map.grid == grid {
-        aligned.append((contrast, map))
-      } else if map.shape != grid.shape {
-        aligned.append((contrast, map.resampled(onto: grid, order: .nearest, mode: .constant, cval: 0)))
-        resampled.append(contrast)
-      } else if map.grid.affine.maxAbsDifference(to: grid.affine) > Self.affineToleranceMillimeters {
-        throw VibeSegKitError(.gridMismatch,
-          "the \(contrast.rawValue) label map has the shape of the \(inputs[0].0.rawValue) map, \(grid.shape), "
-            + "but another affine (entries differ by up to \(map.grid.affine.maxAbsDifference(to: grid.affine)) mm):\n"
-            + "\(map.grid.affine)\nvs\n\(grid.affine)\ncontrasts of one subject must share a grid; "
-            + "resample them onto one grid first (`vibeseg convert`)",
-          option: contrast.option)
-      } else {
-        aligned.append((contrast, map))
-      }
-    }
-    let waterGiven = aligned.contains { $0.0 == .water }
-    // rank[position][label]: 4·group rank + map position, 255 when this map may not write the label.
-    var filtered = [[UInt8]]()
-    var ranks = [[UInt8]]()
-    for (position, (contrast, map)) in aligned.enumerated() {
+    let waterGiven = inputs.contains { $0.0 == .water }
+    // rank[label]: 4·group rank + map position, 255 when this map may not write the label.
+    let sources = inputs.enumerated().map { position, input in
+      let (contrast, map) = input
       var rank = [UInt8](repeating: 255, count: 256)
       for label in TotalVibeLabel.all {
         if options.female && label.id == 22 { continue }
         if waterGiven && label.group.isWaterOnly && contrast != .water { continue }
         rank[Int(label.id)] = UInt8(4 * label.group.combinationRank + position)
       }
-      filtered.append(Self.keepingLargestComponents(map, writable: rank))
-      ranks.append(rank)
+      return LabelMerge.Source(name: contrast.rawValue, option: contrast.option, labelMap: map, rank: rank)
     }
-    var output = Volume<UInt8>(grid: grid, repeating: 0)
-    var best = [UInt8](repeating: 255, count: grid.voxelCount)  // rank of the label in `output`
-    output.voxels.withUnsafeMutableBufferPointer { out in
-      best.withUnsafeMutableBufferPointer { bestRank in
-        for (position, labels) in filtered.enumerated() {
-          ranks[position].withUnsafeBufferPointer { rank in
-            labels.withUnsafeBufferPointer { source in
-              // Unchecked: every filtered map has grid.voxelCount voxels (resampled onto `grid`
-              // above); labels index the 256-entry rank table.
-              for p in 0..<out.count {
-                let candidate = rank[Int(source[p])]  // rank[0] is 255
-                if candidate < bestRank[p] {
-                  bestRank[p] = candidate
-                  out[p] = source[p]
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return (output, resampled)
-  }
-
-  /// `map` with every label this map may not write set to 0, and every label that keeps only its
-  /// largest component (`TotalVibeLabel.keepsLargestComponentOnly`) reduced to its largest
-  /// 6-connected component.
-  static func keepingLargestComponents(_ map: Volume<UInt8>, writable rank: [UInt8]) -> [UInt8] {
-    var dropLabel = [Bool](repeating: true, count: 256)
-    var needsComponents = false
-    var present = [Bool](repeating: false, count: 256)
-    for v in map.voxels { present[Int(v)] = true }
-    for label in TotalVibeLabel.all where rank[Int(label.id)] != 255 {
-      dropLabel[Int(label.id)] = false
-      if label.keepsLargestComponentOnly && present[Int(label.id)] { needsComponents = true }
-    }
-    var out = map.voxels
-    guard needsComponents else {
-      for p in out.indices where dropLabel[Int(out[p])] { out[p] = 0 }
-      return out
-    }
-    let components = ConnectedComponents(labelMap: map, connectivity: .six)
-    let largest = components.largestComponentPerValue()
-    // keep[c]: component c survives.
-    var keep = [Bool](repeating: false, count: components.count + 1)
-    for c in 1...max(components.count, 1) where c <= components.count {
-      let value = components.values[c - 1]
-      guard !dropLabel[Int(value)], let label = TotalVibeLabel.label(id: Int(value)) else { continue }
-      keep[c] = !label.keepsLargestComponentOnly || largest[value] == c
-    }
-    out.withUnsafeMutableBufferPointer { o in
-      components.componentIndex.withUnsafeBufferPointer { index in
-        // Unchecked: index[p] is in 0...count; keep[0] is false, and background stays 0 anyway.
-        for p in 0..<o.count where !keep[Int(index[p])] { o[p] = 0 }
-      }
-    }
-    return out
+    let merged = try LabelMerge.merge(sources,
+      gridAdvice: "contrasts of one subject must share a grid; resample them onto one grid first (`vibeseg convert`)")
+    return (merged.labelMap, merged.resampled.map { inputs[$0].0 })
   }
 }

@@ -17,16 +17,24 @@ import VolumeCore
 /// call fails and the exception is swallowed, so current upstream validates nothing; this is the
 /// check as it was written and worked in 2024.
 ///
+/// `keepsLastComponent` (VibeSeg's `--never-delete-last-component`, training.md §3.4; off by
+/// default and in `combine`, as upstream): a label whose every component would be removed keeps
+/// its largest one (the first of equally large ones in component order) — e.g. a thyroid (min 2)
+/// found as one small component.
+///
 /// Cost: one multi-label 26-connected labelling (`ConnectedComponents(labelMap:)`) and at most
 /// one more pass over the voxels.
 public struct LabelValidation: Sendable {
   /// Multiplier of each label's autofix size (upstream: 5 per contrast, 15 after combining).
   public var aggressiveness: Int
+  /// Never remove all components of a label (see the type).
+  public var keepsLastComponent: Bool
 
   /// - Precondition: `aggressiveness >= 0` (0 removes nothing).
-  public init(aggressiveness: Int) {
+  public init(aggressiveness: Int, keepsLastComponent: Bool = false) {
     precondition(aggressiveness >= 0, "LabelValidation: aggressiveness must not be negative")
     self.aggressiveness = aggressiveness
+    self.keepsLastComponent = keepsLastComponent
   }
 
   /// The cleaned map and what was found.
@@ -58,9 +66,12 @@ public struct LabelValidation: Sendable {
       guard !label.expectedComponents.contains(members.count) else { continue }
       let limit = label.autofixVoxels.map { $0 * aggressiveness }
       var removed = [Int](), kept = [Int]()
+      // The component spared by keepsLastComponent when every one is small enough to go.
+      let spared = keepsLastComponent && limit.map { limit in members.allSatisfy { components.sizes[$0 - 1] <= limit } } == true
+        ? members.max { components.sizes[$0 - 1] < components.sizes[$1 - 1] } : nil
       for c in members {
         let size = components.sizes[c - 1]
-        if let limit, size <= limit {
+        if let limit, size <= limit, c != spared {
           remove[c] = true
           anyRemoved = true
           removed.append(size)
