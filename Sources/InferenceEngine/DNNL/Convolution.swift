@@ -76,6 +76,10 @@ final class PreparedWeights {
   private let runtime: DNNLRuntime
   private var weights: [String: [(md: dnnl_memory_desc_t, buffer: AlignedBuffer)]] = [:]
   private var biases: [String: AlignedBuffer] = [:]
+  private var winograd: [String: AlignedBuffer] = [:]
+  /// Plain keys (the part before any `#` variant suffix) with Winograd weights prepared: their plain values are kept (`UNet`), since no
+  /// direct layout may exist to reorder from when a later plan runs the layer directly.
+  private(set) var winogradSources: Set<String> = []
 
   init(_ runtime: DNNLRuntime) { self.runtime = runtime }
 
@@ -116,9 +120,40 @@ final class PreparedWeights {
     return buffer.pointer
   }
 
+  /// The weights under `key` (plain OIDHW `dims = [Cout, Cin, 3, 3, 3]`) transformed for
+  /// Winograd F(2x2x2, 3x3x3) with `k >= Cin` input and `n >= Cout` output channels
+  /// (`WinogradKernel.transformWeights`); from `values`, else reordered back to plain from an
+  /// already prepared direct layout of `key`.
+  func winogradWeights(_ key: String, dims: [Int], values: () -> [Float]?, inputChannels k: Int, outputChannels n: Int)
+    throws -> UnsafePointer<Float>
+  {
+    let id = key + "#winograd\(k)x\(n)"
+    if let hit = winograd[id] { return UnsafePointer(hit.floats) }
+    var plain = values()
+    if plain == nil, let source = weights[key]?.first {
+      var restored = [Float](repeating: 0, count: dims.reduce(1, *))
+      let plainMD = try MemoryLayout5D.descriptor(dims, dnnl_abcde)
+      try restored.withUnsafeMutableBytes { out in
+        try reorderOnce(runtime, from: source.md, source.buffer.pointer, to: plainMD, out.baseAddress!)
+      }
+      plain = restored
+    }
+    guard let plain, plain.count == dims.reduce(1, *), dims.count == 5, Array(dims[2...]) == [3, 3, 3] else {
+      throw EngineError(.backendFailure, "\(key): weights were released before they were prepared", key: key)
+    }
+    let buffer = AlignedBuffer(byteCount: 64 * k * n * 4)
+    plain.withUnsafeBufferPointer {
+      WinogradKernel.transformWeights(
+        $0.baseAddress!, cout: dims[0], cin: dims[1], into: buffer.floats, cinPadded: k, coutPadded: n)
+    }
+    winograd[id] = buffer
+    winogradSources.insert(String(key.prefix { $0 != "#" }))
+    return UnsafePointer(buffer.floats)
+  }
+
   /// Bytes held by the prepared tensors.
   var byteCount: Int {
     weights.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.buffer.byteCount } }
-      + biases.values.reduce(0) { $0 + $1.byteCount }
+      + biases.values.reduce(0) { $0 + $1.byteCount } + winograd.values.reduce(0) { $0 + $1.byteCount }
   }
 }

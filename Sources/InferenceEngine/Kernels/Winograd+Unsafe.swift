@@ -1,0 +1,151 @@
+/// The three transforms of the Winograd F(2x2x2, 3x3x3) convolution (Lavin & Gray 2016, "Fast
+/// Algorithms for Convolutional Neural Networks", F(2,3) nested over the three axes), on the
+/// engine's `nCdhw8c` activations.
+///
+/// One dimension, points 0, 1, -1 and infinity: a 2-output correlation `y[i] = Σ_k d[i+k]·g[k]`
+/// (PyTorch's `conv3d`) of a 4-sample input `d` with a 3-tap kernel `g` is
+/// `y = Aᵀ[(G g) ⊙ (Bᵀ d)]` with
+///
+///     Bᵀ = | 1  0 -1  0 |     G = | 1    0    0   |     Aᵀ = | 1  1  1  0 |
+///          | 0  1  1  0 |         | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
+///          | 0 -1  1  0 |         | 1/2 -1/2  1/2 |
+///          | 0  1  0 -1 |         | 0    0    1   |
+///
+/// In 3-D every matrix acts on each axis in turn (z, y, x), so a 4x4x4 input tile and a 3x3x3
+/// kernel give 64 products per (input channel, output channel) pair, summed over input channels:
+/// 64 matrix products `M[p] = V[p] · U[p]` (`[tiles, Cin] x [Cin, Cout]`) instead of 216
+/// multiply-adds per 2x2x2 output block. Point index `p = (a·4 + b)·4 + c` for axis
+/// coefficients `a` (z), `b` (y), `c` (x). Bᵀ and Aᵀ hold only 0 and ±1 (adds only, exact); G
+/// holds ±1/2, applied once per weight in float64.
+enum WinogradKernel {
+  /// `U[p][i][o] = Σ_{kz,ky,kx} G[a][kz]·G[b][ky]·G[c][kx]·w[o][i][kz][ky][kx]`, written as
+  /// `64` matrices `[cinPadded, coutPadded]` (row-major; zero rows and columns beyond `cin`,
+  /// `cout`). `w` is PyTorch's OIDHW `[cout, cin, 3, 3, 3]`. Computed in float64, rounded once.
+  static func transformWeights(
+    _ w: UnsafePointer<Float>, cout: Int, cin: Int, into u: UnsafeMutablePointer<Float>, cinPadded: Int, coutPadded: Int
+  ) {
+    let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+    u.update(repeating: 0, count: 64 * cinPadded * coutPadded)
+    var taps = [Double](repeating: 0, count: 27)
+    var alongX = [Double](repeating: 0, count: 36)  // [kz][ky][c]
+    var alongY = [Double](repeating: 0, count: 48)  // [kz][b][c]
+    for o in 0..<cout {
+      for i in 0..<cin {
+        let kernel = w + (o * cin + i) * 27
+        for t in 0..<27 { taps[t] = Double(kernel[t]) }
+        for kz in 0..<3 {
+          for ky in 0..<3 {
+            for c in 0..<4 {
+              alongX[(kz * 3 + ky) * 4 + c] = (0..<3).reduce(0) { $0 + g[c][$1] * taps[(kz * 3 + ky) * 3 + $1] }
+            }
+          }
+          for b in 0..<4 {
+            for c in 0..<4 {
+              alongY[(kz * 4 + b) * 4 + c] = (0..<3).reduce(0) { $0 + g[b][$1] * alongX[(kz * 3 + $1) * 4 + c] }
+            }
+          }
+        }
+        for a in 0..<4 {
+          for bc in 0..<16 {
+            let v = (0..<3).reduce(0.0) { $0 + g[a][$1] * alongY[$1 * 16 + bc] }
+            u[((a * 16 + bc) * cinPadded + i) * coutPadded + o] = Float(v)
+          }
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).load(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
+  /// `Bᵀ d` on 4 vectors `d[0], d[s], d[2s], d[3s]` in place.
+  @inline(__always)
+  static func inputStep(_ d: UnsafeMutablePointer<SIMD8<Float>>, _ s: Int) {
+    let (d0, d1, d2, d3) = (d[0], d[s], d[2 * s], d[3 * s])
+    d[0] = d0 - d2
+    d[s] = d1 + d2
+    d[2 * s] = d2 - d1
+    d[3 * s] = d1 - d3
+  }
+
+  /// Input transform of one channel block of one tile: reads the 4x4x4 input voxels starting at
+  /// `(z0, y0, x0)` (block-relative plane of `src`, zeros outside `0..<spatial`), writes
+  /// `Bᵀ d B` (all three axes) for point `p` to `v + p·pointStride`. `d`: 64 vectors of scratch.
+  @inline(__always)
+  static func transformInputTile(
+    _ src: UnsafePointer<Float>, spatial: (Int, Int, Int), origin: (Int, Int, Int), d: UnsafeMutablePointer<SIMD8<Float>>,
+    into v: UnsafeMutablePointer<Float>, pointStride: Int
+  ) {
+    let (depth, height, width) = spatial
+    let (z0, y0, x0) = origin
+    let inside = z0 >= 0 && y0 >= 0 && x0 >= 0 && z0 + 4 <= depth && y0 + 4 <= height && x0 + 4 <= width
+    if inside {
+      for zy in 0..<16 {
+        let row = src + (((z0 + (zy >> 2)) * height + y0 + (zy & 3)) * width + x0) * 8
+        d[zy * 4] = load(row)
+        d[zy * 4 + 1] = load(row + 8)
+        d[zy * 4 + 2] = load(row + 16)
+        d[zy * 4 + 3] = load(row + 24)
+      }
+    } else {
+      for zy in 0..<16 {
+        let (z, y) = (z0 + (zy >> 2), y0 + (zy & 3))
+        let rowInside = z >= 0 && z < depth && y >= 0 && y < height
+        for k in 0..<4 {
+          let x = x0 + k
+          d[zy * 4 + k] = rowInside && x >= 0 && x < width ? load(src + ((z * height + y) * width + x) * 8) : SIMD8()
+        }
+      }
+    }
+    for zy in 0..<16 { inputStep(d + zy * 4, 1) }
+    for z in 0..<4 {
+      for x in 0..<4 { inputStep(d + z * 16 + x, 4) }
+    }
+    for yx in 0..<16 { inputStep(d + yx, 16) }
+    for p in 0..<64 { store(d[p], v + p * pointStride) }
+  }
+
+  /// `Aᵀ m` on 4 vectors `m[0], m[s], m[2s], m[3s]`, the 2 results to `m[0]`, `m[s]`.
+  @inline(__always)
+  static func outputStep(_ m: UnsafeMutablePointer<SIMD8<Float>>, _ s: Int) {
+    let (m0, m1, m2, m3) = (m[0], m[s], m[2 * s], m[3 * s])
+    m[0] = m0 + m1 + m2
+    m[s] = m1 - m2 - m3
+  }
+
+  /// Output transform of one channel block of one tile: reads point `p` from `m + p·pointStride`,
+  /// computes `Aᵀ M A` (all three axes) plus `bias`, and writes (or, when `accumulate`, adds) the
+  /// 2x2x2 outputs at `(z0, y0, x0)` of the block plane `dst`, skipping those outside `spatial`.
+  @inline(__always)
+  static func transformOutputTile(
+    _ m: UnsafePointer<Float>, pointStride: Int, d: UnsafeMutablePointer<SIMD8<Float>>, bias: SIMD8<Float>,
+    into dst: UnsafeMutablePointer<Float>, spatial: (Int, Int, Int), origin: (Int, Int, Int), accumulate: Bool
+  ) {
+    for p in 0..<64 { d[p] = load(m + p * pointStride) }
+    for zy in 0..<16 { outputStep(d + zy * 4, 1) }
+    for z in 0..<4 {
+      for x in 0..<2 { outputStep(d + z * 16 + x, 4) }
+    }
+    for y in 0..<2 {
+      for x in 0..<2 { outputStep(d + y * 4 + x, 16) }
+    }
+    let (depth, height, width) = spatial
+    let (z0, y0, x0) = origin
+    for i in 0..<2 where z0 + i < depth {
+      for j in 0..<2 where y0 + j < height {
+        for k in 0..<2 where x0 + k < width {
+          let target = dst + (((z0 + i) * height + y0 + j) * width + x0 + k) * 8
+          let value = d[i * 16 + j * 4 + k] + bias
+          store(accumulate ? load(target) + value : value, target)
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import CDNNL
+
+/// One convolution step of a plan: a bound oneDNN primitive or the engine's Winograd convolution.
+protocol ConvolutionOperator: AnyObject {
+  var name: String { get }
+  /// `jit:avx2`, `jit_1x1:avx2`, ..., or `winograd:f(2x2x2,3x3x3)`.
+  var implementation: String { get }
+  func execute(_ runtime: DNNLRuntime) throws
+}
+
+extension BoundPrimitive: ConvolutionOperator {}
+
+/// Per-thread scratch of the Winograd convolutions of one plan (they run one at a time, so one
+/// block sized for the largest serves them all): transformed input tiles `V`, products `M`, and
+/// 64 vectors for a tile's transform, per worker. Allocated at the first run.
+final class WinogradWorkspace {
+  private(set) var floatsPerWorker = 0
+  private(set) var workers = 0
+  private var buffer: AlignedBuffer?
+
+  func reserve(floatsPerWorker floats: Int, workers count: Int) {
+    floatsPerWorker = max(floatsPerWorker, floats)
+    workers = max(workers, count)
+  }
+
+  /// The block (allocated on first use, single-threaded).
+  var base: UnsafeMutablePointer<Float> {
+    if let buffer { return buffer.floats }
+    let b = AlignedBuffer(byteCount: floatsPerWorker * workers * 4)
+    buffer = b
+    return b.floats
+  }
+
+  var byteCount: Int { buffer?.byteCount ?? 0 }
+}
+
+/// A stride-1 3x3x3 convolution `dst (+)= conv(src, w) + bias` by Winograd F(2x2x2, 3x3x3)
+/// (`WinogradKernel`), same result as oneDNN's direct convolution to float32 rounding
+/// (relative L2 ~1e-7, tested).
+///
+/// Output tiles of 2x2x2 voxels, in `(z, y, x)` raster order, run in chunks of
+/// `tilesPerChunk` (fixed by the channel counts only): per chunk, the input transform of each
+/// tile's 4x4x4 input (`o - padding + 0...3` per axis; zeros outside `src`: the zero padding)
+/// into `V[64][tiles][K]`, 64 single-threaded `sgemm`s `M[p] = V[p]·U[p]`
+/// (`[tiles, K] x [K, N]`, `K`, `N` the padded channel counts), and the output transform of
+/// `M` plus the bias into `dst` (edge tiles of odd extents write only their voxels inside).
+/// Chunk `i` runs on worker `i mod workers`; each chunk's arithmetic is fixed, so the output is
+/// bit-identical at any thread count. The transformed weights `U` (64·K·N floats, 2.4x the
+/// direct layout) are prepared once per layer.
+final class WinogradConvolution: ConvolutionOperator {
+  let name: String
+  let implementation = "winograd:f(2x2x2,3x3x3)"
+  private let src: BlockedTensor
+  private let dst: BlockedTensor
+  private let padding: [Int]
+  private let u: UnsafePointer<Float>
+  private let bias: AlignedBuffer
+  private let accumulate: Bool
+  private let threads: Int
+  private let workspace: WinogradWorkspace
+  let tilesPerChunk: Int
+
+  /// Scratch bytes of `V` and `M` per worker and chunk: 2 MiB keeps both in L2 + a share of L3.
+  static let chunkBytes = 2 << 20
+
+  /// Tiles per chunk for `k` input and `n` output channels (padded): `chunkBytes` over the
+  /// 64 points of `V` and `M`, a multiple of 8 in `8...256`.
+  static func tilesPerChunk(k: Int, n: Int) -> Int {
+    max(8, min(256, chunkBytes / (64 * 4 * (k + n)) / 8 * 8))
+  }
+
+  /// Whether Winograd can run the convolution at all: 3x3x3, stride 1.
+  static func isEligible(kernel: [Int], stride: [Int]) -> Bool {
+    kernel == [3, 3, 3] && stride == [1, 1, 1]
+  }
+
+  /// The measured rule of `.auto` (BENCHMARKS.md, "Winograd"): Winograd when both padded channel
+  /// counts are at least 32 and the output has at least `minimumOutputVoxels` voxels (below, the
+  /// direct convolution's share of the time is small and its weights smaller).
+  static func isWorthwhile(inputChannels k: Int, outputChannels n: Int, outputSpatial: [Int]) -> Bool {
+    k >= 32 && n >= 32 && outputSpatial.reduce(1, *) >= minimumOutputVoxels
+  }
+
+  static let minimumOutputVoxels = 16 * 16 * 16
+
+  /// Whether `algorithm` runs this convolution by Winograd.
+  static func chosen(
+    _ algorithm: ConvolutionAlgorithm, kernel: [Int], stride: [Int], inputChannels k: Int, outputChannels n: Int,
+    outputSpatial: [Int]
+  ) -> Bool {
+    guard isEligible(kernel: kernel, stride: stride) else { return false }
+    switch algorithm {
+    case .direct: return false
+    case .winograd: return true
+    case .auto: return isWorthwhile(inputChannels: k, outputChannels: n, outputSpatial: outputSpatial)
+    }
+  }
+
+  /// - Parameters:
+  ///   - src: the input, read as its padded channel count (padding lanes zero).
+  ///   - dst: the output; its padding lanes receive zeros (zero weight columns and bias).
+  ///   - padding: leading zero padding per axis (output `o` reads input `o - padding + 0...2`).
+  ///   - u: `WinogradKernel.transformWeights` output for `src.paddedChannels x dst.paddedChannels`.
+  ///   - bias: `dst.channels` values or nil.
+  init(
+    name: String, src: BlockedTensor, dst: BlockedTensor, padding: [Int], transformedWeights u: UnsafePointer<Float>,
+    bias: [Float]?, accumulate: Bool, threads: Int, workspace: WinogradWorkspace
+  ) {
+    self.name = name
+    self.src = src
+    self.dst = dst
+    self.padding = padding
+    self.u = u
+    let n = dst.paddedChannels
+    self.bias = AlignedBuffer(byteCount: n * 4)
+    if let bias { for (i, b) in bias.prefix(dst.channels).enumerated() { self.bias.floats[i] = b } }
+    self.accumulate = accumulate
+    self.threads = threads
+    self.workspace = workspace
+    tilesPerChunk = Self.tilesPerChunk(k: src.paddedChannels, n: n)
+    workspace.reserve(floatsPerWorker: Self.workerFloats(k: src.paddedChannels, n: n), workers: threads)
+  }
+
+  static func workerFloats(k: Int, n: Int) -> Int {
+    64 * tilesPerChunk(k: k, n: n) * (k + n) + 64 * 8
+  }
+
+  func execute(_ runtime: DNNLRuntime) throws {
+    let (k, n) = (src.paddedChannels, dst.paddedChannels)
+    let grid = dst.spatial.map { ($0 + 1) / 2 }
+    let tiles = grid[0] * grid[1] * grid[2]
+    let t = tilesPerChunk
+    let chunks = (tiles + t - 1) / t
+    let workers = min(threads, chunks)
+    let base = workspace.base
+    let stride = Self.workerFloats(k: k, n: n)
+    var failures = [Int32](repeating: 0, count: workers)
+    failures.withUnsafeMutableBufferPointer { failed in
+      let failed = failed.baseAddress!
+      parallelFor(workers, threads: workers) { worker in
+        OpenMPThreads.set(1)
+        let v = base + worker * stride
+        let m = v + 64 * t * k
+        let d = UnsafeMutableRawPointer(m + 64 * t * n).bindMemory(to: SIMD8<Float>.self, capacity: 64)
+        var chunk = worker
+        while chunk < chunks {
+          let status = run(chunk: chunk, tiles: tiles, grid: grid, v: v, m: m, d: d)
+          if status != dnnl_success { failed[worker] = Int32(bitPattern: status.rawValue) }
+          chunk += workers
+        }
+      }
+    }
+    OpenMPThreads.set(threads)
+    if let bad = failures.first(where: { $0 != 0 }) {
+      throw EngineError(.backendFailure, "oneDNN failed (status \(bad)) in sgemm of \(name)")
+    }
+  }
+
+  /// One chunk: input transform, 64 GEMMs, output transform.
+  private func run(
+    chunk: Int, tiles: Int, grid: [Int], v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+    d: UnsafeMutablePointer<SIMD8<Float>>
+  ) -> dnnl_status_t {
+    let (k, n, t) = (src.paddedChannels, dst.paddedChannels, tilesPerChunk)
+    let first = chunk * t
+    let count = min(t, tiles - first)
+    let (gy, gx) = (grid[1], grid[2])
+    let inSpatial = (src.spatial[0], src.spatial[1], src.spatial[2])
+    let outSpatial = (dst.spatial[0], dst.spatial[1], dst.spatial[2])
+    let (inVoxels, outVoxels) = (src.voxels, dst.voxels)
+    let (pz, py, px) = (padding[0], padding[1], padding[2])
+    let input = UnsafePointer(src.base)
+    for cb in 0..<(k / 8) {
+      let plane = input + cb * inVoxels * 8
+      for i in 0..<count {
+        let tile = first + i
+        let (tz, ty, tx) = (tile / (gy * gx), tile / gx % gy, tile % gx)
+        WinogradKernel.transformInputTile(
+          plane, spatial: inSpatial, origin: (2 * tz - pz, 2 * ty - py, 2 * tx - px), d: d, into: v + i * k + cb * 8,
+          pointStride: t * k)
+      }
+    }
+    let no = CChar(UInt8(ascii: "N"))
+    for p in 0..<64 {
+      let status = dnnl_sgemm(
+        no, no, Int64(count), Int64(n), Int64(k), 1, v + p * t * k, Int64(k), u + p * k * n, Int64(n), 0,
+        m + p * t * n, Int64(n))
+      if status != dnnl_success { return status }
+    }
+    for ob in 0..<(n / 8) {
+      let plane = dst.base + ob * outVoxels * 8
+      let b = UnsafeRawPointer(bias.floats + ob * 8).load(as: SIMD8<Float>.self)
+      for i in 0..<count {
+        let tile = first + i
+        let (tz, ty, tx) = (tile / (gy * gx), tile / gx % gy, tile % gx)
+        WinogradKernel.transformOutputTile(
+          m + i * n + ob * 8, pointStride: t * n, d: d, bias: b, into: plane, spatial: outSpatial,
+          origin: (2 * tz, 2 * ty, 2 * tx), accumulate: accumulate)
+      }
+    }
+    return dnnl_success
+  }
+}
