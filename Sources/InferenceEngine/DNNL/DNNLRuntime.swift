@@ -62,13 +62,10 @@ enum OpenMPThreads {
   /// runtime is loaded (then oneDNN uses its default).
   @discardableResult
   static func set(_ count: Int) -> Bool {
-    guard let f = setter else { return false }
-    f(Int32(count))
+    guard let f = symbol("omp_set_num_threads") else { return false }
+    unsafeBitCast(f, to: SetFunction.self)(Int32(count))
     return true
   }
-
-  /// Looked up once (the Winograd convolution sets the count on its workers at every call).
-  private static let setter: SetFunction? = symbol("omp_set_num_threads").map { unsafeBitCast($0, to: SetFunction.self) }
 
   /// `omp_get_max_threads()` on this thread, nil without an OpenMP runtime.
   static var current: Int? {

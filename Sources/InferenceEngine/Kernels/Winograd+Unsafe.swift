@@ -149,3 +149,139 @@ enum WinogradKernel {
     }
   }
 }
+
+/// The products of the Winograd convolution: `C[r, :] = Σ_k A[r, k]·B[k, :]` for `rows` rows,
+/// `A` rows `lda` floats apart, `B` `[K, N]` row-major, `C` rows `ldc` apart, `N` a multiple of
+/// 8. Register blocks of 6 rows x 16 columns (12 accumulators, 2 loads of `B` and 6 broadcasts
+/// of `A` per `k`), then 8-column and single-row remainders. Each output is one float32 sum in
+/// increasing `k`, so the result does not depend on how rows are grouped into calls.
+enum WinogradGEMM {
+  @inline(__always)
+  static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+  }
+
+  @inline(__always)
+  static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+
+  static func multiply(
+    rows: Int, k: Int, n: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    var col = 0
+    while col + 16 <= n {
+      var row = 0
+      while row + 6 <= rows {
+        block6x16(k: k, n: n, a: a + row * lda, lda: lda, b: b + col, c: c + row * ldc + col, ldc: ldc)
+        row += 6
+      }
+      while row < rows {
+        block1(k: k, n: n, width: 2, a: a + row * lda, b: b + col, c: c + row * ldc + col)
+        row += 1
+      }
+      col += 16
+    }
+    if col < n {
+      var row = 0
+      while row + 6 <= rows {
+        block6x8(k: k, n: n, a: a + row * lda, lda: lda, b: b + col, c: c + row * ldc + col, ldc: ldc)
+        row += 6
+      }
+      while row < rows {
+        block1(k: k, n: n, width: 1, a: a + row * lda, b: b + col, c: c + row * ldc + col)
+        row += 1
+      }
+    }
+  }
+
+  @inline(__always)
+  static func block6x16(
+    k: Int, n: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int
+  ) {
+    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+    var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+    let (a0, a1, a2, a3, a4, a5) = (a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda)
+    var bp = b
+    for kk in 0..<k {
+      let b0 = load(bp)
+      let b1 = load(bp + 8)
+      bp += n
+      var x = SIMD8<Float>(repeating: a0[kk])
+      c00.addProduct(x, b0)
+      c01.addProduct(x, b1)
+      x = SIMD8<Float>(repeating: a1[kk])
+      c10.addProduct(x, b0)
+      c11.addProduct(x, b1)
+      x = SIMD8<Float>(repeating: a2[kk])
+      c20.addProduct(x, b0)
+      c21.addProduct(x, b1)
+      x = SIMD8<Float>(repeating: a3[kk])
+      c30.addProduct(x, b0)
+      c31.addProduct(x, b1)
+      x = SIMD8<Float>(repeating: a4[kk])
+      c40.addProduct(x, b0)
+      c41.addProduct(x, b1)
+      x = SIMD8<Float>(repeating: a5[kk])
+      c50.addProduct(x, b0)
+      c51.addProduct(x, b1)
+    }
+    store(c00, c)
+    store(c01, c + 8)
+    store(c10, c + ldc)
+    store(c11, c + ldc + 8)
+    store(c20, c + 2 * ldc)
+    store(c21, c + 2 * ldc + 8)
+    store(c30, c + 3 * ldc)
+    store(c31, c + 3 * ldc + 8)
+    store(c40, c + 4 * ldc)
+    store(c41, c + 4 * ldc + 8)
+    store(c50, c + 5 * ldc)
+    store(c51, c + 5 * ldc + 8)
+  }
+
+  @inline(__always)
+  static func block6x8(
+    k: Int, n: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    ldc: Int
+  ) {
+    var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>()
+    var c3 = SIMD8<Float>(), c4 = SIMD8<Float>(), c5 = SIMD8<Float>()
+    let (a0, a1, a2, a3, a4, a5) = (a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda)
+    var bp = b
+    for kk in 0..<k {
+      let b0 = load(bp)
+      bp += n
+      c0.addProduct(SIMD8<Float>(repeating: a0[kk]), b0)
+      c1.addProduct(SIMD8<Float>(repeating: a1[kk]), b0)
+      c2.addProduct(SIMD8<Float>(repeating: a2[kk]), b0)
+      c3.addProduct(SIMD8<Float>(repeating: a3[kk]), b0)
+      c4.addProduct(SIMD8<Float>(repeating: a4[kk]), b0)
+      c5.addProduct(SIMD8<Float>(repeating: a5[kk]), b0)
+    }
+    store(c0, c)
+    store(c1, c + ldc)
+    store(c2, c + 2 * ldc)
+    store(c3, c + 3 * ldc)
+    store(c4, c + 4 * ldc)
+    store(c5, c + 5 * ldc)
+  }
+
+  /// One row, `width` (1 or 2) vectors of 8 columns.
+  @inline(__always)
+  static func block1(k: Int, n: Int, width: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+    var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
+    var bp = b
+    for kk in 0..<k {
+      let x = SIMD8<Float>(repeating: a[kk])
+      c0.addProduct(x, load(bp))
+      if width == 2 { c1.addProduct(x, load(bp + 8)) }
+      bp += n
+    }
+    store(c0, c)
+    if width == 2 { store(c1, c + 8) }
+  }
+}
