@@ -20,13 +20,17 @@ public enum ConvolutionAlgorithm: String, Hashable, Sendable, CaseIterable {
   /// `winograd`.
   public static let environmentVariable = "VIBESEG_CONV"
 
-  /// The algorithm `VIBESEG_CONV` names.
+  /// The algorithm `VIBESEG_CONV` names (`parse`).
+  public static func fromEnvironment() throws -> ConvolutionAlgorithm {
+    try parse(environmentValue: getenv(environmentVariable).map { String(cString: $0) })
+  }
+
+  /// `value` of `VIBESEG_CONV`: nil or empty is `.auto`.
   ///
   /// - Throws: `EngineError(.invalidInput)` naming the variable and the accepted values when it
   ///   holds anything else.
-  public static func fromEnvironment() throws -> ConvolutionAlgorithm {
-    guard let raw = getenv(environmentVariable), raw.pointee != 0 else { return .auto }
-    let value = String(cString: raw)
+  public static func parse(environmentValue value: String?) throws -> ConvolutionAlgorithm {
+    guard let value, !value.isEmpty else { return .auto }
     guard let algorithm = ConvolutionAlgorithm(rawValue: value) else {
       throw EngineError(
         .invalidInput,

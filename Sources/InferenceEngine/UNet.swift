@@ -8,7 +8,8 @@
 ///
 /// The forward pass is PyTorch's eval-mode `network(x)` with `deep_supervision=False`
 /// (nnunet-inference.md section 3) in float32: convolutions run in oneDNN with activations kept in
-/// the blocked `nCdhw8c` layout from the first layer to the last; instance norm, LeakyReLU, the
+/// the blocked `nCdhw8c` layout from the first layer to the last (large stride-1 3x3x3 ones by the
+/// engine's Winograd F(2x2x2, 3x3x3), `Options.convolutionAlgorithm`); instance norm, LeakyReLU, the
 /// residual additions, average pooling and the transposed convolutions' voxel shuffle are the
 /// engine's own fused passes.
 ///
@@ -20,7 +21,8 @@
 ///
 /// Results are bit-identical across runs and thread counts (tested): oneDNN's direct and 1x1
 /// forward convolutions reduce each output in a fixed order regardless of threads, and the
-/// engine's kernels split work into thread-count-independent items.
+/// engine's kernels (the Winograd convolution included) split work into thread-count-independent
+/// items.
 ///
 /// Not thread-safe: one `UNet` runs one forward pass at a time (use one instance per thread).
 public final class UNet {

@@ -250,6 +250,22 @@ struct WinogradTests {
     #expect(WinogradConvolution.chosen(.winograd, kernel: cube, stride: one, inputChannels: 8, outputChannels: 8, outputSpatial: [1, 1, 1]))
   }
 
+  @Test("VIBESEG_CONV values: unset or empty is auto, the three names, anything else a clear error")
+  func environmentValues() throws {
+    #expect(try ConvolutionAlgorithm.parse(environmentValue: nil) == .auto)
+    #expect(try ConvolutionAlgorithm.parse(environmentValue: "") == .auto)
+    for algorithm in ConvolutionAlgorithm.allCases {
+      #expect(try ConvolutionAlgorithm.parse(environmentValue: algorithm.rawValue) == algorithm)
+    }
+    do {
+      _ = try ConvolutionAlgorithm.parse(environmentValue: "Direct")
+      Issue.record("an unknown value was accepted")
+    } catch let error as EngineError {
+      #expect(error.code == .invalidInput)
+      #expect(error.message.contains("VIBESEG_CONV=Direct") && error.message.contains("auto, direct, winograd"))
+    }
+  }
+
   /// The brief's tolerances against the PyTorch goldens (relative L2 <= 1e-5, max |.| <= 1e-4),
   /// with Winograd on every eligible layer, whole tensors and depth chunks; the printed
   /// direct-path discrepancy beside it.
