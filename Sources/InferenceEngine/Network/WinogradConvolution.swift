@@ -51,9 +51,10 @@ final class WinogradWorkspace {
 /// bias into `dst` (edge tiles of odd extents write only their voxels inside). The transforms
 /// write and read one tile's 64 points close together: the `[64][tiles][K]` order made each a
 /// 64-way strided access and the transforms 4x slower.
+///
 /// Each worker (own scratch) takes the next chunk until none is left; each chunk's arithmetic is
-/// fixed, so the output is bit-identical at any thread count. The transformed weights `U` (64·K·N floats, 2.4x the
-/// direct layout) are prepared once per layer.
+/// fixed, so the output is bit-identical at any thread count. The transformed weights `U`
+/// (64·K·N floats, 2.4x the direct layout) are prepared once per layer.
 final class WinogradConvolution: ConvolutionOperator {
   let name: String
   let implementation = "winograd:f(2x2x2,3x3x3)"
@@ -85,9 +86,12 @@ final class WinogradConvolution: ConvolutionOperator {
     kernel == [3, 3, 3] && stride == [1, 1, 1]
   }
 
-  /// The measured rule of `.auto` (BENCHMARKS.md, "Winograd"): Winograd when both padded channel
-  /// counts are at least 32 and the output has at least `minimumOutputVoxels` voxels (below, the
-  /// direct convolution's share of the time is small and its weights smaller).
+  /// The rule of `.auto` (BENCHMARKS.md, "Winograd"): Winograd when both padded channel counts
+  /// are at least 32 and the output has at least `minimumOutputVoxels` voxels. Below 32 channels
+  /// the transforms outweigh the saved multiplies; on small outputs (the deep stages) Winograd
+  /// measured faster too, but those layers take milliseconds per tile while their transformed
+  /// weights would add 2.4x their direct size (TotalVibe: 131 MB prepared weights with this rule,
+  /// 240 MB with Winograd everywhere, 118 MB direct).
   static func isWorthwhile(inputChannels k: Int, outputChannels n: Int, outputSpatial: [Int]) -> Bool {
     k >= 32 && n >= 32 && outputSpatial.reduce(1, *) >= minimumOutputVoxels
   }
