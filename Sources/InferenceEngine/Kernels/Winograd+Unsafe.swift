@@ -86,30 +86,35 @@ enum WinogradKernel {
     let (depth, height, width) = spatial
     let (z0, y0, x0) = origin
     let inside = z0 >= 0 && y0 >= 0 && x0 >= 0 && z0 + 4 <= depth && y0 + 4 <= height && x0 + 4 <= width
-    if inside {
-      for zy in 0..<16 {
-        let row = src + (((z0 + (zy >> 2)) * height + y0 + (zy & 3)) * width + x0) * 8
-        d[zy * 4] = load(row)
-        d[zy * 4 + 1] = load(row + 8)
-        d[zy * 4 + 2] = load(row + 16)
-        d[zy * 4 + 3] = load(row + 24)
+    // Along x while loading (each row of 4 in registers), along y in `d`, along z while storing.
+    for zy in 0..<16 {
+      let (z, y) = (z0 + (zy >> 2), y0 + (zy & 3))
+      var (d0, d1, d2, d3) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+      if inside {
+        let row = src + ((z * height + y) * width + x0) * 8
+        (d0, d1, d2, d3) = (load(row), load(row + 8), load(row + 16), load(row + 24))
+      } else if z >= 0 && z < depth && y >= 0 && y < height {
+        let row = src + (z * height + y) * width * 8
+        if x0 >= 0 && x0 < width { d0 = load(row + x0 * 8) }
+        if x0 + 1 >= 0 && x0 + 1 < width { d1 = load(row + (x0 + 1) * 8) }
+        if x0 + 2 >= 0 && x0 + 2 < width { d2 = load(row + (x0 + 2) * 8) }
+        if x0 + 3 >= 0 && x0 + 3 < width { d3 = load(row + (x0 + 3) * 8) }
       }
-    } else {
-      for zy in 0..<16 {
-        let (z, y) = (z0 + (zy >> 2), y0 + (zy & 3))
-        let rowInside = z >= 0 && z < depth && y >= 0 && y < height
-        for k in 0..<4 {
-          let x = x0 + k
-          d[zy * 4 + k] = rowInside && x >= 0 && x < width ? load(src + ((z * height + y) * width + x) * 8) : SIMD8()
-        }
-      }
+      d[zy * 4] = d0 - d2
+      d[zy * 4 + 1] = d1 + d2
+      d[zy * 4 + 2] = d2 - d1
+      d[zy * 4 + 3] = d1 - d3
     }
-    for zy in 0..<16 { inputStep(d + zy * 4, 1) }
     for z in 0..<4 {
       for x in 0..<4 { inputStep(d + z * 16 + x, 4) }
     }
-    for yx in 0..<16 { inputStep(d + yx, 16) }
-    for p in 0..<64 { store(d[p], v + p * pointStride) }
+    for yx in 0..<16 {
+      let (a0, a1, a2, a3) = (d[yx], d[16 + yx], d[32 + yx], d[48 + yx])
+      store(a0 - a2, v + yx * pointStride)
+      store(a1 + a2, v + (16 + yx) * pointStride)
+      store(a2 - a1, v + (32 + yx) * pointStride)
+      store(a1 - a3, v + (48 + yx) * pointStride)
+    }
   }
 
   /// `Aᵀ m` on 4 vectors `m[0], m[s], m[2s], m[3s]`, the 2 results to `m[0]`, `m[s]`.
@@ -128,22 +133,30 @@ enum WinogradKernel {
     _ m: UnsafePointer<Float>, pointStride: Int, d: UnsafeMutablePointer<SIMD8<Float>>, bias: SIMD8<Float>,
     into dst: UnsafeMutablePointer<Float>, spatial: (Int, Int, Int), origin: (Int, Int, Int), accumulate: Bool
   ) {
-    for p in 0..<64 { d[p] = load(m + p * pointStride) }
-    for zy in 0..<16 { outputStep(d + zy * 4, 1) }
-    for z in 0..<4 {
-      for x in 0..<2 { outputStep(d + z * 16 + x, 4) }
+    // Along x while loading (`d[(z·4 + y)·2 + x]`), along y in `d` (`d[(z·4 + j)·2 + x]`, j < 2),
+    // along z while storing.
+    for zy in 0..<16 {
+      let row = m + zy * 4 * pointStride
+      let (m0, m1, m2, m3) = (load(row), load(row + pointStride), load(row + 2 * pointStride), load(row + 3 * pointStride))
+      d[zy * 2] = m0 + m1 + m2
+      d[zy * 2 + 1] = m1 - m2 - m3
     }
-    for y in 0..<2 {
-      for x in 0..<2 { outputStep(d + y * 4 + x, 16) }
+    for z in 0..<4 {
+      for x in 0..<2 { outputStep(d + z * 8 + x, 2) }
     }
     let (depth, height, width) = spatial
     let (z0, y0, x0) = origin
-    for i in 0..<2 where z0 + i < depth {
-      for j in 0..<2 where y0 + j < height {
-        for k in 0..<2 where x0 + k < width {
-          let target = dst + (((z0 + i) * height + y0 + j) * width + x0 + k) * 8
-          let value = d[i * 16 + j * 4 + k] + bias
-          store(accumulate ? load(target) + value : value, target)
+    for j in 0..<2 where y0 + j < height {
+      for k in 0..<2 where x0 + k < width {
+        let e = j * 2 + k
+        let (m0, m1, m2, m3) = (d[e], d[8 + e], d[16 + e], d[24 + e])
+        let near = m0 + m1 + m2 + bias
+        let far = m1 - m2 - m3 + bias
+        let target = dst + ((z0 * height + y0 + j) * width + x0 + k) * 8
+        store(accumulate ? load(target) + near : near, target)
+        if z0 + 1 < depth {
+          let next = target + height * width * 8
+          store(accumulate ? load(next) + far : far, next)
         }
       }
     }
