@@ -228,7 +228,10 @@ public enum CaseDiscovery {
     guard let text = String(data: data, encoding: .utf8) else {
       throw BatchError(.invalidArgument, "the case list is not UTF-8 text", path: list.path)
     }
-    let rows = try CSVParser.rows(text, path: list.path).filter { !($0.count == 1 && $0[0].isEmpty) }
+    guard let parsed = CSVParser.rows(text) else {
+      throw BatchError(.invalidArgument, "unterminated quoted field", path: list.path)
+    }
+    let rows = parsed.filter { !($0.count == 1 && $0[0].isEmpty) }
     guard let header = rows.first else { throw BatchError(.invalidArgument, "the case list is empty", path: list.path) }
     let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     let idColumn = names.firstIndex(of: "id")
@@ -313,62 +316,5 @@ public enum CaseDiscovery {
       result.append(CohortCase(id: s, inputs: [url], bidsFolder: relative, bidsEntities: entities))
     }
     return result
-  }
-}
-
-/// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF.
-enum CSVParser {
-  static func rows(_ text: String, path: String) throws -> [[String]] {
-    var rows = [[String]]()
-    var row = [String]()
-    var field = ""
-    var quoted = false
-    var iterator = Array(text.unicodeScalars).makeIterator()
-    var pending: Unicode.Scalar? = nil
-    func next() -> Unicode.Scalar? {
-      if let p = pending {
-        pending = nil
-        return p
-      }
-      return iterator.next()
-    }
-    while let c = next() {
-      if quoted {
-        if c == "\"" {
-          if let n = next() {
-            if n == "\"" {
-              field.unicodeScalars.append("\"")
-            } else {
-              quoted = false
-              pending = n
-            }
-          } else {
-            quoted = false
-          }
-        } else {
-          field.unicodeScalars.append(c)
-        }
-        continue
-      }
-      switch c {
-      case "\"" where field.isEmpty: quoted = true
-      case ",":
-        row.append(field)
-        field = ""
-      case "\r": continue
-      case "\n":
-        row.append(field)
-        rows.append(row)
-        row = []
-        field = ""
-      default: field.unicodeScalars.append(c)
-      }
-    }
-    if quoted { throw BatchError(.invalidArgument, "unterminated quoted field", path: path) }
-    if !field.isEmpty || !row.isEmpty {
-      row.append(field)
-      rows.append(row)
-    }
-    return rows
   }
 }

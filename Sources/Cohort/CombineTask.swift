@@ -153,12 +153,8 @@ public final class CombineTask: CohortTask, @unchecked Sendable {
     if options.outputType.writesDICOMSeg, let primary = contrasts.first.flatMap({ contrasts.urls[$0] }) {
       var seg = try DICOMSegOutput(input: primary)
       seg.compression = options.dicomCompression
-      guard seg.sources.count == 1 else {
-        throw VibeSegKitError(
-          .invalidOption,
-          "\(seg.sources.count) station series: batch writes one <id>.seg.dcm per case; run vibeseg combine for one SEG per station",
-          path: primary.path, option: "--output-type")
-      }
+      // A stitched case (several station series): one <id>.seg.dcm referencing every station.
+      try seg.combineStations()
       let (files, notes) = try seg.encode(
         combined.labelMap.volume.converted(to: UInt8.self), names: labelNames,
         output: URL(fileURLWithPath: "\(item.id).nii.gz"), modelName: modelName)

@@ -125,12 +125,8 @@ public class SegmentTask: CohortTask, @unchecked Sendable {
       // The series the case's image was read from (its URL carries the DICOM selection).
       var seg = try DICOMSegOutput(input: item.inputs[0])
       seg.compression = options.dicomCompression
-      guard seg.sources.count == 1 else {
-        throw VibeSegKitError(
-          .invalidOption,
-          "\(seg.sources.count) station series: batch writes one <id>.seg.dcm per case; run vibeseg segment for one SEG per station",
-          path: item.inputs[0].path, option: "--output-type")
-      }
+      // A stitched case (several station series): one <id>.seg.dcm referencing every station.
+      try seg.combineStations()
       let (files, notes) = try seg.encode(
         product.labels, names: labelNames, output: URL(fileURLWithPath: "\(item.id).nii.gz"), modelName: modelName)
       let bytes = files[0].bytes

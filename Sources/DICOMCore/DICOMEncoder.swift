@@ -35,6 +35,54 @@ public enum DICOMEncoder {
   public static func part10(
     meta: DICOMDataset, dataset: DICOMDataset, deflate: (([UInt8]) throws -> [UInt8])? = nil
   ) throws -> [UInt8] {
+    try check(dataset)
+    var out = try filePrefix(meta: meta, reserving: encodedLength(dataset))
+    if let deflate {
+      out += try deflate(try encode(dataset))
+      if out.count % 2 == 1 { out.append(0) }
+      return out
+    }
+    try append(dataset, to: &out)
+    return out
+  }
+
+  /// A Part-10 file (as `part10`, no deflate) up to and including the header of one last
+  /// element, `tag` with long-length VR `vr` and a value of `length` bytes, which the caller
+  /// appends itself: for values too large to hold twice (a SEG's packed bits are built straight
+  /// into the returned array, whose capacity already holds them). `tag` must follow every tag of
+  /// `dataset`; `length` must be even.
+  ///
+  /// - Throws: `DICOMError.invalidValue` as `part10`, or for a tag, VR or length that breaks these
+  ///   rules.
+  public static func part10Prefix(
+    meta: DICOMDataset, dataset: DICOMDataset, trailing tag: DICOMTag, vr: String, length: Int
+  ) throws -> [UInt8] {
+    try check(dataset)
+    guard dataset.tags.last.map({ $0 < tag }) ?? true, ValueRepresentation.longLength.contains(vr),
+      length >= 0, length % 2 == 0, length < 0xFFFF_FFFF
+    else {
+      throw DICOMError(
+        .invalidValue, "a trailing \(vr) element of \(length) bytes after the dataset", path: "<encoder>",
+        tag: tag.label)
+    }
+    var out = try filePrefix(meta: meta, reserving: encodedLength(dataset) + 12 + length)
+    try append(dataset, to: &out)
+    appendTag(tag, to: &out)
+    out += Array(vr.utf8) + [0, 0]
+    appendUInt32(UInt32(length), to: &out)
+    return out
+  }
+
+  static func check(_ dataset: DICOMDataset) throws {
+    guard dataset.tags.allSatisfy({ $0.group > 0x0002 }) else {
+      throw DICOMError(.invalidValue, "dataset elements must come after group 0002", path: "<encoder>")
+    }
+  }
+
+  /// Preamble, `DICM` and the meta group with its length, in an array with room for `reserving`
+  /// more bytes (reserved once: a SEG's pixel data is tens of MB, and growing by doubling would
+  /// hold two copies at the moment of a reallocation).
+  static func filePrefix(meta: DICOMDataset, reserving: Int) throws -> [UInt8] {
     var meta = meta
     if meta[DICOMTag(0x0002, 0x0001)] == nil { meta.set(DICOMTag(0x0002, 0x0001), "OB", bytes: [0, 1]) }
     if meta[.transferSyntaxUID] == nil {
@@ -44,25 +92,14 @@ public enum DICOMEncoder {
       throw DICOMError(
         .invalidValue, "file meta elements must be group 0002 (without the group length)", path: "<encoder>")
     }
-    guard dataset.tags.allSatisfy({ $0.group > 0x0002 }) else {
-      throw DICOMError(.invalidValue, "dataset elements must come after group 0002", path: "<encoder>")
-    }
     let metaBytes = try encode(meta)
     var length = DICOMDataset()
     length.set(.fileMetaGroupLength, unsignedLongs: [UInt32(metaBytes.count)])
     var out = [UInt8]()
-    // Reserved once: a SEG's pixel data is tens of MB, and growing by doubling would hold two
-    // copies at the moment of a reallocation.
-    out.reserveCapacity(132 + 12 + metaBytes.count + encodedLength(dataset))
+    out.reserveCapacity(132 + 12 + metaBytes.count + reserving)
     out += [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
     out += try encode(length)
     out += metaBytes
-    if let deflate {
-      out += try deflate(try encode(dataset))
-      if out.count % 2 == 1 { out.append(0) }
-      return out
-    }
-    try append(dataset, to: &out)
     return out
   }
 

@@ -26,9 +26,18 @@ public struct DICOMFileRecord: Sendable, Equatable {
   public var seriesTime: String?
   public var acquisitionTime: String?
   public var bitsAllocated: Int?
+  /// BitsStored (0028,0101) and HighBit (0028,0102): which bits of each allocated value hold the
+  /// pixel (bits HighBit - BitsStored + 1 ... HighBit); absent = all of them.
+  public var bitsStored: Int? = nil
+  public var highBit: Int? = nil
   public var pixelRepresentation: Int?
   public var transferSyntax: TransferSyntax
   public var pixelData: DICOMHeader.PixelDataLocation
+  /// For one frame of a multi-frame (enhanced) image: its index in the file, 0-based, and the
+  /// file's NumberOfFrames; nil and 1 for a single-frame image. Frame `frame`'s pixels follow
+  /// `frame` whole frames in the pixel data.
+  public var frame: Int? = nil
+  public var frameCount = 1
   /// SamplesPerPixel (0028,0002); 1 when absent.
   public var samplesPerPixel: Int = 1
   /// PhotometricInterpretation (0028,0004), e.g. `MONOCHROME2`.
@@ -44,7 +53,10 @@ public struct DICOMFileRecord: Sendable, Equatable {
 /// Why a file did not become a record.
 public enum DICOMFileOutcome: Sendable {
   case image(DICOMFileRecord)
-  /// Not an image this index reads: not DICOM, no pixel data, no patient geometry, multi-frame.
+  /// A multi-frame image: one record per frame, in frame order.
+  case frames([DICOMFileRecord])
+  /// Not an image this index reads: not DICOM, no pixel data, no patient geometry, multi-frame
+  /// without per-frame geometry.
   case skipped(reason: String)
   /// DICOM, but broken or refused: the set it belongs to cannot be trusted.
   case rejected(DICOMError)
@@ -66,11 +78,12 @@ extension DICOMFileRecord {
         let sopClass = header.string(.sopClassUID) ?? header.string(.mediaStorageSOPClassUID)
         return .skipped(reason: "DICOM without pixel data (not an image\(sopClass.map { "; SOP class \($0)" } ?? ""))")
       }
-      if let sopClass = header.string(.sopClassUID), enhancedSOPClasses.contains(sopClass) {
-        return .skipped(reason: "enhanced multi-frame image (SOP class \(sopClass)): not indexed yet")
+      let enhanced = header.string(.sopClassUID).map(enhancedSOPClasses.contains) ?? false
+      if let frames = try header.integer(.numberOfFrames), frames > 1 || enhanced {
+        return try frameOutcome(for: header, pixelData: pixelData, frames: frames)
       }
-      if let frames = try header.integer(.numberOfFrames), frames > 1 {
-        return .skipped(reason: "multi-frame image (\(frames) frames): not indexed yet")
+      if enhanced {
+        return .skipped(reason: "enhanced image without NumberOfFrames (no frames to index)")
       }
       guard header.element(.imagePositionPatient) != nil, header.element(.imageOrientationPatient) != nil else {
         return .skipped(
@@ -86,7 +99,7 @@ extension DICOMFileRecord {
 
   /// - Throws: `DICOMError.invalidValue` for a missing or malformed required attribute,
   ///   `.truncated` for native pixel data shorter than Rows × Columns × BitsAllocated.
-  init(header: DICOMHeader, pixelData: DICOMHeader.PixelDataLocation) throws {
+  init(header: DICOMHeader, pixelData: DICOMHeader.PixelDataLocation, frame: FrameAttributes? = nil) throws {
     func required<T>(_ tag: DICOMTag, _ value: T?) throws -> T {
       guard let value else { throw DICOMError(.invalidValue, "missing (required for an image)", path: header.path, tag: tag.label) }
       return value
@@ -98,24 +111,30 @@ extension DICOMFileRecord {
     seriesNumber = try header.integer(.seriesNumber)
     seriesDescription = header.string(.seriesDescription)
     protocolName = header.string(.protocolName)
-    imageType = header.strings(.imageType)
-    echoTime = try header.decimal(.echoTime)
+    imageType = frame?.frameType ?? header.strings(.imageType)
+    echoTime = try frame?.echoTime ?? header.decimal(.echoTime)
     rows = try required(.rows, header.unsignedShort(.rows))
     columns = try required(.columns, header.unsignedShort(.columns))
-    pixelSpacing = try required(.pixelSpacing, header.decimals(.pixelSpacing, count: 2))
-    imageOrientation = try required(.imageOrientationPatient, header.decimals(.imageOrientationPatient, count: 6))
-    imagePosition = try required(.imagePositionPatient, header.decimals(.imagePositionPatient, count: 3))
+    pixelSpacing = try required(.pixelSpacing, frame?.pixelSpacing ?? header.decimals(.pixelSpacing, count: 2))
+    imageOrientation = try required(
+      .imageOrientationPatient, frame?.imageOrientation ?? header.decimals(.imageOrientationPatient, count: 6))
+    imagePosition = try required(
+      .imagePositionPatient, frame?.imagePosition ?? header.decimals(.imagePositionPatient, count: 3))
     instanceNumber = try header.integer(.instanceNumber)
     seriesTime = header.string(.seriesTime)
     acquisitionTime = header.string(.acquisitionTime)
     bitsAllocated = try header.unsignedShort(.bitsAllocated)
+    bitsStored = try header.unsignedShort(.bitsStored)
+    highBit = try header.unsignedShort(.highBit)
     pixelRepresentation = try header.unsignedShort(.pixelRepresentation)
     transferSyntax = header.transferSyntax
     self.pixelData = pixelData
     samplesPerPixel = try header.unsignedShort(.samplesPerPixel) ?? 1
     photometricInterpretation = header.string(.photometricInterpretation)
-    rescaleSlope = try header.decimal(.rescaleSlope)
-    rescaleIntercept = try header.decimal(.rescaleIntercept)
+    rescaleSlope = try frame?.rescaleSlope ?? header.decimal(.rescaleSlope)
+    rescaleIntercept = try frame?.rescaleIntercept ?? header.decimal(.rescaleIntercept)
+    self.frame = frame?.index
+    frameCount = frame?.count ?? 1
 
     func invalid(_ tag: DICOMTag, _ message: String) -> DICOMError {
       DICOMError(.invalidValue, message, path: header.path, tag: tag.label)
@@ -131,11 +150,11 @@ extension DICOMFileRecord {
       let bits = bitsAllocated ?? 16
       let samples = try header.unsignedShort(.samplesPerPixel) ?? 1
       guard bits > 0, bits % 8 == 0 else { throw invalid(.bitsAllocated, "BitsAllocated \(bits) (a multiple of 8 is required)") }
-      let needed = rows * columns * samples * (bits / 8)  // < 2^61: each factor is 16-bit
+      let needed = rows * columns * samples * (bits / 8) * frameCount  // < 2^63: 16-bit factors, frames < 2^31
       guard length >= needed else {
         throw DICOMError(
           .truncated,
-          "pixel data holds \(length) bytes; \(rows) rows x \(columns) columns x \(samples) sample(s) x \(bits) bits need \(needed)",
+          "pixel data holds \(length) bytes; \(frameCount) frame(s) x \(rows) rows x \(columns) columns x \(samples) sample(s) x \(bits) bits need \(needed)",
           path: header.path, tag: DICOMTag.pixelData.label)
       }
     }

@@ -86,6 +86,7 @@ public struct DICOMIndex: Sendable {
     for (path, outcome) in outcomes {
       switch outcome {
       case .image(let record): files.append(record)
+      case .frames(let records): files += records
       case .skipped(let reason): skippedFiles.append(SkippedFile(path: path, reason: reason))
       case .rejected(let error): rejected.append(error)
       }

@@ -125,9 +125,14 @@ public struct DICOMVolume: Sendable {
     return (shape, affine, warnings)
   }
 
-  /// How one file stores its pixels.
+  /// How one file stores its pixels (PS3.5 8.1.1, PS3.3 C.7.6.3.1): `bitsAllocated` per value,
+  /// of which bits `highBit - bitsStored + 1 ... highBit` hold the pixel, two's complement when
+  /// `signed`. Other bits (old overlays, garbage) are masked off and a signed pixel is sign-extended
+  /// from `bitsStored` bits, as pydicom's `pixel_array` does.
   struct PixelFormat: Equatable, CustomStringConvertible {
     var bitsAllocated: Int
+    var bitsStored: Int
+    var highBit: Int
     var signed: Bool
 
     init(_ file: DICOMFileRecord) throws {
@@ -159,16 +164,30 @@ public struct DICOMVolume: Sendable {
           .invalidValue, "PixelRepresentation \(representation) (0 or 1 required)", path: file.path,
           tag: DICOMTag.pixelRepresentation.label)
       }
+      let stored = file.bitsStored ?? bits
+      let high = file.highBit ?? stored - 1
+      guard (1...bits).contains(stored), (stored - 1..<bits).contains(high) else {
+        throw DICOMError(
+          .invalidValue,
+          "BitsStored \(stored) with HighBit \(high) does not fit BitsAllocated \(bits) (1 <= BitsStored <= HighBit + 1 <= BitsAllocated)",
+          path: file.path, tag: DICOMTag.bitsStored.label)
+      }
       bitsAllocated = bits
+      bitsStored = stored
+      highBit = high
       signed = representation == 1
     }
 
     var bytesPerPixel: Int { bitsAllocated / 8 }
 
-    var description: String { "\(signed ? "signed" : "unsigned") \(bitsAllocated)-bit" }
+    var description: String {
+      let stored = bitsStored == bitsAllocated ? "" : " (\(bitsStored) stored, high bit \(highBit))"
+      return "\(signed ? "signed" : "unsigned") \(bitsAllocated)-bit\(stored)"
+    }
 
-    /// Little-endian bytes to values.
+    /// Little-endian bytes to values, masked to the stored bits.
     func decode(_ bytes: [UInt8]) -> DICOMPixelValues {
+      guard bitsStored == bitsAllocated else { return decodeMasked(bytes) }
       switch (bitsAllocated, signed) {
       case (8, false): return .uint8(bytes)
       case (8, true): return .int8(bytes.map { Int8(bitPattern: $0) })
@@ -179,21 +198,45 @@ public struct DICOMVolume: Sendable {
           stride(from: 0, to: bytes.count, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) })
       }
     }
+
+    /// `decode` when only some bits hold the pixel: value = (raw >> (highBit + 1 - bitsStored)) &
+    /// (2^bitsStored - 1), minus 2^bitsStored when signed and its top stored bit is set.
+    func decodeMasked(_ bytes: [UInt8]) -> DICOMPixelValues {
+      let shift = highBit + 1 - bitsStored
+      let mask = (1 << bitsStored) - 1
+      let top = 1 << (bitsStored - 1)
+      let step = bytesPerPixel
+      let values: [Int] = stride(from: 0, to: bytes.count - step + 1, by: step).map { i in
+        let raw = step == 1 ? Int(bytes[i]) : Int(bytes[i]) | Int(bytes[i + 1]) << 8
+        let v = (raw >> shift) & mask
+        return signed && v & top != 0 ? v - (mask + 1) : v
+      }
+      switch (bitsAllocated, signed) {
+      case (8, false): return .uint8(values.map { UInt8($0) })
+      case (8, true): return .int8(values.map { Int8($0) })
+      case (_, false): return .uint16(values.map { UInt16($0) })
+      case (_, true): return .int16(values.map { Int16($0) })
+      }
+    }
   }
 
-  /// The bytes of one file's pixels: only the recorded PixelData range is read, and its length
-  /// must be Rows x Columns x bytes per pixel (one pad byte allowed for an odd count).
+  /// The bytes of one file's (or one frame's) pixels: only the recorded PixelData range is read,
+  /// and its length must be frames x Rows x Columns x bytes per pixel (one pad byte allowed for an
+  /// odd count); frame f's bytes start f frames into it.
   static func pixelBytes(of file: DICOMFileRecord, format: PixelFormat) throws -> [UInt8] {
     let needed = file.rows * file.columns * format.bytesPerPixel
+    let total = needed * file.frameCount
+    let start = file.pixelData.offset + needed * (file.frame ?? 0)
     guard let length = file.pixelData.length else {
       throw DICOMError(
         .unsupported, "pixel data of undefined length (encapsulated): not decoded natively (ImageInput converts it through dcm2niix)",
         path: file.path, tag: DICOMTag.pixelData.label)
     }
-    guard length == needed || (needed % 2 == 1 && length == needed + 1) else {
+    guard length == total || (total % 2 == 1 && length == total + 1) else {
+      let frames = file.frameCount == 1 ? "" : "\(file.frameCount) frames x "
       throw DICOMError(
         .invalidValue,
-        "pixel data holds \(length) bytes; \(file.rows) rows x \(file.columns) columns x \(format.bytesPerPixel) byte(s) need \(needed) (multi-frame or a wrong header?)",
+        "pixel data holds \(length) bytes; \(frames)\(file.rows) rows x \(file.columns) columns x \(format.bytesPerPixel) byte(s) need \(total) (a wrong header?)",
         path: file.path, tag: DICOMTag.pixelData.label)
     }
     guard let handle = FileHandle(forReadingAtPath: file.path) else {
@@ -202,7 +245,7 @@ public struct DICOMVolume: Sendable {
     defer { try? handle.close() }
     let data: Data
     do {
-      try handle.seek(toOffset: UInt64(file.pixelData.offset))
+      try handle.seek(toOffset: UInt64(start))
       data = try handle.read(upToCount: needed) ?? Data()
     } catch {
       throw DICOMError(.ioFailure, "read failed: \(error.localizedDescription)", path: file.path)

@@ -87,7 +87,9 @@ extension SeriesGroup {
     var seen: [String: String] = [:]
     var files: [DICOMFileRecord] = []
     for file in unsorted {
-      if let earlier = seen[file.sopInstanceUID] {
+      // A multi-frame image's frames share its SOPInstanceUID: an instance is UID and frame.
+      let instance = file.frame.map { "\(file.sopInstanceUID)#\($0)" } ?? file.sopInstanceUID
+      if let earlier = seen[instance] {
         problems.append(
           DICOMProblem(
             .warning, .duplicateInstance,
@@ -95,7 +97,7 @@ extension SeriesGroup {
             series: [key.seriesInstanceUID], paths: [earlier, file.path]))
         continue
       }
-      seen[file.sopInstanceUID] = file.path
+      seen[instance] = file.path
       files.append(file)
     }
     let normal = files[0].sliceNormal
@@ -161,8 +163,9 @@ extension SeriesGroup {
       }
     }
 
-    // InstanceNumber range against the count (a warning only).
-    let numbers = files.compactMap(\.instanceNumber)
+    // InstanceNumber range against the count (a warning only); not for the frames of a
+    // multi-frame image, which share its one InstanceNumber.
+    let numbers = files.contains { $0.frame != nil } ? [] : files.compactMap(\.instanceNumber)
     if numbers.count == files.count, let low = numbers.min(), let high = numbers.max(), high - low + 1 != files.count {
       found.append(
         DICOMProblem(

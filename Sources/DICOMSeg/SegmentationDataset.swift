@@ -84,18 +84,22 @@ enum SegmentationDataset {
   }
 
   /// Common Instance Reference (C.12.2): the source series and every one of its instances.
-  static func commonInstanceReference(_ source: SegmentationSource) -> DICOMDataset {
-    var series = DICOMDataset()
-    series.set(
-      .referencedInstanceSequence,
-      items: source.slices.map { slice in
-        var item = DICOMDataset()
-        item.set(.referencedSOPClassUID, "UI", text: slice.sopClassUID)
-        item.set(.referencedSOPInstanceUID, "UI", text: slice.sopInstanceUID)
-        return item
-      })
-    series.set(.seriesInstanceUID, "UI", text: source.seriesInstanceUID)
-    return series
+  /// One ReferencedSeriesSequence item per source series (in `seriesInstanceUIDs` order), each
+  /// listing its instances.
+  static func referencedSeries(_ source: SegmentationSource) -> [DICOMDataset] {
+    source.seriesInstanceUIDs.map { uid in
+      var series = DICOMDataset()
+      series.set(
+        .referencedInstanceSequence,
+        items: source.slices.filter { $0.seriesInstanceUID == uid }.map { slice in
+          var item = DICOMDataset()
+          item.set(.referencedSOPClassUID, "UI", text: slice.sopClassUID)
+          item.set(.referencedSOPInstanceUID, "UI", text: slice.sopInstanceUID)
+          return item
+        })
+      series.set(.seriesInstanceUID, "UI", text: uid)
+      return series
+    }
   }
 
   static func dimensionOrganization(_ uid: String) -> DICOMDataset {

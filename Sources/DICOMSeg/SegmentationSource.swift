@@ -14,9 +14,14 @@ public struct SegmentationSource: Sendable {
     public var sopClassUID: String
     public var sopInstanceUID: String
     public var position: [Double]
+    /// The series the slice belongs to (several in a `combining` source).
+    public var seriesInstanceUID: String
   }
 
+  /// The (first) source series; `seriesInstanceUIDs` lists all of a `combining` source.
   public var seriesInstanceUID: String
+  /// Every referenced series, in the order given.
+  public var seriesInstanceUIDs: [String]
   public var rows: Int
   public var columns: Int
   public var orientation: [Double]
@@ -59,6 +64,7 @@ public struct SegmentationSource: Sendable {
       return value
     }
     seriesInstanceUID = try required(first, .seriesInstanceUID)
+    seriesInstanceUIDs = [seriesInstanceUID]
     for tag in [DICOMTag.studyInstanceUID, .frameOfReferenceUID] { _ = try required(first, tag) }
     rows = try first.unsignedShort(.rows) ?? 0
     columns = try first.unsignedShort(.columns) ?? 0
@@ -97,7 +103,9 @@ public struct SegmentationSource: Sendable {
         throw DICOMError(.invalidValue, "missing", path: header.path, tag: DICOMTag.sopClassUID.label)
       }
       slices.append(
-        Slice(sopClassUID: sopClass, sopInstanceUID: try required(header, .sopInstanceUID), position: position))
+        Slice(
+          sopClassUID: sopClass, sopInstanceUID: try required(header, .sopInstanceUID), position: position,
+          seriesInstanceUID: seriesInstanceUID))
     }
     let normal = SegmentationGeometry.cross(Array(orientation[0..<3]), Array(orientation[3..<6]))
     slices.sort { SegmentationGeometry.dot($0.position, normal) < SegmentationGeometry.dot($1.position, normal) }
@@ -119,5 +127,39 @@ public struct SegmentationSource: Sendable {
       }
     }
     self.copied = copied
+  }
+
+  /// One source for the series of several stations (`batch`'s one SEG per stitched case): the
+  /// slices of all, sorted along the normal, each keeping its series; geometry and copied
+  /// attributes from the first. A SEG has one Rows x Columns, and VibeSeg writes one shared
+  /// PixelSpacing and orientation and one frame of reference, so the sources must agree on them.
+  ///
+  /// - Throws: `DICOMError.invalidValue` naming the series that differs: Rows, Columns,
+  ///   PixelSpacing or ImageOrientationPatient (1e-4), StudyInstanceUID or FrameOfReferenceUID.
+  public init(combining sources: [SegmentationSource]) throws {
+    guard var combined = sources.first else {
+      throw DICOMError(.invalidValue, "no source series for the segmentation", path: "<source series>")
+    }
+    func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-4 } }
+    for other in sources.dropFirst() {
+      let differing = [
+        ("Rows", other.rows == combined.rows), ("Columns", other.columns == combined.columns),
+        ("PixelSpacing", close(other.pixelSpacing, combined.pixelSpacing)),
+        ("ImageOrientationPatient", close(other.orientation, combined.orientation)),
+        ("StudyInstanceUID", other.copied.bytes(.studyInstanceUID) == combined.copied.bytes(.studyInstanceUID)),
+        ("FrameOfReferenceUID", other.copied.bytes(.frameOfReferenceUID) == combined.copied.bytes(.frameOfReferenceUID)),
+      ].filter { !$0.1 }.map(\.0)
+      guard differing.isEmpty else {
+        throw DICOMError(
+          .invalidValue,
+          "series \(other.seriesInstanceUID) differs from series \(combined.seriesInstanceUID) in \(differing.joined(separator: ", ")): one SEG cannot reference both; write one SEG per station (vibeseg segment)",
+          path: "<source series>")
+      }
+      combined.slices += other.slices
+      combined.seriesInstanceUIDs.append(other.seriesInstanceUID)
+    }
+    let normal = SegmentationGeometry.cross(Array(combined.orientation[0..<3]), Array(combined.orientation[3..<6]))
+    combined.slices.sort { SegmentationGeometry.dot($0.position, normal) < SegmentationGeometry.dot($1.position, normal) }
+    self = combined
   }
 }

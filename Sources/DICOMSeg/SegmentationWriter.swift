@@ -85,24 +85,19 @@ public enum SegmentationWriter {
     let unlisted = (1..<256).filter { seen[$0] && !listed.contains($0) }
 
     let pixels = source.rows * source.columns
-    let frameCount = segments.reduce(0) { n, segment in n + present.filter { $0[segment.labelValue] }.count }
-    var packer = BitPacker(reservingBits: max(1, frameCount) * pixels)
-    var perFrame: [DICOMDataset] = []
-    var framesPerSegment: [Int: Int] = [:]
+    // The frames, in order: (segment number, slice index k) where the slice holds the label.
+    var frames: [(segment: SegmentDefinition, slice: Int)] = []
     for segment in segments {
-      for (k, slice) in source.slices.enumerated() where present[k][segment.labelValue] {
-        packer.append(labels.frames[k], equalTo: UInt8(segment.labelValue))
-        perFrame.append(frameGroups(segment: segment.number, sliceIndex: k + 1, slice: slice))
-        framesPerSegment[segment.number, default: 0] += 1
-      }
+      for k in source.slices.indices where present[k][segment.labelValue] { frames.append((segment, k)) }
     }
+    var perFrame = frames.map { frameGroups(segment: $0.segment.number, sliceIndex: $0.slice + 1, slice: source.slices[$0.slice]) }
+    var framesPerSegment: [Int: Int] = [:]
+    for frame in frames { framesPerSegment[frame.segment.number, default: 0] += 1 }
     if perFrame.isEmpty, let slice = source.slices.first {
       // Nothing segmented: one empty frame of the first segment keeps the file valid
       // (NumberOfFrames >= 1), and says "absent" rather than leaving no file.
-      packer.append([UInt8](repeating: 0, count: pixels), equalTo: 1)
       perFrame.append(frameGroups(segment: segments[0].number, sliceIndex: 1, slice: slice))
     }
-    precondition(packer.bitCount == perFrame.count * pixels)
 
     let sopInstanceUID = options.uids.next()
     let seriesInstanceUID = options.uids.next()
@@ -111,14 +106,15 @@ public enum SegmentationWriter {
     SegmentationDataset.addGeneral(
       &ds, options: options, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID)
     SegmentationDataset.addImage(&ds, source: source, frameCount: perFrame.count)
-    ds.set(.referencedSeriesSequence, items: [SegmentationDataset.commonInstanceReference(source)])
+    ds.set(.referencedSeriesSequence, items: SegmentationDataset.referencedSeries(source))
     ds.set(.dimensionOrganizationSequence, items: [SegmentationDataset.dimensionOrganization(dimensionUID)])
     ds.set(.dimensionIndexSequence, items: SegmentationDataset.dimensionIndices(dimensionUID))
     ds.set(
       .segmentSequence, items: segments.map { SegmentationDataset.segmentItem($0, algorithm: options.algorithmName) })
     ds.set(.sharedFunctionalGroupsSequence, items: [SegmentationDataset.sharedGroups(source)])
     ds.set(.perFrameFunctionalGroupsSequence, items: perFrame)
-    ds.set(.pixelData, "OB", bytes: packer.finish())
+    let frameCount = perFrame.count
+    perFrame = []
 
     var meta = DICOMDataset()
     meta.set(.mediaStorageSOPClassUID, "UI", text: sopClassUID)
@@ -126,10 +122,32 @@ public enum SegmentationWriter {
     meta.set(.transferSyntaxUID, "UI", text: options.deflate ? deflatedTransferSyntaxUID : TransferSyntax.explicitVRLittleEndian.uid)
     meta.set(.implementationClassUID, "UI", text: SegmentationDataset.implementationClassUID)
     meta.set(.implementationVersionName, "SH", text: "VIBESEG")
-    let deflate: (([UInt8]) throws -> [UInt8])? = options.deflate ? { try RawDeflate.compress($0) } : nil
-    let bytes = try DICOMEncoder.part10(meta: meta, dataset: ds, deflate: deflate)
+
+    /// Packs every frame's bits after `prefix` (the empty-map case: one all-zero frame).
+    func pack(after prefix: consuming [UInt8]) -> [UInt8] {
+      let bits = max(1, frames.count) * pixels
+      var packer = BitPacker(prefix: prefix, reservingBits: bits)
+      for frame in frames { packer.append(labels.frames[frame.slice], equalTo: UInt8(frame.segment.labelValue)) }
+      if frames.isEmpty { packer.append([UInt8](repeating: 0, count: pixels), equalTo: 1) }
+      precondition(packer.bitCount == bits)
+      return packer.finish()
+    }
+    let bytes: [UInt8]
+    if options.deflate {
+      ds.set(.pixelData, "OB", bytes: pack(after: []))
+      bytes = try DICOMEncoder.part10(meta: meta, dataset: ds, deflate: { try RawDeflate.compress($0) })
+    } else {
+      // The bits are packed straight into the file's array after the PixelData header: the
+      // largest value of the file exists once (issue 19's < 200 MB for a 72-label body SEG).
+      let length = BitPacker.paddedByteCount(bits: max(1, frames.count) * pixels)
+      let prefix = try DICOMEncoder.part10Prefix(meta: meta, dataset: ds, trailing: .pixelData, vr: "OB", length: length)
+      ds = DICOMDataset()
+      let prefixCount = prefix.count
+      bytes = pack(after: consume prefix)
+      precondition(bytes.count == prefixCount + length)
+    }
     return Result(
-      bytes: bytes, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID, frameCount: perFrame.count,
+      bytes: bytes, sopInstanceUID: sopInstanceUID, seriesInstanceUID: seriesInstanceUID, frameCount: frameCount,
       framesPerSegment: framesPerSegment, unlistedLabels: unlisted)
   }
 

@@ -37,6 +37,9 @@ package enum FileDigest {
   /// The lowercase hex SHA-256 of `text`'s UTF-8 bytes.
   package static func sha256(_ text: String) -> String { hex(SHA256.hash(data: Data(text.utf8))) }
 
+  /// SHA-256 of bytes in memory, hex.
+  package static func sha256(bytes: [UInt8]) -> String { hex(SHA256.hash(data: Data(bytes))) }
+
   /// Lowercase hex, two digits per byte.
   package static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
     digest.map { byte in

@@ -49,6 +49,22 @@ public struct DICOMSegOutput {
   public var seriesNumbers: [Int?]
   public var input: URL
 
+  /// One source for all station series (`SegmentationSource(combining:)`): one SEG, named
+  /// `OUT.seg.dcm`, whose frames lie on each station's own slices and which references every
+  /// station series (what `batch` writes for a stitched case: one output per case).
+  ///
+  /// - Throws: `VibeSegKitError.invalidInput` when the stations differ in Rows/Columns, pixel
+  ///   spacing, orientation, study or frame of reference (the message says which).
+  public mutating func combineStations() throws {
+    guard sources.count > 1 else { return }
+    do {
+      sources = [try SegmentationSource(combining: sources)]
+    } catch let error as DICOMError {
+      throw VibeSegKitError(.invalidInput, "\(error.message)", path: input.path, option: "--output-type")
+    }
+    seriesNumbers = [nil]
+  }
+
   /// The SEG path of each source series, next to `output`.
   public func urls(for output: URL) -> [URL] { Self.urls(for: output, seriesNumbers: seriesNumbers) }
 
@@ -98,6 +114,13 @@ public struct DICOMSegOutput {
         path: input.path)
     }
     let groups = try selection.groups(of: index, source: input.path)
+    if let frame = groups.lazy.flatMap(\.files).first(where: { $0.frame != nil }) {
+      // A SEG of a multi-frame source references frames (ReferencedFrameNumber), not instances.
+      throw VibeSegKitError(
+        .invalidOption,
+        "DICOM-SEG output for a multi-frame (enhanced) source image is not written yet: use --output-type nifti",
+        path: index.displayPath(frame.path), option: "--output-type")
+    }
     // Stations of one contrast are segmented stitched; each station series gets its own SEG.
     let headers = try withExtendedLifetime(index) {
       try groups.map { group in try group.files.map { try DICOMHeader(contentsOf: URL(fileURLWithPath: $0.path)) } }

@@ -50,7 +50,8 @@ extension ImageInput {
   /// several stations are stitched (`stitchedImage(of:)`).
   ///
   /// - Throws: `VibeSegKitError.missingInput` (no DICOM image), `.invalidInput` (a rejected set,
-  ///   several series groups), `DICOMError` (compressed, enhanced or unreadable pixel data).
+  ///   several series groups), `DICOMError` (unreadable pixel data, a multi-frame image without
+  ///   per-frame geometry).
   static func readDICOM(_ url: URL) throws -> InputImage {
     let selection = DICOMSelection(of: url)
     let index = try selection.index(url)
@@ -59,9 +60,7 @@ extension ImageInput {
     switch index.verdict {
     case .noImages:
       if let multiFrame = index.skipped.first(where: { $0.reason.contains("multi-frame") }) {
-        throw DICOMError(
-          .unsupported, "\(multiFrame.reason); enhanced and multi-frame DICOM are not read yet",
-          path: index.displayPath(multiFrame.path))
+        throw DICOMError(.unsupported, multiFrame.reason, path: index.displayPath(multiFrame.path))
       }
       throw VibeSegKitError(.missingInput, "no DICOM image found (vibeseg dicom index lists what was skipped)", path: url.path)
     case .rejected:
@@ -128,7 +127,18 @@ extension ImageInput {
   /// - Throws: `DICOMError` (compressed, enhanced or unreadable pixel data).
   public static func niftiImage(of group: SeriesGroup) throws -> (NiftiImage, [String]) {
     // Compressed pixel data: dcm2niix, contained (`DCM2NIIX`); everything else natively.
-    if group.first.transferSyntax.isEncapsulated { return try DCM2NIIX.fromEnvironment().convert(group) }
+    if group.first.transferSyntax.isEncapsulated {
+      // Measured: Debian's dcm2niix v1.0.20220720 decodes an RLE multi-frame copy of the series
+      // fixture to wrong values with exit 0 and the right geometry (pydicom decodes it right), and
+      // nothing in the headers can catch that. So compressed multi-frame data is refused.
+      if group.first.frame != nil {
+        throw DICOMError(
+          .unsupported,
+          "compressed multi-frame image (transfer syntax \(group.first.transferSyntax.uid)): not read, because dcm2niix 1.0.20220720 was measured to decode such files to wrong values; decompress it first (e.g. gdcmconv --raw or dcmdjpeg/dcmdrle) and read the uncompressed file, which is decoded natively",
+          path: group.first.path, tag: DICOMTag.pixelData.label)
+      }
+      return try DCM2NIIX.fromEnvironment().convert(group)
+    }
     let volume = try DICOMVolume(group: group)
     let grid = ImageGrid(shape: volume.shape, affine: Affine(rows: volume.affine))
     let voxels: AnyVolume

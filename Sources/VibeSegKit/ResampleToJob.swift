@@ -32,8 +32,16 @@ public struct ResampleToJob: Sendable {
   public var spacing: [Double] = ResampleToGrid.vibeSpacing
   public var imageMode: BoundaryMode = .nearest
   public var outside: OutsideLabelPolicy = .ignore
-  /// The id written into outside voxels with `outside == .ignore` (required then).
-  public var ignoreLabel: Int?
+  public var labelInterpolation = LabelInterpolation.nearest
+  /// `--qc-image`: an image on the label map's grid (the VIBE in-phase, say) for the alignment QC.
+  public var qcImage: URL?
+  /// `--qc-threshold`: body-mask Dice below this flags the case.
+  public var qcThreshold = 0.95
+  /// `--qc-png`: the QC preview.
+  public var qcPNG: URL?
+  /// The id written into outside voxels with `outside == .ignore`: by default TotalVibeSegmentator's
+  /// ignore label (`StatisticsLabelRegistry.ignoreLabel`, max id + 1 = 73).
+  public var ignoreLabel: Int = StatisticsLabelRegistry.totalVibe.ignoreLabel
   public var allowShear = false
   public var overwrite = false
   public var compressionLevel = 4
@@ -51,22 +59,19 @@ public struct ResampleToJob: Sendable {
 
   /// - Throws: `VibeSegKitError.missingInput` (66: a file that does not exist),
   ///   `.invalidInput` (65: 4-D or non-finite input, a sheared affine without `allowShear`, a
-  ///   singular affine), `.invalidOption` (64: no ignore id, an ignore id the label type cannot
+  ///   singular affine), `.invalidOption` (64: an ignore id the label type cannot
   ///   hold, a label map without its output), `NiftiError`, `OrientationError`,
   ///   `ResamplingError`.
   public func run() throws -> Outcome {
     if label != nil && labelOutput == nil {
       throw VibeSegKitError(.invalidOption, "--label needs --label-output", option: "--label-output")
     }
-    if label != nil && outside == .ignore && ignoreLabel == nil {
-      throw VibeSegKitError(
-        .invalidOption,
-        "give the ignore label's id with --ignore-label N (the label registry has none), or --outside background|nearest",
-        option: "--ignore-label")
+    if qcPNG != nil && qcImage == nil {
+      throw VibeSegKitError(.invalidOption, "--qc-png needs --qc-image", option: "--qc-png")
     }
-    let inputs = [image] + [reference, label].compactMap { $0 }
+    let inputs = [image] + [reference, label, qcImage].compactMap { $0 }
     let outputs = try OutputTransaction(
-      outputs: [output] + [labelOutput, reportURL].compactMap { $0 }, inputs: inputs, overwrite: overwrite)
+      outputs: [output] + [labelOutput, reportURL, qcPNG].compactMap { $0 }, inputs: inputs, overwrite: overwrite)
     var warnings = [String]()
     let series = try ImageInput.readVolume(image, warnIdentityAffine: false)
     warnings += series.warnings
@@ -89,14 +94,15 @@ public struct ResampleToJob: Sendable {
       let read = try ImageInput.readVolume(label, warnIdentityAffine: false)
       warnings += read.warnings
       try checkShear(read.grid, label)
-      let fill = Double(outside == .ignore ? ignoreLabel! : 0)
+      let fill = Double(outside == .ignore ? ignoreLabel : 0)
       if let range = read.values.scalarType.integerRange, outside != .nearest, !range.contains(fill) {
         throw VibeSegKitError(
           .invalidOption,
           "the ignore label \(Int(fill)) does not fit the label map's datatype \(read.image.volume.scalarType.rawValue)",
           path: label.path, option: "--ignore-label")
       }
-      guard let result = ResampleToGrid.resampleLabels(read.values, onto: target, outside: outside, fill: fill) else {
+      guard let result = ResampleToGrid.resampleLabels(
+        read.values, onto: target, outside: outside, fill: fill, interpolation: labelInterpolation) else {
         throw VibeSegKitError(.invalidInput, "the affine is singular or not finite", path: label.path)
       }
       if outside == .ignore && result.insideFillCount > 0 {
@@ -107,15 +113,22 @@ public struct ResampleToJob: Sendable {
       labelReport = ResampleToReport.LabelReport(
         input: label.path, output: labelOutput.path, outside: outside,
         ignoreLabel: outside == .ignore ? ignoreLabel : nil, outsideVoxels: result.outsideCount,
-        outsideFraction: Double(result.outsideCount) / Double(target.voxelCount))
+        outsideFraction: Double(result.outsideCount) / Double(target.voxelCount), interpolation: labelInterpolation)
     }
 
-    let report = ResampleToReport(
+    let qc = try qcImage.map { try alignmentQC(resampled: resampledImage, target: target, qcImage: $0) }
+    var report = ResampleToReport(
       targetSource: reference == nil ? "series" : "reference",
       reference: reference?.path,
       target: .init(target),
       image: .init(input: image.path, output: output.path, order: 3, mode: imageMode.rawValue),
       label: labelReport)
+    report.qc = qc?.report
+    if let qc = qc?.report, qc.flagged {
+      warnings.append(
+        "\(image.path): alignment QC body-mask Dice \(qc.dice.map { String(format: "%.3f", $0) } ?? "undefined") is below \(qc.threshold): the series may not be aligned with \(qc.image) (moved between series?); check it before training on it")
+    }
+    if let preview = qc?.png, let qcPNG { try preview.writePNG(to: qcPNG, in: outputs) }
     var writeOptions = NiftiWriteOptions()
     writeOptions.compressionLevel = compressionLevel
     try resampledImage.write(to: output, options: writeOptions, in: outputs)

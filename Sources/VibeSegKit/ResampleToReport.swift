@@ -7,8 +7,8 @@ import VolumeTransforms
 /// `target` is the grid both outputs carry (shape i, j, k; spacing in mm per voxel axis; the
 /// 4x4 voxel-to-world affine, RAS+ mm, row-major; the axis codes of its closest orientation).
 /// `label.outsideFraction` = target voxels whose nearest label voxel does not exist / all target
-/// voxels (training.md §2.4 item 7). `notDone` lists what the specification asks for that this
-/// version does not do yet.
+/// voxels (training.md §2.4 item 7); `qc` the alignment QC (§2.2). `notDone` lists what the
+/// specification asks for that this version does not do (empty now).
 public struct ResampleToReport: Codable, Sendable {
   public var schemaVersion = 1
   /// "series" (the series reoriented and rescaled) or "reference" (`--reference`'s grid).
@@ -17,7 +17,25 @@ public struct ResampleToReport: Codable, Sendable {
   public var target: Grid
   public var image: ImageReport
   public var label: LabelReport?
-  public var notDone = ["label interpolation onehot-linear", "alignment QC (training.md section 2.2)"]
+  /// `--qc-image`: the alignment QC.
+  public var qc: QCReport?
+  public var notDone: [String] = []
+
+  /// Body-mask Dice between the VIBE image (resampled) and the series on the target grid,
+  /// over the target voxels inside the VIBE image's grid (`ResampleToJob.alignmentQC`).
+  public struct QCReport: Codable, Sendable {
+    public var image: String
+    /// nil when both masks are empty there.
+    public var dice: Double?
+    public var threshold: Double
+    /// Dice below `threshold` (or undefined): check this case before training on it.
+    public var flagged: Bool
+    /// Otsu thresholds of the QC image and of the resampled series.
+    public var referenceOtsu: Double
+    public var seriesOtsu: Double
+    public var insideVoxels: Int
+    public var png: String?
+  }
 
   public struct Grid: Codable, Sendable {
     public var shape: [Int]
@@ -48,5 +66,7 @@ public struct ResampleToReport: Codable, Sendable {
     public var ignoreLabel: Int?
     public var outsideVoxels: Int
     public var outsideFraction: Double
+    /// `--label-interp`.
+    public var interpolation: LabelInterpolation = .nearest
   }
 }

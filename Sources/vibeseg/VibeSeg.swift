@@ -44,6 +44,10 @@ struct VibeSegCommand: ParsableCommand {
       DICOM.self,
       Stitch.self,
       ResampleTo.self,
+      CompareCohort.self,
+      Review.self,
+      ExportNNUNet.self,
+      CheckTrained.self,
       ModelInfo.self,
     ])
 

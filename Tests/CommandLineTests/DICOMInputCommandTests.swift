@@ -185,7 +185,7 @@ struct DICOMInputCommandTests {
     #expect(newest.status == 0, "\(newest.stderr)")
   }
 
-  @Test("broken compressed data (dcm2niix refuses it) and enhanced DICOM are refused, naming the file (65)")
+  @Test("broken compressed data (dcm2niix refuses it) and a multi-frame file without per-frame geometry are refused, naming the file (65)")
   func refused() throws {
     // The fixture claims JPEG but holds no JPEG stream: dcm2niix fails on it (exit 1) when it is
     // installed; without it the message says how to install it (69).
@@ -198,7 +198,7 @@ struct DICOMInputCommandTests {
     }
     let enhanced = try VibeSegBinary.run(["info", Self.fixture("volume/cases/enhanced")])
     #expect(enhanced.status == 65)
-    #expect(enhanced.stderr.contains("enhanced/0001.dcm") && enhanced.stderr.contains("enhanced multi-frame"))
+    #expect(enhanced.stderr.contains("enhanced/0001.dcm") && enhanced.stderr.contains("without PerFrameFunctionalGroupsSequence"))
   }
 
   @Test("a rejected set (missing slice) is refused (65)")

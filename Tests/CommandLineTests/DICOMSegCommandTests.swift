@@ -69,11 +69,11 @@ struct DICOMSegCommandTests {
     #expect(mismatches == 0, "\(url.lastPathComponent): \(mismatches) SEG pixels differ from the NIfTI map")
     // Every labelled source slice has its frames.
     let index = try DICOMIndex(scanning: source)
-    let seriesUID = ds.items(.referencedSeriesSequence)?.first?.string(.seriesInstanceUID)
-    let group = try #require(
-      index.groups.first { $0.key.seriesInstanceUID == seriesUID }, "the referenced series is in \(source.path)")
+    let seriesUIDs = (ds.items(.referencedSeriesSequence) ?? []).compactMap { $0.string(.seriesInstanceUID) }
+    let groups = index.groups.filter { seriesUIDs.contains($0.key.seriesInstanceUID) }
+    #expect(groups.count == seriesUIDs.count && !groups.isEmpty, "the referenced series are in \(source.path)")
     var wanted = Set<[String]>()
-    for file in group.files {
+    for file in groups.flatMap(\.files) {
       for i in 0..<rows {
         for j in 0..<columns {
           let l = Int(labelAt(file.imagePosition, i, j))
@@ -179,6 +179,17 @@ struct DICOMSegCommandTests {
     #expect(missing.status == 66, "\(missing.stderr)")
   }
 
+  @Test("a multi-frame (enhanced) source with --output-type both is a usage error (64) naming the file; nothing written")
+  func multiFrameSource() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let source = Fixtures.committed("dicom/volume/cases/enhanced_native")
+    let r = try segment(source, dir.appendingPathComponent("seg.nii.gz"), ["--output-type", "both"], dir: dir)
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains("enhanced_native/0001.dcm") && r.stderr.contains("multi-frame"), "\(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("seg") }.isEmpty)
+  }
+
   @Test("an existing SEG is kept without --overwrite (73) and nothing else is written")
   func existingSEG() throws {
     let dir = try Fixtures.temporaryDirectory()
@@ -264,6 +275,27 @@ struct DICOMSegCommandTests {
         "dicom-seg",
       ] + model)
     #expect(refused.status == 64 && refused.stderr.contains("--output-type both"), "\(refused.stderr)")
+  }
+
+  @Test(
+    "batch --contrast water --output-type both on a UK-Biobank-like zip: its stations differ in Rows (as UK Biobank's do), so one <id>.seg.dcm cannot hold them: the case fails naming why"
+  )
+  func batchStitched() throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let cohort = dir.appendingPathComponent("cohort")
+    try FileManager.default.createDirectory(at: cohort, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: Fixtures.committed("dicom/ukbb.zip"), to: cohort.appendingPathComponent("v1.zip"))
+    let out = dir.appendingPathComponent("out")
+    let r = try VibeSegBinary.run(
+      [
+        "batch", cohort.path, "-o", out.path, "--task", "segment", "--contrast", "water", "--output-type", "both",
+        "--model", SegmentCommandTests.main.path, "--roi-model", SegmentCommandTests.roi.path,
+      ], environment: SegmentCommandTests.isolated(dir))
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("differs from series") && r.stderr.contains("Rows") && r.stderr.contains("one SEG per station"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("v1.seg.dcm").path))
+    #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("v1.nii.gz").path))
   }
 
   @Test("batch --task combine --output-type both: <id>.seg.dcm references the water series and equals the combined map")

@@ -49,6 +49,68 @@ struct ResampleToCommandTests {
     #expect(mismatches == 0)
   }
 
+  @Test(
+    "--label-interp onehot-linear: per-label trilinear weights and the first largest, as scipy map_coordinates(order=1) + np.argmax; differs from nearest",
+    arguments: ["sagittal", "oblique"])
+  func oneHotLinear(_ name: String) throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let lab = dir.appendingPathComponent("label.nii.gz")
+    let report = dir.appendingPathComponent("report.json")
+    let result = try VibeSegBinary.run([
+      "resample-to", Self.fixture("\(name)/series.nii.gz"), "-o", dir.appendingPathComponent("image.nii.gz").path, "--label",
+      Self.fixture("\(name)/label.nii.gz"), "--label-output", lab.path, "--outside", "nearest", "--label-interp", "onehot-linear",
+      "--report", report.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let expected = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("\(name)/expected_label_onehot.nii.gz")))
+    let nearest = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("\(name)/expected_label_nearest.nii.gz")))
+    let written = try NiftiImage(contentsOf: lab)
+    #expect(written.grid.shape == expected.grid.shape)
+    #expect(written.volume.scalarType == expected.volume.scalarType)
+    let mismatches = zip(Self.labels(written), Self.labels(expected)).filter { $0 != $1 }.count
+    #expect(mismatches == 0)
+    #expect(zip(Self.labels(written), Self.labels(nearest)).filter { $0 != $1 }.count > 0, "the interpolation matters here")
+    #expect(try String(contentsOf: report, encoding: .utf8).contains("\"onehot-linear\""))
+    let usage = try VibeSegBinary.run([
+      "resample-to", Self.fixture("\(name)/series.nii.gz"), "-o", dir.appendingPathComponent("x.nii.gz").path,
+      "--label-interp", "onehot-linear",
+    ])
+    #expect(usage.status == 64, "\(usage.stderr)")
+  }
+
+  @Test(
+    "--qc-image: Otsu thresholds, inside voxels and body-mask Dice as skimage/scipy compute them; a subject moved by 8 mm is flagged",
+    arguments: ["sagittal", "oblique"])
+  func alignmentQC(_ name: String) throws {
+    let dir = try Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = try Data(contentsOf: URL(fileURLWithPath: Self.fixture("expected_qc.json")))
+    let all = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let expected = try #require(all[name] as? [String: Any])
+    for vibe in ["vibe", "vibe_moved"] {
+      let report = dir.appendingPathComponent("\(vibe).json")
+      let png = dir.appendingPathComponent("\(vibe).png")
+      let result = try VibeSegBinary.run([
+        "resample-to", Self.fixture("\(name)/series.nii.gz"), "-o", dir.appendingPathComponent("\(vibe).nii.gz").path,
+        "--qc-image", Self.fixture("\(name)/\(vibe).nii.gz"), "--qc-png", png.path, "--report", report.path,
+      ])
+      #expect(result.status == 0, "\(result.stderr)")
+      let json = try #require(
+        try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+      let qc = try #require(json["qc"] as? [String: Any])
+      let theirs = try #require(expected[vibe] as? [String: Any])
+      #expect(abs((qc["dice"] as! Double) - (theirs["dice"] as! Double)) <= 1e-12, "\(name) \(vibe)")
+      #expect(qc["insideVoxels"] as? Int == theirs["insideVoxels"] as? Int)
+      #expect(qc["referenceOtsu"] as? Double == theirs["referenceOtsu"] as? Double)
+      #expect(abs((qc["seriesOtsu"] as! Double) - (expected["seriesOtsu"] as! Double)) <= 1e-3)
+      #expect(FileManager.default.fileExists(atPath: png.path))
+      if vibe == "vibe_moved" {
+        #expect(qc["flagged"] as? Bool == true && result.stderr.contains("alignment QC"), "\(result.stderr)")
+      }
+    }
+  }
+
   @Test("reference mode: a second contrast and the label map onto the TPTBox target", arguments: ["sagittal", "oblique"])
   func referenceParity(_ name: String) throws {
     let dir = try Fixtures.temporaryDirectory()
@@ -194,17 +256,23 @@ struct ResampleToCommandTests {
     #expect(outside.indices.allSatisfy { !outside[$0] || values[$0] == 0 })
   }
 
-  @Test("the default --outside ignore without --ignore-label is a usage error (64), nothing written")
-  func ignoreNeedsId() throws {
+  @Test("the default --outside ignore without --ignore-label fills outside voxels with the registry's ignore label (73)")
+  func ignoreDefaultsToRegistry() throws {
     let dir = try Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
+    let lab = dir.appendingPathComponent("l.nii.gz")
     let result = try VibeSegBinary.run([
       "resample-to", Self.fixture("sagittal/series.nii.gz"), "-o", dir.appendingPathComponent("i.nii.gz").path,
-      "--label", Self.fixture("sagittal/label.nii.gz"), "--label-output", dir.appendingPathComponent("l.nii.gz").path,
+      "--label", Self.fixture("sagittal/label.nii.gz"), "--label-output", lab.path,
     ])
-    #expect(result.status == 64)
-    #expect(result.stderr.contains("--ignore-label"))
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("set to the ignore label 73"))
+    let written = try NiftiImage(contentsOf: lab)
+    let labelGrid = try NiftiImage(contentsOf: URL(fileURLWithPath: Self.fixture("sagittal/label.nii.gz"))).grid
+    let outside = Self.outsideVoxels(target: written.grid, label: labelGrid)
+    let values = Self.labels(written)
+    #expect(outside.contains(true))
+    #expect(outside.indices.allSatisfy { !outside[$0] || values[$0] == 73 })
   }
 
   @Test("an invalid --outside is a usage error (64)")

@@ -114,6 +114,32 @@ struct DICOMEncoderTests {
     #expect(back.bytes(.pixelData) == [0xFF, 0x01])
   }
 
+  @Test("part10Prefix + the trailing value appended = part10 with the value set; bad trailers refused")
+  func trailingValue() throws {
+    var ds = DICOMDataset()
+    ds.set(.sopInstanceUID, "UI", text: "2.25.7")
+    ds.set(.numberOfFrames, integer: 2)
+    var meta = DICOMDataset()
+    meta.set(.mediaStorageSOPClassUID, "UI", text: "1.2.840.10008.5.1.4.1.1.66.4")
+    let value: [UInt8] = [1, 2, 3, 4, 5, 0]
+    var prefix = try DICOMEncoder.part10Prefix(meta: meta, dataset: ds, trailing: .pixelData, vr: "OB", length: 6)
+    #expect(prefix.capacity >= prefix.count + 6)
+    prefix += value
+    var whole = ds
+    whole.set(.pixelData, "OB", bytes: value)
+    #expect(prefix == (try DICOMEncoder.part10(meta: meta, dataset: whole)))
+    // odd length, a short-length VR, a tag not after the dataset's last
+    #expect(throws: DICOMError.self) {
+      try DICOMEncoder.part10Prefix(meta: meta, dataset: ds, trailing: .pixelData, vr: "OB", length: 5)
+    }
+    #expect(throws: DICOMError.self) {
+      try DICOMEncoder.part10Prefix(meta: meta, dataset: ds, trailing: .pixelData, vr: "LO", length: 6)
+    }
+    #expect(throws: DICOMError.self) {
+      try DICOMEncoder.part10Prefix(meta: meta, dataset: whole, trailing: .sopInstanceUID, vr: "OB", length: 6)
+    }
+  }
+
   @Test("refused: a short-VR value over 65,534 bytes; a truncated file on read-back")
   func refusals() throws {
     var ds = DICOMDataset()

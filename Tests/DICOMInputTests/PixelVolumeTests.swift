@@ -97,4 +97,34 @@ struct PixelVolumeTests {
     let error = try #require(throws: DICOMError.self) { try DICOMVolume(group: group) }
     #expect(error.code == .invalidValue && error.message.contains("pixel data holds 12 bytes"))
   }
+
+  @Test("BitsStored 12 of 16 with garbage in the top bits: masked and sign-extended as pydicom decodes it")
+  func bitsStored() throws {
+    let volume = try Self.volume("cases/bits12")
+    let data = try Data(contentsOf: Self.fixture("cases/bits12_expected.json"))
+    let expected = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    guard case .int16(let values) = volume.values else { Issue.record("not int16: \(volume.values)"); return }
+    let perSlice = volume.shape[0] * volume.shape[1]
+    #expect(volume.files.count == 5)
+    for (k, path) in volume.files.enumerated() {
+      let name = URL(fileURLWithPath: path).lastPathComponent
+      let entry = try #require(expected[name] as? [String: Any])
+      let theirs = try #require(entry["values"] as? [Int])
+      #expect(Array(values[k * perSlice..<(k + 1) * perSlice]).map(Int.init) == theirs, "\(name)")
+    }
+    #expect(values.allSatisfy { (-2048...2047).contains($0) })
+  }
+
+  @Test("BitsStored larger than BitsAllocated, or a HighBit outside it, is refused naming the file")
+  func bitsStoredRefused() throws {
+    let index = try DICOMIndex(scanning: Self.fixture("cases/bits12"))
+    for (stored, high) in [(17, 16), (12, 16), (12, 10), (0, 0)] {
+      var group = try #require(index.groups.first)
+      group.files[2].bitsStored = stored
+      group.files[2].highBit = high
+      let error = try #require(throws: DICOMError.self) { try DICOMVolume(group: group) }
+      #expect(error.code == .invalidValue && error.message.contains("BitsStored"), "\(stored)/\(high)")
+      #expect(error.path == group.files[2].path)
+    }
+  }
 }

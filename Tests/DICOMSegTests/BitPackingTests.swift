@@ -32,6 +32,22 @@ struct BitPackingTests {
     #expect(data[430] >> 1 == 0)
   }
 
+  @Test("a packer with a prefix packs after it: prefix + the same bits, padded to even after the prefix")
+  func prefixed() {
+    let frames: [[UInt8]] = [[1, 0, 1, 1, 0, 0, 0, 1, 1], [0, 1, 1, 1, 1, 1, 1, 1, 0]]
+    var plain = BitPacker()
+    var prefixed = BitPacker(prefix: [9, 8, 7], reservingBits: 18)
+    for frame in frames {
+      plain.append(frame, equalTo: 1)
+      prefixed.append(frame, equalTo: 1)
+    }
+    #expect(prefixed.base == 3 && prefixed.bitCount == 18)
+    #expect(prefixed.pixelData == plain.pixelData)
+    let file = prefixed.finish()
+    #expect(file == [9, 8, 7] + plain.pixelData)
+    #expect(file.count - 3 == BitPacker.paddedByteCount(bits: 18))  // 3 bytes, padded to 4
+  }
+
   @Test("UIDs: 2.25 form, at most 44 characters, deterministic per seed, distinct")
   func uids() {
     let a = SegmentationUIDSource.deterministic("x")

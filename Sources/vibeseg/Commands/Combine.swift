@@ -138,7 +138,14 @@ extension VibeSegCommand {
     @Option(help: "Model id or model folder (default: the TotalVibeSegmentator registry of model 100).")
     var model: String?
 
-    @Flag(help: "Print JSON (schemaVersion 1) instead of a table.")
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+      case table, json, itksnap
+    }
+
+    @Option(help: "table, json (schemaVersion 1) or itksnap (an ITK-SNAP label description file with preview's colours and the ignore label, max id + 1).")
+    var format: Format = .table
+
+    @Flag(help: .hidden)
     var json = false
 
     func run() throws {
@@ -146,10 +153,12 @@ extension VibeSegCommand {
         let listing = try LabelListing.make(model: model) { reference in
           try installedModels().folder(for: reference)
         }
-        if json {
-          try printJSON(listing)
-        } else {
-          print(listing.table)
+        switch json ? .json : format {
+        case .json: try printJSON(listing)
+        case .table: print(listing.table)
+        case .itksnap:
+          let registry = StatisticsLabelRegistry(names: Dictionary(uniqueKeysWithValues: listing.labels.map { ($0.id, $0.name) }))
+          print(ITKSnapLabelFile.text(ITKSnapLabelFile.entries(names: registry.names, ignore: registry.ignoreLabel)), terminator: "")
         }
       }
     }

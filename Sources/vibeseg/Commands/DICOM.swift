@@ -258,8 +258,11 @@ struct DICOMIndexReport: Encodable {
     var zRange: [Double]
     var transferSyntax: String
     var seriesTime: String?
-    /// The files, sorted along the slice normal.
+    /// The files, sorted along the slice normal (a multi-frame file once per frame).
     var files: [String]
+    /// For a multi-frame (enhanced) image: each entry's frame number in its file (1-based),
+    /// parallel to `files`; absent for classic single-frame slices.
+    var frameNumbers: [Int]?
   }
 
   struct Station: Encodable {
@@ -307,7 +310,8 @@ struct DICOMIndexReport: Encodable {
         columns: g.key.columns, pixelSpacing: g.key.pixelSpacing, sliceSpacing: g.sliceSpacing,
         imageOrientationPatient: g.first.imageOrientation, plane: g.plane, firstPosition: g.first.imagePosition,
         lastPosition: g.files[g.files.count - 1].imagePosition, zRange: [g.zRange.lowerBound, g.zRange.upperBound],
-        transferSyntax: g.first.transferSyntax.uid, seriesTime: g.first.seriesTime.map(p), files: g.files.map { d($0.path) })
+        transferSyntax: g.first.transferSyntax.uid, seriesTime: g.first.seriesTime.map(p), files: g.files.map { d($0.path) },
+        frameNumbers: g.files.contains { $0.frame != nil } ? g.files.map { ($0.frame ?? 0) + 1 } : nil)
     }
     stations = index.stations.map { s in
       Station(

@@ -6,6 +6,7 @@ import VibeSegKit
 
 extension OutsideLabelPolicy: ExpressibleByArgument {}
 extension BoundaryMode: ExpressibleByArgument {}
+extension LabelInterpolation: ExpressibleByArgument {}
 
 extension VibeSegCommand {
   struct ResampleTo: ParsableCommand {
@@ -20,12 +21,12 @@ extension VibeSegCommand {
         extension as TPTBox; constant: the image minimum outside). The label map is resampled \
         by nearest neighbour (floor(x+0.5), TPTBox's resample_from_to for segmentations); \
         target voxels outside the label map's grid get --outside: ignore (the --ignore-label \
-        id), background (0) or nearest (TPTBox's edge replication). Sheared affines are \
+        id, by default TotalVibeSegmentator's ignore label 73 = max id + 1), background (0) or nearest (TPTBox's edge replication). Sheared affines are \
         refused unless --allow-shear. All outputs are written together or not at all.
 
         Examples:
           vibeseg resample-to t2_sag.nii.gz -o t2_vibe.nii.gz --label seg_vibe.nii.gz \\
-            --label-output seg_t2.nii.gz --ignore-label 255 --report t2.json
+            --label-output seg_t2.nii.gz --report t2.json
           vibeseg resample-to water2.nii.gz -o water2_on_ref.nii.gz --reference water.nii.gz
         """)
 
@@ -56,8 +57,20 @@ extension VibeSegCommand {
     @Option(help: "Label voxels outside the label map's grid: ignore, background or nearest (TPTBox).")
     var outside: OutsideLabelPolicy = .ignore
 
-    @Option(help: "The ignore label's id (required with --outside ignore).")
+    @Option(help: "Label map interpolation: nearest (TPTBox) or onehot-linear (per-label trilinear weights, the largest wins: less staircase from thick slices).")
+    var labelInterp: LabelInterpolation = .nearest
+
+    @Option(help: "The ignore label's id for --outside ignore (default 73: TotalVibeSegmentator's max id + 1; other label sets: their max id + 1).")
     var ignoreLabel: Int?
+
+    @Option(help: "Alignment QC: an image on the label map's grid (e.g. the VIBE in-phase); body-mask Dice with the resampled series goes into --report.")
+    var qcImage: String?
+
+    @Option(help: "Alignment QC: flag (and warn) below this Dice.")
+    var qcThreshold: Double = 0.95
+
+    @Option(help: "Alignment QC: a PNG of the resampled series with both body masks (1 both, 2 QC image only, 3 series only).")
+    var qcPng: String?
 
     @Flag(help: "Resample images whose direction matrix is not orthonormal.")
     var allowShear = false
@@ -80,6 +93,11 @@ extension VibeSegCommand {
       }
       if reference != nil && (!spacing.isEmpty || orientation != "RAS") {
         throw ValidationError("--reference sets the grid; leave out --spacing and --orientation")
+      }
+      if qcPng != nil && qcImage == nil { throw ValidationError("--qc-png needs --qc-image") }
+      if !(0...1).contains(qcThreshold) { throw ValidationError("--qc-threshold must be a Dice between 0 and 1") }
+      if label == nil && labelInterp != .nearest {
+        throw ValidationError("--label-interp applies to a --label map")
       }
       if (label == nil) != (labelOutput == nil) {
         throw ValidationError("--label and --label-output go together")
@@ -105,7 +123,11 @@ extension VibeSegCommand {
         if !spacing.isEmpty { job.spacing = spacing }
         job.imageMode = mode
         job.outside = outside
-        job.ignoreLabel = ignoreLabel
+        job.labelInterpolation = labelInterp
+        job.qcImage = qcImage.map { URL(fileURLWithPath: $0) }
+        job.qcThreshold = qcThreshold
+        job.qcPNG = qcPng.map { URL(fileURLWithPath: $0) }
+        if let ignoreLabel { job.ignoreLabel = ignoreLabel }
         job.allowShear = allowShear
         job.overwrite = overwrite
         job.compressionLevel = compressionLevel
@@ -120,7 +142,10 @@ extension VibeSegCommand {
           printError(
             "vibeseg: note: \(label.outsideVoxels) target voxels (\(String(format: "%.1f", 100 * label.outsideFraction)) %) lie outside \(label.input): \(filled)")
         }
-        printWritten([output] + [labelOutput, report].compactMap { $0 })
+        if let qc = outcome.report.qc {
+          print("alignment QC: body-mask Dice \(qc.dice.map { String(format: "%.4f", $0) } ?? "undefined") (threshold \(qc.threshold))\(qc.flagged ? " FLAGGED" : "")")
+        }
+        printWritten([output] + [labelOutput, report, qcPng].compactMap { $0 })
       }
     }
   }
