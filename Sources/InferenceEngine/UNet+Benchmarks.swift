@@ -89,9 +89,10 @@ public enum LayerBenchmark {
   /// `cin < 8` and oneDNN takes it, as the first layer does), weights prepared once, `repeats`
   /// timed runs after one warm-up. With `transposed`, the layer is
   /// `ConvTranspose3d(cin, cout, kernel = stride)` as the engine runs it: 1x1x1 GEMM + voxel shuffle.
+  /// `algorithm`: how a stride-1 3x3x3 layer runs (`UNet.Options.convolutionAlgorithm`).
   public static func convolution(
     inputChannels cin: Int, outputChannels cout: Int, kernel: [Int], stride: [Int], spatial: [Int],
-    transposed: Bool = false, threads: Int = 2, repeats: Int = 5
+    transposed: Bool = false, threads: Int = 2, repeats: Int = 5, algorithm: ConvolutionAlgorithm = .auto
   ) throws -> Double {
     // A two-stage PlainConvUNet shell whose plan holds exactly the layer wanted is overkill; build
     // the steps directly with the plan builder's own functions instead.
@@ -104,7 +105,7 @@ public enum LayerBenchmark {
       decoderConvsPerStage: [1])
     let graph = NetworkGraph(spec: spec)
     let plan = ForwardPlan(
-      separateBuffersFor: spatial, inputChannels: cin, threads: threads, runtime: runtime,
+      separateBuffersFor: spatial, inputChannels: cin, threads: threads, convolutionAlgorithm: algorithm, runtime: runtime,
       scratch: ScratchAllocator(arena: nil, spec: spec, shape: [cin] + spatial))
     plan.input = AlignedBuffer(byteCount: cin * spatial.reduce(1, *) * 4)
     let weights = try graph.bind(SyntheticWeights.make(for: spec))

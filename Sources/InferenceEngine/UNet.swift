@@ -8,7 +8,8 @@
 ///
 /// The forward pass is PyTorch's eval-mode `network(x)` with `deep_supervision=False`
 /// (nnunet-inference.md section 3) in float32: convolutions run in oneDNN with activations kept in
-/// the blocked `nCdhw8c` layout from the first layer to the last; instance norm, LeakyReLU, the
+/// the blocked `nCdhw8c` layout from the first layer to the last (large stride-1 3x3x3 ones by the
+/// engine's Winograd F(2x2x2, 3x3x3), `Options.convolutionAlgorithm`); instance norm, LeakyReLU, the
 /// residual additions, average pooling and the transposed convolutions' voxel shuffle are the
 /// engine's own fused passes.
 ///
@@ -20,7 +21,8 @@
 ///
 /// Results are bit-identical across runs and thread counts (tested): oneDNN's direct and 1x1
 /// forward convolutions reduce each output in a fixed order regardless of threads, and the
-/// engine's kernels split work into thread-count-independent items.
+/// engine's kernels (the Winograd convolution included) split work into thread-count-independent
+/// items.
 ///
 /// Not thread-safe: one `UNet` runs one forward pass at a time (use one instance per thread).
 public final class UNet {
@@ -41,10 +43,20 @@ public final class UNet {
     /// `ref:any`, 5-10x slower). Default true; the logits are the same either way (tested against
     /// the PyTorch goldens both ways). False only to measure the old path.
     public var padsInputChannels: Bool
-    public init(threads: Int = 2, chunkingThreshold: Int = 16 << 20, padsInputChannels: Bool = true) {
+    /// How stride-1 3x3x3 convolutions run: `.auto` (default) by Winograd F(2x2x2, 3x3x3) on
+    /// the layers where it measured faster (`WinogradConvolution.isWorthwhile`), `.direct` by
+    /// oneDNN's direct convolution everywhere, `.winograd` by Winograd wherever possible. The
+    /// logits agree to float32 rounding (relative L2 ~1e-7, tested against the PyTorch goldens
+    /// every way); Winograd's transformed weights take 2.4x the direct layout's memory.
+    public var convolutionAlgorithm: ConvolutionAlgorithm
+    public init(
+      threads: Int = 2, chunkingThreshold: Int = 16 << 20, padsInputChannels: Bool = true,
+      convolutionAlgorithm: ConvolutionAlgorithm = .auto
+    ) {
       self.threads = max(1, threads)
       self.chunkingThreshold = max(0, chunkingThreshold)
       self.padsInputChannels = padsInputChannels
+      self.convolutionAlgorithm = convolutionAlgorithm
     }
   }
 
@@ -189,18 +201,22 @@ public final class UNet {
     // activations packed by lifetime into one block (BufferPool, PoolLayout).
     let recording = ForwardPlan(
       tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
-      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels, runtime: runtime,
-      scratch: ScratchAllocator(arena: nil, spec: spec, shape: shape), layout: nil)
+      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels,
+      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime, scratch: ScratchAllocator(arena: nil, spec: spec, shape: shape), layout: nil)
     try PlanBuilder(graph: graph, plan: recording, prepared: prepared, weights: plainWeights).build()
     let plan = ForwardPlan(
       tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
-      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels, runtime: runtime,
-      scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape), layout: PoolLayout(recording.pool.lifetimes))
+      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels,
+      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime, scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape), layout: PoolLayout(recording.pool.lifetimes))
     try PlanBuilder(graph: graph, plan: plan, prepared: prepared, weights: plainWeights).build()
     plans[shape] = plan
     // Every convolution weight and bias now exists in a prepared layout and later plans reorder
-    // from those; only the (small) norm parameters stay in plain form.
-    plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
+    // from those; only the (small) norm parameters stay in plain form, and the weights of layers
+    // run by Winograd (a later plan may run them directly, with no direct layout to start from).
+    let keep = prepared.winogradSources
+    plainWeights = plainWeights?.filter {
+      $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") || keep.contains($0.key)
+    }
     FreedMemory.release()
     return plan
   }

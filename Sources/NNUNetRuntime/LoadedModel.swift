@@ -18,7 +18,12 @@ public struct LoadedModel {
   /// Storage type of the first fold's weights ("float32", "float16", ...).
   public var weightType: String
 
-  public init(bundle: ModelBundle, threads: Int = 2, chunkingThreshold: Int = UNet.Options().chunkingThreshold) throws {
+  /// `convolutionAlgorithm`: nil takes `VIBESEG_CONV` (`ConvolutionAlgorithm.fromEnvironment`).
+  public init(
+    bundle: ModelBundle, threads: Int = 2, chunkingThreshold: Int = UNet.Options().chunkingThreshold,
+    convolutionAlgorithm: ConvolutionAlgorithm? = nil
+  ) throws {
+    let algorithm = try convolutionAlgorithm ?? ConvolutionAlgorithm.fromEnvironment()
     var bundle = bundle
     var networks = [UNet]()
     var trainer: String? = nil
@@ -44,7 +49,8 @@ public struct LoadedModel {
         inputChannels: bundle.dataset.channelNames.count, numClasses: bundle.labels.segmentationHeadCount)
       do {
         networks.append(
-          try UNet(spec: spec, weights: try CheckpointWeights(weights), options: .init(threads: threads, chunkingThreshold: chunkingThreshold), arena: arena))
+          try UNet(spec: spec, weights: try CheckpointWeights(weights), options: .init(threads: threads, chunkingThreshold: chunkingThreshold, convolutionAlgorithm: algorithm),
+            arena: arena))
       } catch let error as EngineError {
         throw PlansError(.invalidField, "\(error.message)", path: fold.url.path, field: error.key)
       }

@@ -15,14 +15,16 @@ struct UNetGoldenTests {
   /// Argmax may differ only where PyTorch's own top-2 margin is below the absolute tolerance.
   static let nearTie: Float = 1e-3
 
-  @Test("fast forward matches PyTorch", arguments: EngineGolden.names)
-  func fastPath(name: String) throws {
+  @Test(
+    "fast forward matches PyTorch (direct and Winograd convolutions)",
+    arguments: EngineGolden.names, [ConvolutionAlgorithm.direct, .winograd])
+  func fastPath(name: String, algorithm: ConvolutionAlgorithm) throws {
     let golden = try EngineGolden(name)
-    let net = try UNet(spec: golden.spec, weights: golden.weights)
+    let net = try UNet(spec: golden.spec, weights: golden.weights, options: .init(convolutionAlgorithm: algorithm))
     let logits = try net.forward(golden.input)
     #expect(logits.shape == golden.logits.shape)
     let d = Discrepancy(logits, golden.logits, nearTie: Self.nearTie)
-    print("\(name) fast: \(d)")
+    print("\(name) fast \(algorithm): \(d)")
     #expect(d.relativeL2 <= Self.relativeL2Tolerance, "\(name): \(d)")
     #expect(d.maxAbsolute <= Self.absoluteTolerance, "\(name): \(d)")
     #expect(d.argmaxMismatches == d.argmaxMismatchesAtNearTies, "\(name): \(d)")
@@ -52,12 +54,15 @@ struct UNetGoldenTests {
     #expect(net.activationBytes(shape: golden.input.shape) == bytes)
   }
 
-  @Test("identical logits at 1, 2 and 3 threads", arguments: ["plain_5stage_c2_aniso", "resenc_5stage_c2_aniso"])
-  func threadCountIndependent(name: String) throws {
+  @Test(
+    "identical logits at 1, 2 and 3 threads", arguments: ["plain_5stage_c2_aniso", "resenc_5stage_c2_aniso"],
+    [ConvolutionAlgorithm.direct, .winograd])
+  func threadCountIndependent(name: String, algorithm: ConvolutionAlgorithm) throws {
     let golden = try EngineGolden(name)
     let results = try [1, 2, 3].map { threads in
-      try UNet(spec: golden.spec, weights: golden.weights, options: .init(threads: threads)).forward(golden.input)
-        .values
+      try UNet(
+        spec: golden.spec, weights: golden.weights, options: .init(threads: threads, convolutionAlgorithm: algorithm)
+      ).forward(golden.input).values
     }
     #expect(results[0] == results[1])
     #expect(results[0] == results[2])

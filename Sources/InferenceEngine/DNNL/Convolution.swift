@@ -76,6 +76,11 @@ final class PreparedWeights {
   private let runtime: DNNLRuntime
   private var weights: [String: [(md: dnnl_memory_desc_t, buffer: AlignedBuffer)]] = [:]
   private var biases: [String: AlignedBuffer] = [:]
+  private var winograd: [String: AlignedBuffer] = [:]
+  /// Plain keys (the part before any `#` variant suffix) with Winograd weights prepared: their
+  /// plain values are kept (`UNet`), since no direct layout may exist to reorder from when a
+  /// later plan runs the layer directly.
+  private(set) var winogradSources: Set<String> = []
 
   init(_ runtime: DNNLRuntime) { self.runtime = runtime }
 
@@ -116,9 +121,45 @@ final class PreparedWeights {
     return buffer.pointer
   }
 
+  /// The weights under `key` (plain OIDHW `dims = [Cout, Cin, 3, 3, 3]`) transformed for
+  /// Winograd F(2x2x2, 3x3x3) with `k >= Cin` input and `n >= Cout` output channels
+  /// (`WinogradKernel.transformWeights`); from `values`, else reordered back to plain from an
+  /// already prepared direct layout of `key` (or of its `#cin` padded variant).
+  func winogradWeights(_ key: String, dims: [Int], values: () -> [Float]?, inputChannels k: Int, outputChannels n: Int)
+    throws -> UnsafePointer<Float>
+  {
+    let id = key + "#winograd\(k)x\(n)"
+    if let hit = winograd[id] { return UnsafePointer(hit.floats) }
+    var plain = values()
+    var plainDims = dims
+    // A direct layout of `key`, or of its input-channel-padded variant (`key#cin<k>`, zero
+    // weights on the padding channels, which the transform pads with zeros anyway).
+    let direct = weights[key]?.first ?? weights.first { $0.key.hasPrefix(key + "#cin") }?.value.first
+    if plain == nil, let source = direct {
+      plainDims[1] = Int(source.md.dims.1)
+      var restored = [Float](repeating: 0, count: plainDims.reduce(1, *))
+      let plainMD = try MemoryLayout5D.descriptor(plainDims, dnnl_abcde)
+      try restored.withUnsafeMutableBytes { out in
+        try reorderOnce(runtime, from: source.md, source.buffer.pointer, to: plainMD, out.baseAddress!)
+      }
+      plain = restored
+    }
+    guard let plain, plain.count == plainDims.reduce(1, *), plainDims[1] <= k, Array(dims[2...]) == [3, 3, 3] else {
+      throw EngineError(.backendFailure, "\(key): weights were released before they were prepared", key: key)
+    }
+    let buffer = AlignedBuffer(byteCount: 64 * k * n * 4)
+    plain.withUnsafeBufferPointer {
+      WinogradKernel.transformWeights(
+        $0.baseAddress!, cout: plainDims[0], cin: plainDims[1], into: buffer.floats, cinPadded: k, coutPadded: n)
+    }
+    winograd[id] = buffer
+    winogradSources.insert(String(key.prefix { $0 != "#" }))
+    return UnsafePointer(buffer.floats)
+  }
+
   /// Bytes held by the prepared tensors.
   var byteCount: Int {
     weights.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.buffer.byteCount } }
-      + biases.values.reduce(0) { $0 + $1.byteCount }
+      + biases.values.reduce(0) { $0 + $1.byteCount } + winograd.values.reduce(0) { $0 + $1.byteCount }
   }
 }

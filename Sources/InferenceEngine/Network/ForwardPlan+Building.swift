@@ -69,11 +69,20 @@ struct PlanBuilder {
   func convPrimitive(
     _ layer: ConvLayer, from src: Source, to dst: BlockedTensor, inputSpatial: [Int],
     override: WeightOverride? = nil, accumulate: Bool = false, padding: [Int]? = nil
-  ) throws -> BoundPrimitive? {
+  ) throws -> (any ConvolutionOperator)? {
     guard !plan.isRecording else { return nil }
     var weightDims = override?.dims ?? layer.weightShape
     var key = override?.key ?? layer.weightKey
     var plainWeights = override?.weights ?? { weights?[layer.weightKey] }
+    if case .blocked(let t) = src,
+      WinogradConvolution.chosen(
+        plan.convolutionAlgorithm, kernel: layer.kernel, stride: layer.stride, inputChannels: t.paddedChannels,
+        outputChannels: dst.paddedChannels, outputSpatial: dst.spatial)
+    {
+      return try winogradOperator(
+        layer, from: t, to: dst, key: key, dims: weightDims, values: plainWeights, override: override,
+        accumulate: accumulate, padding: padding ?? [1, 1, 1])
+    }
     let srcMD: dnnl_memory_desc_t
     switch src {
     case .plainInput:
@@ -133,6 +142,30 @@ struct PlanBuilder {
     let primitive = try BoundPrimitive(descriptor: descriptor.release(), name: layer.module, arguments: arguments)
     plan.primitives.append(primitive)
     return primitive
+  }
+
+  /// The Winograd form of `convPrimitive` (same bias and accumulation; the input read as its
+  /// padded channel count, like the direct path).
+  private func winogradOperator(
+    _ layer: ConvLayer, from src: BlockedTensor, to dst: BlockedTensor, key: String, dims: [Int],
+    values: @escaping () -> [Float]?, override: WeightOverride?, accumulate: Bool, padding: [Int]
+  ) throws -> any ConvolutionOperator {
+    precondition(src.channels == dims[1], "\(layer.module): input has \(src.channels) channels, weights take \(dims[1])")
+    let u = try prepared.winogradWeights(
+      key, dims: dims, values: values, inputChannels: src.paddedChannels, outputChannels: dst.paddedChannels)
+    if !plan.weightStores.contains(where: { $0 === prepared }) { plan.weightStores.append(prepared) }
+    var bias: [Float]? = nil
+    if override != nil || layer.hasBias {
+      let biasKey = override.map { $0.key + ".bias" } ?? layer.biasKey
+      let biasValues = override?.bias ?? { weights?[layer.biasKey] }
+      let pointer = try prepared.bias(biasKey, values: biasValues).assumingMemoryBound(to: Float.self)
+      bias = Array(UnsafeBufferPointer(start: pointer, count: dims[0]))
+    }
+    let op = WinogradConvolution(
+      name: layer.module, src: src, dst: dst, padding: padding, transformedWeights: u, bias: bias,
+      accumulate: accumulate, threads: threads, workspace: plan.winogradWorkspace)
+    plan.primitives.append(op)
+    return op
   }
 
   /// Plain OIDHW weights `w` of `dims = [Cout, Cin, kd, kh, kw]` widened to `[Cout, padded, kd,

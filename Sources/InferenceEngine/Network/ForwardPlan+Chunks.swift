@@ -64,7 +64,7 @@ extension PlanBuilder {
     let out = acquire(channels: target.channels, spatial: [c, h, w])
     var temps = [out]
     var fills: [(Int) throws -> Void] = []
-    var primitives: [BoundPrimitive?] = []
+    var primitives: [(any ConvolutionOperator)?] = []
     var flops = 0.0
     for (i, part) in parts.enumerated() {
       if part.layer.kernel != kernel || part.layer.stride != [1, 1, 1] {
@@ -132,10 +132,10 @@ extension PlanBuilder {
     let gemm = acquire(channels: groups.map(\.count).max()! * cpad, spatial: [fullSlices] + plane)
     temps.append(gemm)
     // One set of primitives over `slices` coarse slices (the whole window's, or a chunk's new ones).
-    func pass(_ slices: Int) throws -> (input: BlockedTensor, output: [Int], steps: [(Range<Int>, BoundPrimitive?)]) {
+    func pass(_ slices: Int) throws -> (input: BlockedTensor, output: [Int], steps: [(Range<Int>, (any ConvolutionOperator)?)]) {
       let spatial = [slices] + plane
       let input = BlockedTensor(base: gathered.tensor.base, channels: coarse.channels, spatial: spatial)
-      var steps: [(Range<Int>, BoundPrimitive?)] = []
+      var steps: [(Range<Int>, (any ConvolutionOperator)?)] = []
       for group in groups {
         let (layer, override) = transposedAsGEMM(up, positions: group)
         let target = BlockedTensor(base: gemm.tensor.base, channels: group.count * cpad, spatial: spatial)

@@ -189,7 +189,11 @@ final class ForwardPlan {
   let pool: BufferPool
   /// The packed activation block, plain `[C, D, H, W]` input staging, reorder targets.
   var ownedBuffers: [AlignedBuffer] = []
-  var primitives: [BoundPrimitive] = []
+  var primitives: [any ConvolutionOperator] = []
+  /// Which algorithm runs stride-1 3x3x3 convolutions (`UNet.Options`).
+  let convolutionAlgorithm: ConvolutionAlgorithm
+  /// Scratch of this plan's Winograd convolutions.
+  let winogradWorkspace = WinogradWorkspace()
   /// The prepared weights the primitives read: retained so that they outlive every plan using them.
   var weightStores: [PreparedWeights] = []
   var sites: [NormalizationSite] = []
@@ -202,8 +206,10 @@ final class ForwardPlan {
   /// the activations are placed in one block of `layout.byteCount` bytes from `scratch`.
   init(
     tile: [Int], inputChannels: Int, threads: Int, chunkingThreshold: Int, padsInputChannels: Bool = true,
-    runtime: DNNLRuntime, scratch: ScratchAllocator, layout: PoolLayout?
+    convolutionAlgorithm: ConvolutionAlgorithm = .auto, runtime: DNNLRuntime, scratch: ScratchAllocator,
+    layout: PoolLayout?
   ) {
+    self.convolutionAlgorithm = convolutionAlgorithm
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
@@ -222,7 +228,11 @@ final class ForwardPlan {
   }
 
   /// A plan whose every acquire gets its own buffer (single-layer benchmarks).
-  init(separateBuffersFor tile: [Int], inputChannels: Int, threads: Int, runtime: DNNLRuntime, scratch: ScratchAllocator) {
+  init(
+    separateBuffersFor tile: [Int], inputChannels: Int, threads: Int, convolutionAlgorithm: ConvolutionAlgorithm = .auto,
+    runtime: DNNLRuntime, scratch: ScratchAllocator
+  ) {
+    self.convolutionAlgorithm = convolutionAlgorithm
     self.tile = tile
     self.inputChannels = inputChannels
     self.threads = threads
@@ -263,7 +273,9 @@ final class ForwardPlan {
   }
 
   /// Bytes of activation memory this plan holds.
-  var activationBytes: Int { (poolBlockIsOwned ? 0 : pool.byteCount) + ownedBuffers.reduce(0) { $0 + $1.byteCount } }
+  var activationBytes: Int {
+    (poolBlockIsOwned ? 0 : pool.byteCount) + ownedBuffers.reduce(0) { $0 + $1.byteCount } + winogradWorkspace.byteCount
+  }
 
   /// `(module, oneDNN implementation)` for every primitive, in execution order.
   var implementations: [(module: String, implementation: String)] {

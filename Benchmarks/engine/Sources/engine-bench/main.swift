@@ -2,7 +2,8 @@
 //
 //   engine-bench peak                                  fp32 FMA peak, 1 and 2 threads
 //   engine-bench forward <totalvibe|resencl|oddwidth> [runs] [threads]
-//       (ENGINE_PADS_INPUT_CHANNELS=0: without the channel padding of issue 20)
+//       (ENGINE_PADS_INPUT_CHANNELS=0: without the channel padding of issue 20;
+//        VIBESEG_CONV=direct|auto|winograd: the convolution algorithm)
 //       builds the network with synthetic weights, one untimed warm-up forward (plan creation),
 //       then `runs` timed forwards; prints one line per run and the median
 //   engine-bench profile <totalvibe|resencl> <out.json> [runs] [threads]
@@ -21,6 +22,8 @@ guard args.count >= 2 else {
 
 /// `ENGINE_PADS_INPUT_CHANNELS=0` measures the engine without channel padding (issue 20's "before").
 let padsInputChannels = ProcessInfo.processInfo.environment["ENGINE_PADS_INPUT_CHANNELS"] != "0"
+/// `VIBESEG_CONV=direct|auto|winograd`: the convolution algorithm (issue 20), as for the CLI.
+let convolutionAlgorithm = try ConvolutionAlgorithm.fromEnvironment()
 
 func makeNetwork(_ name: String, threads: Int) throws -> (UNet, [Float], [Int]) {
   guard let network = BenchmarkNetwork(rawValue: name) else {
@@ -30,8 +33,8 @@ func makeNetwork(_ name: String, threads: Int) throws -> (UNet, [Float], [Int]) 
   let t0 = now()
   let net = try UNet(
     spec: network.spec, weights: try SyntheticWeights.make(for: network.spec),
-    options: .init(threads: threads, padsInputChannels: padsInputChannels))
-  print("pads_input_channels=\(padsInputChannels)")
+    options: .init(threads: threads, padsInputChannels: padsInputChannels, convolutionAlgorithm: convolutionAlgorithm))
+  print("pads_input_channels=\(padsInputChannels) convolution=\(convolutionAlgorithm.rawValue)")
   let shape = [1] + network.patch
   var state: UInt32 = 12345
   let input = (0..<shape.reduce(1, *)).map { _ -> Float in
@@ -114,7 +117,7 @@ case "profile":
   print(String(format: "total %.3f s", steps.reduce(0) { $0 + ($1["seconds"] as! Double) }))
 
 case "conv":
-  // engine-bench conv <cin> <cout> <k> <s> <D> <H> <W> [transposed] [threads] [repeats]
+  // engine-bench conv <cin> <cout> <k> <s> <D> <H> <W> [transposed] [threads] [repeats] [auto|direct|winograd]
   //   k and s as "333" / "222" / "133"; prints seconds and GFLOP/s (nominal)
   let n = args.dropFirst(2).prefix(7)
   let cin = Int(n[n.startIndex])!
@@ -125,9 +128,10 @@ case "conv":
   let transposed = args.count > 9 && args[9] == "T"
   let threads = args.count > 10 ? Int(args[10])! : 2
   let repeats = args.count > 11 ? Int(args[11])! : 5
+  let algorithm = args.count > 12 ? ConvolutionAlgorithm(rawValue: args[12])! : .auto
   let seconds = try LayerBenchmark.convolution(
     inputChannels: cin, outputChannels: cout, kernel: k, stride: s, spatial: spatial, transposed: transposed,
-    threads: threads, repeats: repeats)
+    threads: threads, repeats: repeats, algorithm: algorithm)
   var outVoxels = 1
   for axis in 0..<3 { outVoxels *= transposed ? spatial[axis] * s[axis] : (spatial[axis] - 1) / s[axis] + 1 }
   let taps: Int = transposed ? 1 : k.reduce(1, *)
