@@ -7,7 +7,10 @@ with random weights and saved in nnUNetTrainer's checkpoint format (fold 0).
 Usage: make_model.py WORK_DIR   (writes WORK_DIR/model/..., WORK_DIR/input_0000.nii.gz)
 BASE_FEATURES=n (default 32, the planner's own): the planner's UNet_base_num_features, so that the
 features are min(320, n * 2^stage), e.g. 6 -> 6, 12, 24, ... (issue 20: widths that are not
-multiples of 8, planned by the real planner)."""
+multiples of 8, planned by the real planner).
+PLANNER=resencl: nnU-Net's nnUNetPlannerResEncL instead (model 100's architecture, ResidualEncoderUNet;
+the model folder is then nnUNetTrainer__nnUNetResEncUNetLPlans__3d_fullres). SLICES=n (default 96):
+the phantom's slice count (300 for a NAKO whole body)."""
 import os, sys, json, shutil
 import numpy as np
 
@@ -37,7 +40,7 @@ def body(shape, seed):
 
 
 def main():
-    shape = (320, 260, 96)
+    shape = (320, 260, int(os.environ.get("SLICES", "96")))
     affine = np.diag([1.40625, 1.40625, 3.0, 1.0])
     raw = os.path.join(os.environ["nnUNet_raw"], "Dataset950_Body")
     os.makedirs(os.path.join(raw, "imagesTr"), exist_ok=True)
@@ -53,7 +56,13 @@ def main():
               os.path.join(raw, "dataset.json"), sort_keys=False)
     extract_fingerprints([950], check_dataset_integrity=False)
     base = int(os.environ.get("BASE_FEATURES", "32"))
-    if base == 32:
+    resencl = os.environ.get("PLANNER", "") == "resencl"
+    plans_name = "nnUNetResEncUNetLPlans" if resencl else "nnUNetPlans"
+    if resencl:
+        from nnunetv2.experiment_planning.experiment_planners.residual_unets.residual_encoder_unet_planners import (
+            nnUNetPlannerResEncL)
+        nnUNetPlannerResEncL(950).plan_experiment()
+    elif base == 32:
         plan_experiments([950])
     else:
         from nnunetv2.experiment_planning.experiment_planners.default_experiment_planner import ExperimentPlanner
@@ -61,9 +70,9 @@ def main():
         planner.UNet_base_num_features = base
         planner.plan_experiment()
     pre = os.path.join(os.environ["nnUNet_preprocessed"], "Dataset950_Body")
-    plans = load_json(os.path.join(pre, "nnUNetPlans.json"))
+    plans = load_json(os.path.join(pre, f"{plans_name}.json"))
     dataset = load_json(os.path.join(raw, "dataset.json"))
-    folder = os.path.join(work, "model", "nnUNetTrainer__nnUNetPlans__3d_fullres")
+    folder = os.path.join(work, "model", f"nnUNetTrainer__{plans_name}__3d_fullres")
     os.makedirs(os.path.join(folder, "fold_0"), exist_ok=True)
     save_json(plans, os.path.join(folder, "plans.json"), sort_keys=False)
     save_json(dataset, os.path.join(folder, "dataset.json"), sort_keys=False)

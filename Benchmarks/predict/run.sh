@@ -8,9 +8,10 @@ VENV=${VENV:-/work/venv}
 WORK=${WORK:-/tmp/vibeseg-bench-predict}
 mkdir -p "$WORK"
 swift build -c release --product vibeseg >/dev/null
-[ -f "$WORK/model/nnUNetTrainer__nnUNetPlans__3d_fullres/fold_0/checkpoint_final.pth" ] || \
+# (PLANNER=resencl SLICES=300: model 100's ResEnc-L architecture on a whole-body phantom; see make_model.py)
+ls "$WORK"/model/nnUNetTrainer__*__3d_fullres/fold_0/checkpoint_final.pth >/dev/null 2>&1 || \
   "$VENV/bin/python" Benchmarks/predict/make_model.py "$WORK" | tail -1
-MODEL="$WORK/model/nnUNetTrainer__nnUNetPlans__3d_fullres"
+MODEL=$(ls -d "$WORK"/model/nnUNetTrainer__*__3d_fullres | head -1)
 export nnUNet_raw="$WORK/nnUNet_raw" nnUNet_preprocessed="$WORK/nnUNet_preprocessed" nnUNet_results="$WORK/nnUNet_results"
 export OMP_NUM_THREADS=2
 VSTTA="--no-tta"; [ "${TTA:-0}" = 1 ] && VSTTA="--tta"
