@@ -91,6 +91,7 @@ public struct CompareCohortJob: Sendable {
       throw VibeSegKitError(.cannotCreateOutput, error.message, path: error.path, underlying: error)
     }
 
+    let renaming = pairsOfLabels.map(Renaming.init)
     var cases: [CompareCohortReport.Case] = []
     var counts: [[Int: CohortComparison.Counts]] = []
     for (n, pair) in pairs.enumerated() {
@@ -101,7 +102,7 @@ public struct CompareCohortJob: Sendable {
         let (mapB, resampled) = try EvaluationRun.readPrediction(pair.prediction, reference: mapA.grid, resample: resampleB)
         item.resampled = resampled
         item.voxelMillilitres = mapA.grid.voxelVolumeCubicMillimeters / 1000
-        counts.append(Self.count(a: mapA, b: mapB, labels: pairsOfLabels))
+        counts.append(Self.count(a: mapA, b: mapB, labels: pairsOfLabels, renaming: renaming))
       } catch {
         item.error = "\(error)"
         counts.append([:])
@@ -131,18 +132,14 @@ public struct CompareCohortJob: Sendable {
 
   /// Counts per label of A's ids: with `labels`, B's ids renamed to A's and the rest ignored;
   /// without, every label present in either map.
-  static func count(a: Volume<UInt16>, b: Volume<UInt16>, labels: [LabelPair]?) -> [Int: CohortComparison.Counts] {
+  static func count(a: Volume<UInt16>, b: Volume<UInt16>, labels: [LabelPair]?, renaming: Renaming?)
+    -> [Int: CohortComparison.Counts]
+  {
     var b = b
     var a = a
-    if let labels {
-      var bToA = [UInt16](repeating: 0, count: 65536)
-      var keepA = [Bool](repeating: false, count: 65536)
-      for pair in labels {
-        bToA[pair.bId] = UInt16(pair.id)
-        keepA[pair.id] = true
-      }
-      b.voxels = b.voxels.map { bToA[Int($0)] }
-      a.voxels = a.voxels.map { keepA[Int($0)] ? $0 : 0 }
+    if let renaming {
+      b.voxels = b.voxels.map { renaming.bToA[Int($0)] }
+      a.voxels = a.voxels.map { renaming.keepA[Int($0)] ? $0 : 0 }
     }
     var out: [Int: CohortComparison.Counts] = [:]
     for overlap in LabelOverlap.countAll(prediction: a, reference: b).dropFirst()
@@ -154,6 +151,20 @@ public struct CompareCohortJob: Sendable {
       for pair in labels where out[pair.id] == nil { out[pair.id] = CohortComparison.Counts(a: 0, b: 0, both: 0) }
     }
     return out
+  }
+
+  /// Lookup tables of a label list, built once per run: B's id -> A's id (0 when unlisted), and
+  /// whether A's id is listed.
+  struct Renaming {
+    var bToA = [UInt16](repeating: 0, count: 65536)
+    var keepA = [Bool](repeating: false, count: 65536)
+
+    init(_ labels: [LabelPair]) {
+      for pair in labels {
+        bToA[pair.bId] = UInt16(pair.id)
+        keepA[pair.id] = true
+      }
+    }
   }
 
   /// `--map`: `{"name": {"a": id, "b": id}, ...}`, ids 1...65535, each id used once per side.

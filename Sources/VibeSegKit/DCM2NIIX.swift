@@ -75,9 +75,7 @@ public struct DCM2NIIX: Sendable {
     }
     defer { try? fm.removeItem(at: scratch) }
     var list = ""
-    // The frames of a multi-frame image are records of one file: each file is linked once.
-    var listed = Set<String>()
-    for (n, file) in group.files.enumerated() where listed.insert(file.path).inserted {
+    for (n, file) in group.files.enumerated() {
       let link = scratch.appendingPathComponent(String(format: "%06d.dcm", n))
       do {
         try fm.createSymbolicLink(atPath: link.path, withDestinationPath: URL(fileURLWithPath: file.path).standardizedFileURL.path)

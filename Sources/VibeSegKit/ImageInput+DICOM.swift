@@ -131,12 +131,13 @@ extension ImageInput {
       // Measured: Debian's dcm2niix v1.0.20220720 decodes an RLE multi-frame copy of the series
       // fixture to wrong values with exit 0 and the right geometry (pydicom decodes it right), and
       // nothing in the headers can catch that. So compressed multi-frame data is refused.
-      if group.first.frame != nil {
+      if let frame = group.files.first(where: { $0.frame != nil }) {
         throw DICOMError(
           .unsupported,
           "compressed multi-frame image (transfer syntax \(group.first.transferSyntax.uid)): not read, because dcm2niix 1.0.20220720 was measured to decode such files to wrong values; decompress it first (e.g. gdcmconv --raw or dcmdjpeg/dcmdrle) and read the uncompressed file, which is decoded natively",
-          path: group.first.path, tag: DICOMTag.pixelData.label)
+          path: frame.path, tag: DICOMTag.pixelData.label)
       }
+      // Only single-frame files reach dcm2niix: one link per file.
       return try DCM2NIIX.fromEnvironment().convert(group)
     }
     let volume = try DICOMVolume(group: group)

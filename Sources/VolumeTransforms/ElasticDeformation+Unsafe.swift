@@ -105,9 +105,9 @@ enum ElasticDeformationKernel {
           labelIndex[out] = Int32(truncatingIfNeeded: i + n0 * (j + n1 * k))
         }
         guard imageCount > 0 else { continue }
-        store(a0, scale: 1, indices: tapIndex, weights: tapWeight)
-        store(a1, scale: n0, indices: tapIndex + 4, weights: tapWeight + 4)
-        store(a2, scale: n0 * n1, indices: tapIndex + 8, weights: tapWeight + 8)
+        ResamplingGeneralKernel.store(a0, scale: 1, indices: tapIndex, weights: tapWeight)
+        ResamplingGeneralKernel.store(a1, scale: n0, indices: tapIndex + 4, weights: tapWeight + 4)
+        ResamplingGeneralKernel.store(a2, scale: n0 * n1, indices: tapIndex + 8, weights: tapWeight + 8)
         for m in 0..<imageCount {
           let image = images[m]
           var t = 0.0
@@ -128,21 +128,6 @@ enum ElasticDeformationKernel {
       }
     }
     return outside
-  }
-
-  @inline(__always)
-  private static func store(
-    _ located: (indices: (Int, Int, Int, Int), weights: (Double, Double, Double, Double)), scale: Int,
-    indices: UnsafeMutablePointer<Int>, weights: UnsafeMutablePointer<Double>
-  ) {
-    indices[0] = located.indices.0 * scale
-    indices[1] = located.indices.1 * scale
-    indices[2] = located.indices.2 * scale
-    indices[3] = located.indices.3 * scale
-    weights[0] = located.weights.0
-    weights[1] = located.weights.1
-    weights[2] = located.weights.2
-    weights[3] = located.weights.3
   }
 
   /// The four control taps and weights of output index `o` along one axis.

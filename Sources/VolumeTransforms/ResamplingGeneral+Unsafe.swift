@@ -83,8 +83,10 @@ enum ResamplingGeneralKernel {
     }
   }
 
+  /// One axis's four taps (indices scaled by the axis stride) and weights into `indices`/`weights`
+  /// (also used by `ElasticDeformationKernel`).
   @inline(__always)
-  private static func store(
+  static func store(
     _ located: (indices: (Int, Int, Int, Int), weights: (Double, Double, Double, Double)), scale: Int,
     indices: UnsafeMutablePointer<Int>, weights: UnsafeMutablePointer<Double>
   ) {

@@ -1,13 +1,7 @@
 /// Memory-bound kernels on `nCdhw8c` activations: the voxel shuffle of the transposed
 /// convolution, the shortcut's average pool, and the conversion back to the plain layout. Each
 /// work item writes a disjoint part of the output, so results do not depend on the thread count.
-enum DataMovementKernel {
-  @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).load(as: SIMD8<Float>.self)
-  }
-  @inline(__always) static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-  }
+enum DataMovementKernel: BlockedVectorAccess {
 
   /// The scatter half of `ConvTranspose3d(kernel = stride)`, into `dst` whole or into a depth
   /// window of the output.

@@ -7,20 +7,9 @@
 /// float32 mean with the corrected two-pass formula
 /// `M2 = Σ(x - m)² - (Σ(x - m))² / n`, and chunks are merged in a fixed order with Chan et al.'s
 /// pairwise update in float64. The order never depends on the thread count.
-enum InstanceNormKernel {
+enum InstanceNormKernel: BlockedVectorAccess {
   static let chunkVoxels = 2048
   static let applyVoxels = 16384
-
-  @inline(__always)
-  static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    // Blocks are 32-byte aligned: buffers are 64-byte aligned and blocks are 8 floats.
-    UnsafeRawPointer(p).load(as: SIMD8<Float>.self)
-  }
-
-  @inline(__always)
-  static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-  }
 
   /// Mean and M2 (sum of squared deviations) of each lane over `n` voxels at `p`, as float64:
   /// `out[0..<8]` means, `out[8..<16]` M2.

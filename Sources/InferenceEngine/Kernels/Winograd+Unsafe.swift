@@ -17,7 +17,7 @@
 /// multiply-adds per 2x2x2 output block. Point index `p = (a·4 + b)·4 + c` for axis
 /// coefficients `a` (z), `b` (y), `c` (x). Bᵀ and Aᵀ hold only 0 and ±1 (adds only, exact); G
 /// holds ±1/2, applied once per weight in float64.
-enum WinogradKernel {
+enum WinogradKernel: BlockedVectorAccess {
   /// `U[p][i][o] = Σ_{kz,ky,kx} G[a][kz]·G[b][ky]·G[c][kx]·w[o][i][kz][ky][kx]`, written as
   /// `64` matrices `[cinPadded, coutPadded]` (row-major; zero rows and columns beyond `cin`,
   /// `cout`). `w` is PyTorch's OIDHW `[cout, cin, 3, 3, 3]`. Computed in float64, rounded once.
@@ -53,16 +53,6 @@ enum WinogradKernel {
         }
       }
     }
-  }
-
-  @inline(__always)
-  static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).load(as: SIMD8<Float>.self)
-  }
-
-  @inline(__always)
-  static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
   }
 
   /// `Bᵀ d` on 4 vectors `d[0], d[s], d[2s], d[3s]` in place.

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import ModelZoo
 import NiftiIO
 import VolumeCore
 
@@ -57,17 +58,15 @@ public struct ReviewExportJob: Sendable {
       let labels = "labels_v1" + ReviewState.niftiExtension(item.label)
       outputs += [image, labels, "open.sh"].map { folder.appendingPathComponent($0) }
       if previews { outputs.append(folder.appendingPathComponent("preview.png")) }
-      let digest = try ReviewImportJob.sha256(item.label)
       cases.append(
         ReviewState.Case(
           id: item.id, state: .queued, image: "\(item.id)/\(image)", reason: item.reason,
           versions: [
-            .init(version: 1, file: "\(item.id)/\(labels)", sha256: digest, source: item.label.path, time: time, reviewer: nil,
+            .init(version: 1, file: "\(item.id)/\(labels)", sha256: "", source: item.label.path, time: time, reviewer: nil,
               changedVoxels: nil, dice: nil)
           ],
           history: [.init(time: time, state: .queued, note: item.reason, reviewer: nil)]))
     }
-    let state = ReviewState(ignoreLabel: registry.ignoreLabel, cases: cases)
     let transaction: OutputTransaction
     do {
       for folder in Set(outputs.map { $0.deletingLastPathComponent() }) {
@@ -81,18 +80,22 @@ public struct ReviewExportJob: Sendable {
     }
     try ReportFile.write(ITKSnapLabelFile.text(ITKSnapLabelFile.entries(names: registry.names, ignore: registry.ignoreLabel)),
       to: outputs[0], in: transaction)
-    for (item, c) in zip(items, cases) {
+    for (n, item) in items.enumerated() {
       let folder = output.appendingPathComponent(item.id)
-      let image = URL(fileURLWithPath: c.image, relativeTo: output).lastPathComponent
-      let labels = URL(fileURLWithPath: c.versions[0].file, relativeTo: output).lastPathComponent
-      try ReportFile.write(Array(try ReviewImportJob.bytes(item.image)), to: folder.appendingPathComponent(image), in: transaction)
-      try ReportFile.write(Array(try ReviewImportJob.bytes(item.label)), to: folder.appendingPathComponent(labels), in: transaction)
+      let image = URL(fileURLWithPath: cases[n].image).lastPathComponent
+      let labels = URL(fileURLWithPath: cases[n].versions[0].file).lastPathComponent
+      // The label map is read once: its digest goes into review.json, its bytes into labels_v1.
+      let labelBytes = try ReviewState.bytes(item.label)
+      cases[n].versions[0].sha256 = FileDigest.sha256(bytes: labelBytes)
+      try ReportFile.write(try ReviewState.bytes(item.image), to: folder.appendingPathComponent(image), in: transaction)
+      try ReportFile.write(labelBytes, to: folder.appendingPathComponent(labels), in: transaction)
       try ReportFile.write(ReviewState.openScript(image: image, labels: labels), to: folder.appendingPathComponent("open.sh"), in: transaction)
       if previews {
         let preview = try Preview(segmentationAt: item.label, imageAt: item.image)
         try preview.writePNG(to: folder.appendingPathComponent("preview.png"), fast: true, in: transaction)
       }
     }
+    let state = ReviewState(ignoreLabel: registry.ignoreLabel, cases: cases)
     try ReportFile.write(try state.encoded(), to: outputs[1], in: transaction)
     do {
       try transaction.commit()

@@ -72,7 +72,7 @@ public struct ReviewImportJob: Sendable {
     guard !FileManager.default.fileExists(atPath: file.path) else {
       throw VibeSegKitError(.cannotCreateOutput, "version \(version) exists already (versions are never overwritten)", path: file.path)
     }
-    let bytes = try Self.bytes(corrected)
+    let bytes = try ReviewState.bytes(corrected)
     let time = ReviewState.now()
     let entry = ReviewState.LabelVersion(
       version: version, file: "\(item.id)/\(name)", sha256: FileDigest.sha256(bytes: bytes), source: corrected.path, time: time,
@@ -101,16 +101,6 @@ public struct ReviewImportJob: Sendable {
     ReviewState.makeExecutable([script])
     return entry
   }
-
-  static func bytes(_ url: URL) throws(VibeSegKitError) -> [UInt8] {
-    do {
-      return [UInt8](try Data(contentsOf: url))
-    } catch {
-      throw VibeSegKitError(.ioFailure, "cannot read: \(error.localizedDescription)", path: url.path)
-    }
-  }
-
-  static func sha256(_ url: URL) throws(VibeSegKitError) -> String { FileDigest.sha256(bytes: try bytes(url)) }
 }
 
 /// `vibeseg review set PACKAGE CASE --state S`: a state change with a note, logged.

@@ -101,6 +101,15 @@ public struct ReviewState: Codable, Sendable, Equatable {
     for url in scripts { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }
   }
 
+  /// A file's bytes (copied into the package byte for byte).
+  static func bytes(_ url: URL) throws(VibeSegKitError) -> [UInt8] {
+    do {
+      return [UInt8](try Data(contentsOf: url))
+    } catch {
+      throw VibeSegKitError(.ioFailure, "cannot read: \(error.localizedDescription)", path: url.path)
+    }
+  }
+
   /// The `.nii`/`.nii.gz` ending of `url`'s name.
   static func niftiExtension(_ url: URL) -> String { url.path.lowercased().hasSuffix(".nii.gz") ? ".nii.gz" : ".nii" }
 }

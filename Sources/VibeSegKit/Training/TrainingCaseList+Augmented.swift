@@ -12,7 +12,8 @@ extension TrainingCaseList {
   /// symbolic links), and `copy = copyIndex`; that original's label map must be
   /// `sources.label`, so the deformed labels belong to it.
   ///
-  /// Only the sidecar keys named here are read (the rest is `vibeseg augment`'s record).
+  /// Sidecars are read as `AugmentSidecar` (the type `vibeseg augment` writes); only the keys named
+  /// here are used.
   ///
   /// - Throws: `VibeSegKitError.missingInput` (no folder, a missing output file),
   ///   `.invalidInput` (a folder without sidecars) or naming the sidecar: no deformed label map, a source image that is none of
@@ -35,14 +36,12 @@ extension TrainingCaseList {
     for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
       let url = folder.appendingPathComponent(name)
       let data = try JSONInput.data(url, option: "--augmented")
-      guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-        let copy = (object["copyIndex"] as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }),
-        let sources = object["sources"] as? [String: Any], let outputs = object["outputs"] as? [String: Any],
-        let sourceImages = sources["images"] as? [String], let outputImages = outputs["images"] as? [String],
-        sourceImages.count == outputImages.count
+      guard let sidecar = try? JSONDecoder().decode(AugmentSidecar.self, from: data), let copy = sidecar.copyIndex,
+        let sources = sidecar.sources, let outputs = sidecar.outputs, sources.images.count == outputs.images.count
       else { continue }
+      let (sourceImages, outputImages) = (sources.images, outputs.images)
       sidecars += 1
-      guard let sourceLabel = sources["label"] as? String, let outputLabel = outputs["label"] as? String else {
+      guard let sourceLabel = sources.label, let outputLabel = outputs.label else {
         throw VibeSegKitError(
           .invalidInput, "this copy has no deformed label map (run vibeseg augment with --label)", path: url.path,
           option: "--augmented")
