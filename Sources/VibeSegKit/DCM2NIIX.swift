@@ -154,26 +154,13 @@ public struct DCM2NIIX: Sendable {
   /// and the log.
   func run(_ arguments: [String], in folder: URL) throws -> (Int32, Bool, Bool, String) {
     let log = folder.appendingPathComponent("dcm2niix.log")
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-    posix_spawnattr_setpgroup(&attributes, 0)
     let words: [String] = [executable.path] + arguments
     let environment: [String] = ["HOME=\(folder.path)", "LC_ALL=C", "PATH=/usr/bin:/bin"]
-    let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-    let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-    defer { for p in argv + envp { free(p) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable.path, &actions, &attributes, argv, envp)
-    guard spawned == 0 else {
-      throw VibeSegKitError(.toolUnavailable, "cannot start dcm2niix: \(String(cString: strerror(spawned)))", path: executable.path)
+    let pid: pid_t
+    do {
+      pid = try ChildProcess.spawn(words, output: .file(log.path), environment: environment)
+    } catch {
+      throw VibeSegKitError(.toolUnavailable, "cannot start dcm2niix: \(error.reason)", path: executable.path)
     }
     let deadline = Date().addingTimeInterval(timeout)
     var status: Int32 = 0

@@ -51,23 +51,11 @@ public struct ExternalCommand: Sendable, Equatable {
   public func run(expecting output: URL, option: String = "--exec") throws(VibeSegKitError) {
     let started = Date()
     let shown = words.joined(separator: " ")
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, 2, 1)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-    posix_spawnattr_setpgroup(&attributes, 0)
-    let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, words[0], &actions, &attributes, argv, environ)
-    guard spawned == 0 else {
-      throw VibeSegKitError(.toolUnavailable, "cannot start \(words[0]): \(String(cString: strerror(spawned))) (command: \(shown))",
-        option: option)
+    let pid: pid_t
+    do {
+      pid = try ChildProcess.spawn(words, output: .stderr, environment: nil)
+    } catch {
+      throw VibeSegKitError(.toolUnavailable, "cannot start \(words[0]): \(error.reason) (command: \(shown))", option: option)
     }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
