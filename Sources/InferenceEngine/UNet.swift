@@ -66,7 +66,7 @@ public final class UNet {
   private var plainWeights: [String: [Float]]?
   private let runtime: DNNLRuntime
   private let prepared: PreparedWeights
-  private var plans: [[Int]: ForwardPlan] = [:]
+  var plans: [[Int]: ForwardPlan] = [:]
   /// Scratch memory shared with other networks of the same architecture (nil: private).
   public let arena: ActivationArena?
 
@@ -180,6 +180,17 @@ public final class UNet {
 
   /// Drops every cached plan and its activation buffers (prepared weights stay).
   public func releasePlans() { plans = [:] }
+
+  /// Drops the plain weights of convolutions still kept after the first plan (those prepared
+  /// only for Winograd, kept in case a later tile shape runs them directly; the small norm
+  /// parameters stay). Cached plans keep working; a plan for a new tile shape that needs the
+  /// dropped weights throws `.backendFailure` ("weights were released before they were
+  /// prepared"). For callers that run one tile shape, as the sliding window does.
+  public func releasePlainWeights() {
+    guard !plans.isEmpty else { return }
+    plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
+    FreedMemory.release()
+  }
 
   /// Bytes of activation buffers held by the plan for `shape` (nil when none is cached).
   public func activationBytes(shape: [Int]) -> Int? { plans[shape]?.activationBytes }

@@ -102,6 +102,13 @@ extension UNet: TileNetwork {
   public func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws {
     try forward(input: tile, shape: shape, into: &output)
   }
+  /// The plan for the sliding window's one tile shape, then no plain weights: those kept for
+  /// layers prepared for Winograd only (in case a later plan ran them directly) would cost
+  /// ResEnc-L ~110 MB for nothing.
+  public func prepareForTiles(shape: [Int]) throws {
+    try prepare(shape: shape)
+    releasePlainWeights()
+  }
   /// Straight from the head's buffer, 16 classes per slice: no K-class array exists.
   public func logits(forTile tile: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws {
     try forward(input: tile, shape: shape, slices: consume)

@@ -49,6 +49,7 @@ extension SlidingWindow {
     let (padLower, padded) = padding(shape: shape, patch: patch)
     try ResamplingLimits.check(padded, what: "padding \(shape) to the patch \(patch)", field: "patch_size")
     let input = padded == shape ? data : data.map { $0.embedded(in: padded, at: padLower, fill: 0) }
+    for network in networks { try network.prepareForTiles(shape: [channels] + patch) }
     let gaussian = gaussian(patch: patch, importance: importance)
     let k = networks[0].outputChannelCount
     let folds = networks.count
@@ -95,9 +96,11 @@ extension SlidingWindow {
             }
           }
           for (f, network) in networks.enumerated() {
-            // fp16(fp32(acc) + p · fp32(g)) for every class of `slice`, the slice's classes split
-            // over the workers (each writes only its own classes' accumulators); tile rows outer,
-            // classes inner, so that a row of the head's blocked buffer is read from cache.
+            // fp16(fp32(acc) + p · fp32(g)) for every class and voxel of `slice` (a few depth
+            // rows of the tile, every class), the classes split over the workers (each writes only
+            // its own classes' accumulators); tile rows outer, classes inner, so that a row of the
+            // head's blocked buffer is read from cache. Each accumulator still gets one addition
+            // per tile, in tile order.
             let accumulate: (LogitSlice) -> Void = { slice in
               let (first, count) = (slice.classes.lowerBound, slice.classes.count)
               let sliceWorkers = max(1, min(workers, count))
@@ -108,8 +111,11 @@ extension SlidingWindow {
                   let p2 = patch[2]
                   let source = UnsafeMutablePointer<Float>.allocate(capacity: p2)
                   defer { source.deallocate() }
-                  var t = 0
-                  for a in 0..<patch[0] {
+                  // The slice holds whole depth rows `a` of the tile (the head's depth chunks).
+                  let plane = patch[1] * p2
+                  let rows = (slice.held.lowerBound / plane)..<(slice.held.upperBound / plane)
+                  var t = rows.lowerBound * plane
+                  for a in rows {
                     for b in 0..<patch[1] {
                       let weight = g.pointer + t
                       for c in mine {

@@ -15,9 +15,14 @@ public protocol TileNetwork {
   /// `0 ..< K`, each valid only during its call), so that a network that produces them slice by
   /// slice (`UNet`) never holds a K-class array.
   func logits(forTile tile: [Float], shape: [Int], slices consume: (LogitSlice) throws -> Void) throws
+  /// Called once before a sliding window whose every tile has `shape` (`[C] + patch`): the
+  /// network may get ready for it and drop what only other tile shapes would need.
+  func prepareForTiles(shape: [Int]) throws
 }
 
 extension TileNetwork {
+  public func prepareForTiles(shape: [Int]) throws {}
+
   public func logits(forTile tile: [Float], shape: [Int], into output: inout [Float]) throws {
     output = try logits(forTile: tile, shape: shape)
   }
@@ -159,8 +164,8 @@ enum SlidingWindow {
     }
   }
 
-  /// `target[c] += flip(slice[c], axes)` for every class `c` of `slice`; `target` is the plain
-  /// `[K, p0, p1, p2]` sum.
+  /// `target[c] += flip(slice[c], axes)` for every class `c` and held voxel of `slice` (the
+  /// head hands over a few depth slices at a time); `target` is the plain `[K, p0, p1, p2]` sum.
   static func addFlipped(_ slice: LogitSlice, into target: UnsafeMutablePointer<Float>, voxels: Int, shape: [Int], axes: [Int]) {
     let s2 = shape[2], f2 = axes.contains(2)
     let row = UnsafeMutablePointer<Float>.allocate(capacity: s2)
@@ -168,6 +173,7 @@ enum SlidingWindow {
     for c in slice.classes {
       let base = c * voxels
       forEachFlippedRow(channels: 1, shape: shape, axes: axes) { dst, src in
+        guard slice.held.contains(src) else { return }
         slice.copy(class: c, from: src, count: s2, into: row)
         let out = target + base + dst
         for x in 0..<s2 { out[x] += row[f2 ? s2 - 1 - x : x] }

@@ -1,4 +1,5 @@
 import Foundation
+import InferenceEngine
 import NNUNetRuntime
 import NiftiIO
 import VolumeCore
@@ -115,6 +116,7 @@ public struct PredictionJob {
     options.saveProbabilities = probabilitiesOutput != nil
     progress?("predicting (\(model.bundle.folds.count) fold(s), \(options.mirroring && model.mirrorAxes?.isEmpty == false ? "mirroring" : "no mirroring"))")
     let product = try Self.compute(channels, model: model, options: options, source: inputs[0].path)
+    progress?(Self.memorySummary(model))
     if let probabilitiesOutput, let probabilities = product.probabilities {
       try probabilities.write(to: probabilitiesOutput, in: outputs)
     }
@@ -122,5 +124,15 @@ public struct PredictionJob {
     try product.labelMap.write(to: output, in: outputs)
     try outputs.commit()
     return warnings
+  }
+
+  /// `memory: weights W MB, activations A MB per fold set, peak resident P MB` (MB = 10^6 bytes):
+  /// the networks' prepared weights, the activation buffers of the plans (shared by the folds),
+  /// and the process's high-water mark so far (the sliding window's accumulators and the images
+  /// make up most of the rest).
+  static func memorySummary(_ model: LoadedModel) -> String {
+    let weights = model.networks.reduce(0) { $0 + $1.preparedWeightBytes }
+    let activations = model.networks.first?.heldActivationBytes ?? 0
+    return "memory: weights \(weights / 1_000_000) MB, activations \(activations / 1_000_000) MB, peak resident \(PeakMemory.residentBytes / 1_000_000) MB"
   }
 }

@@ -59,7 +59,9 @@ struct DepthChunkingTests {
     let voxels = tile.reduce(1, *)
     try chunkedNet.forward(input: input, shape: shape) { slice in
       for c in slice.classes {
-        sliced.withUnsafeMutableBufferPointer { out in slice.copy(class: c, from: 0, count: voxels, into: out.baseAddress! + c * voxels) }
+        sliced.withUnsafeMutableBufferPointer { out in
+          slice.copy(class: c, from: slice.held.lowerBound, count: slice.held.count, into: out.baseAddress! + c * voxels + slice.held.lowerBound)
+        }
       }
     }
     #expect(sliced == chunked)

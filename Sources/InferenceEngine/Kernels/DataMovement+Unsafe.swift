@@ -94,9 +94,12 @@ enum DataMovementKernel: BlockedVectorAccess {
     }
   }
 
-  /// `nCdhw8c` to plain `[C, D, H, W]` (padding lanes dropped).
-  static func unblock(_ src: BlockedTensor, into dst: UnsafeMutablePointer<Float>, threads: Int) {
+  /// `nCdhw8c` to plain `[C, D, H, W]` (padding lanes dropped): channel `c`, voxel `i` of `src`
+  /// goes to `dst[c·channelStride + i]` (`channelStride` nil: `src.voxels`, a dense array; larger
+  /// when `src` holds some depth slices of a larger tensor).
+  static func unblock(_ src: BlockedTensor, into dst: UnsafeMutablePointer<Float>, channelStride: Int? = nil, threads: Int) {
     let v = src.voxels
+    let stride = channelStride ?? v
     let channels = src.channels
     let input = UnsafePointer(src.base)
     let pieces = max(1, (v + 65535) / 65536)
@@ -108,7 +111,7 @@ enum DataMovementKernel: BlockedVectorAccess {
       let block = input + cb * v * 8
       for i in start..<end {
         let values = load(block + 8 * i)
-        for lane in 0..<lanes { dst[(cb * 8 + lane) * v + i] = values[lane] }
+        for lane in 0..<lanes { dst[(cb * 8 + lane) * stride + i] = values[lane] }
       }
     }
   }

@@ -241,38 +241,48 @@ struct PlanBuilder {
 
   /// Output channels per slice of the segmentation head.
   static let headSliceChannels = 16
+  /// Depth slices per chunk of the segmentation head when its output slice would reach the
+  /// chunking threshold (ResEnc-L's 160 x 128 x 192 tile: 6 MB per slice buffer instead of 250 MB).
+  static let headChunkSlices = 4
 
-  /// The segmentation head (a 1x1x1 convolution to K classes) writing plain `[K, D, H, W]` logits
-  /// straight into the caller's output: it runs in slices of `headSliceChannels` output channels,
-  /// each a convolution with that slice of the weights and bias into one small blocked buffer,
-  /// unblocked at once into its channel range of the output (or handed as a `LogitSlice` to the
-  /// run's consumer, so that no K-class array exists at all). No K-channel blocked tensor exists;
-  /// every logit is the same dot product over `Cin` as in a single K-channel convolution.
+  /// The segmentation head (a 1x1x1 convolution to K classes) in slices of `headSliceChannels`
+  /// output channels over `c` depth slices of the tile at a time: each slice a convolution with
+  /// that slice of the weights and bias into one small blocked buffer, unblocked at once into its
+  /// channel range of the caller's plain `[K, D, H, W]` output (or handed as a `LogitSlice` to the
+  /// run's consumer, so that no K-class array exists at all). `c` is the whole depth when a slice
+  /// buffer of the whole tile stays below the chunking threshold, else the largest divisor of the
+  /// depth up to `headChunkSlices`, the input's depth slices then gathered into a small window
+  /// first. Every logit is the same dot product over `Cin` as in a single K-channel convolution,
+  /// and the memory does not grow with K.
   func head(_ layer: ConvLayer, from input: Activation) throws {
     let src = input.tensor
     let k = layer.outputChannels
     let width = Self.headSliceChannels
-    let slice = acquire(channels: min(k, width), spatial: plan.tile)
-    // Only the head's input and its slice buffer are read from here on: the rest of the block's
-    // pages go back to the system while the caller accumulates the slices (the peak of a
-    // streamed sliding window, when its accumulators are largest), and come back as zero pages
-    // at the next run's first writes.
+    let (d, h, w) = (plan.tile[0], plan.tile[1], plan.tile[2])
+    let plane = h * w
+    let sliceBytes = (min(k, width) + 7) / 8 * 8 * src.voxels * 4
+    let c = sliceBytes < plan.chunkingThreshold ? d : (1...min(d, Self.headChunkSlices)).last { d % $0 == 0 }!
+    let window = c < d ? acquire(channels: src.channels, spatial: [c, h, w]) : nil
+    let slice = acquire(channels: min(k, width), spatial: [c, h, w])
+    // Only the head's input and its buffers are read from here on: the rest of the block's pages
+    // go back to the system while the caller accumulates the slices (the peak of a streamed
+    // sliding window, when its accumulators are largest), and come back as zero pages at the
+    // next run's first writes.
     if let keepInput = input.slot, let keepSlice = slice.slot, !plan.isRecording {
-      let pages = plan.pool.pagesOutside([keepInput, keepSlice])
+      let pages = plan.pool.pagesOutside([keepInput, keepSlice] + (window?.slot.map { [$0] } ?? []))
       plan.steps.append(
         .init(kind: .releaseScratch, label: layer.module) { for (start, count) in pages { _ = FreedMemory.discard(start, count) } })
     }
     let weights = self.weights
     let cin = layer.inputChannels
-    let voxels = src.voxels
-    let (output, threads) = (plan.output, self.threads)
+    let headInput = window?.tensor ?? src
+    var parts: [(classes: Range<Int>, target: BlockedTensor, primitive: (any ConvolutionOperator)?)] = []
     for start in stride(from: 0, to: k, by: width) {
       let count = min(width, k - start)
-      let target = BlockedTensor(base: slice.tensor.base, channels: count, spatial: plan.tile)
-      if count == k {
-        try conv(layer, from: .blocked(src), to: target, inputSpatial: plan.tile)
-      } else {
-        var part = layer
+      let target = BlockedTensor(base: slice.tensor.base, channels: count, spatial: [c, h, w])
+      var part = layer
+      var override: WeightOverride? = nil
+      if count < k {
         part.outputChannels = count
         part.hasBias = true
         let sliceWeights: () -> [Float]? = {
@@ -284,20 +294,33 @@ struct PlanBuilder {
           guard let b = weights?[layer.biasKey] else { return nil }
           return Array(b[start..<(start + count)])
         }
-        try conv(
-          part, from: .blocked(src), to: target, inputSpatial: plan.tile,
-          override: (layer.weightKey + "#out\(start)..<\(start + count)", part.weightShape, sliceWeights, sliceBias),
-          kind: .convolution)
+        override = (layer.weightKey + "#out\(start)..<\(start + count)", part.weightShape, sliceWeights, sliceBias)
       }
-      plan.steps.append(
-        .init(kind: .unblock, label: layer.module) {
-          if let consumer = output.consumer {
-            try consumer(LogitSlice(blocked: target.base, classes: start..<(start + count), voxels: voxels))
-          } else {
-            DataMovementKernel.unblock(target, into: output.pointer! + start * voxels, threads: threads)
-          }
-        })
+      let primitive = try convPrimitive(part, from: .blocked(headInput), to: target, inputSpatial: [c, h, w], override: override)
+      parts.append((start..<(start + count), target, primitive))
     }
+    let (output, threads, voxels, windowTensor) = (plan.output, self.threads, src.voxels, window?.tensor)
+    plan.steps.append(
+      .init(
+        kind: .convolution, label: layer.module, flops: 2.0 * Double(layer.weightShape.reduce(1, *)) * Double(voxels),
+        geometry: [cin, k] + layer.kernel + layer.stride + plan.tile
+      ) { [runtime] in
+        for first in stride(from: 0, to: d, by: c) {
+          if let windowTensor { DataMovementKernel.gatherDepth(src, first: first, into: windowTensor, threads: threads) }
+          let held = (first * plane)..<((first + c) * plane)
+          for part in parts {
+            try part.primitive?.execute(runtime)
+            if let consumer = output.consumer {
+              try consumer(LogitSlice(blocked: part.target.base, classes: part.classes, voxels: voxels, held: held))
+            } else {
+              DataMovementKernel.unblock(
+                part.target, into: output.pointer! + part.classes.lowerBound * voxels + held.lowerBound,
+                channelStride: voxels, threads: threads)
+            }
+          }
+        }
+      })
+    if let window { release(window) }
     release(slice)
   }
 

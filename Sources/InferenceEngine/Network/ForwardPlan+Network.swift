@@ -17,14 +17,8 @@ extension PlanBuilder {
 
     // Skips: each encoder level's output, kept until the decoder's first convolution there has
     // read it (no concatenation buffer: that convolution reads the upsampled tensor and the skip
-    // as two parts). A plain stage's last output becomes the skip; a residual stage writes its
-    // last block into a skip buffer opened at the stage's start.
+    // as two parts). A stage's last output (plain or residual) becomes the skip in its own buffer.
     var skips: [Activation?] = Array(repeating: nil, count: n - 1)
-    func openLevel(_ level: Int) {
-      var own = acquire(channels: graph.encoder[level].outputChannels, spatial: spatial[level])
-      own.retained = true
-      skips[level] = own
-    }
 
     // Encoder.
     var current: Activation? = nil
@@ -40,19 +34,16 @@ extension PlanBuilder {
           current = try convNormStep(block, on: current, inputSpatial: currentSpatial)
           currentSpatial = block.conv.outputSpatial(currentSpatial)
         }
-        // The stage's output stays as the skip until the decoder's first convolution there.
-        if keepsSkip {
-          current!.retained = true
-          skips[level] = current
-        }
       case .residual(let blocks):
-        if keepsSkip { openLevel(level) }
-        for (j, block) in blocks.enumerated() {
-          let input = current!
-          let target = (j == blocks.count - 1 && keepsSkip) ? skips[level]! : nil
-          current = try residualBlock(block, input: input, inputSpatial: currentSpatial, target: target)
+        for block in blocks {
+          current = try residualBlock(block, input: current!, inputSpatial: currentSpatial)
           currentSpatial = block.conv1.conv.outputSpatial(currentSpatial)
         }
+      }
+      // The stage's output stays as the skip until the decoder's first convolution there.
+      if keepsSkip {
+        current!.retained = true
+        skips[level] = current
       }
     }
 
@@ -138,56 +129,77 @@ extension PlanBuilder {
 
   /// One BasicBlockD: `lrelu(norm2(conv2(lrelu(norm1(conv1(x))))) + shortcut(x))`, with the
   /// shortcut `x`, `pool(x)`, `norm(conv1x1(x))` or `norm(conv1x1(pool(x)))`. The second norm, the
-  /// shortcut's norm, the addition and the activation are one pass. The result goes to `target`
-  /// (a skip slot) or in place into conv2's buffer.
-  func residualBlock(_ block: ResidualBlock, input: Activation, inputSpatial: [Int], target: Activation?) throws
-    -> Activation
-  {
+  /// shortcut's norm, the addition and the activation are one pass, in place in conv2's buffer,
+  /// which is the block's output.
+  ///
+  /// Memory: the shortcut's pooled and projected tensors are made first (the pooled one is gone
+  /// before conv1 runs); conv2 runs in depth chunks in place over conv1's output when large
+  /// (`chunkDepth`), so a full-resolution block holds its input and one tensor of its own
+  /// (whole: three).
+  func residualBlock(_ block: ResidualBlock, input: Activation, inputSpatial: [Int]) throws -> Activation {
     let outSpatial = block.conv1.conv.outputSpatial(inputSpatial)
     let channels = block.conv1.conv.outputChannels
-    let first = acquire(channels: channels, spatial: outSpatial)
-    try convNormBlock(block.conv1, from: .blocked(input.tensor), inputSpatial: inputSpatial, to: first.tensor)
-    let second = acquire(channels: channels, spatial: outSpatial)
-    try conv(block.conv2.conv, from: .blocked(first.tensor), to: second.tensor, inputSpatial: outSpatial)
-    let secondSite = measure(second.tensor, block.conv2.norm)
-    release(first)
 
-    var shortcut = input
-    var temporaries: [Activation] = []
+    var residual = InstanceNormKernel.Residual.identity(input.tensor.base)
+    var projected: Activation? = nil
+    var projectionSite: NormalizationSite? = nil
+    var pooled: Activation? = nil
     if let stride = block.poolStride {
-      let pooled = acquire(channels: input.tensor.channels, spatial: outSpatial)
-      let (src, dst, threads) = (input.tensor, pooled.tensor, self.threads)
+      let target = acquire(channels: input.tensor.channels, spatial: outSpatial)
+      let (src, dst, threads) = (input.tensor, target.tensor, self.threads)
       plan.steps.append(
         .init(kind: .averagePool, label: block.conv1.conv.module) {
           DataMovementKernel.averagePool(src: src, stride: stride, dst: dst, threads: threads)
         })
-      shortcut = pooled
-      temporaries.append(pooled)
+      residual = .identity(dst.base)
+      pooled = target
     }
-    var residual = InstanceNormKernel.Residual.identity(shortcut.tensor.base)
-    var projectionSite: NormalizationSite? = nil
     if let projection = block.projection {
-      let projected = acquire(channels: channels, spatial: outSpatial)
-      try conv(projection.conv, from: .blocked(shortcut.tensor), to: projected.tensor, inputSpatial: outSpatial)
-      let site = measure(projected.tensor, projection.norm)
+      let shortcut = pooled?.tensor ?? input.tensor
+      let target = acquire(channels: channels, spatial: outSpatial)
+      try conv(projection.conv, from: .blocked(shortcut), to: target.tensor, inputSpatial: outSpatial)
+      let site = measure(target.tensor, projection.norm)
       projectionSite = site
-      residual = .normalized(projected.tensor.base, site.affine)
-      temporaries.append(projected)
+      residual = .normalized(target.tensor.base, site.affine)
+      projected = target
+      if let p = pooled {
+        release(p)
+        pooled = nil
+      }
     }
-    let output = target ?? second
-    let (x, y, threads, slope) = (second.tensor, output.tensor, self.threads, self.slope)
-    let site = secondSite
-    let res = residual
+
+    let first = acquire(channels: channels, spatial: outSpatial)
+    try convNormBlock(block.conv1, from: .blocked(input.tensor), inputSpatial: inputSpatial, to: first.tensor)
+    // The input is the shortcut itself only when neither pooled nor projected.
+    let inputIsShortcut = pooled == nil && projected == nil
+    if !inputIsShortcut { release(input) }
+    let conv2 = block.conv2.conv
+    let second: Activation
+    if first.tensor.blocks == (conv2.outputChannels + 7) / 8, conv2.outputSpatial(outSpatial) == outSpatial,
+      let c = chunkDepth(conv2, target: first.tensor, slices: Self.chunkSlices.single)
+    {
+      let target = BlockedTensor(base: first.tensor.base, channels: conv2.outputChannels, spatial: outSpatial)
+      try chunkedConv([ChunkPart(layer: conv2, override: nil, source: .tensor(first.tensor))], to: target, chunk: c)
+      second = Activation(tensor: target, slot: first.slot)
+    } else {
+      second = acquire(channels: channels, spatial: outSpatial)
+      try conv(conv2, from: .blocked(first.tensor), to: second.tensor, inputSpatial: outSpatial)
+      release(first)
+    }
+    let secondSite = measure(second.tensor, block.conv2.norm)
+
+    let (x, threads, slope) = (second.tensor, self.threads, self.slope)
+    let (site, res) = (secondSite, residual)
     withExtendedLifetime(projectionSite) {}
     plan.steps.append(
       .init(kind: .normApply, label: block.conv2.norm.module) {
         InstanceNormKernel.apply(
-          x: x.base, y: y.base, blocks: x.blocks, voxels: x.voxels, affine: site.affine, residual: res, slope: slope,
+          x: x.base, y: x.base, blocks: x.blocks, voxels: x.voxels, affine: site.affine, residual: res, slope: slope,
           threads: threads)
       })
-    temporaries.forEach(release)
-    release(input)
-    if target != nil { release(second) }
-    return output
+    if let pooled { release(pooled) }
+    if let projected { release(projected) }
+    if inputIsShortcut { release(input) }
+    return second
   }
 }
