@@ -15,8 +15,10 @@
 ///
 /// Per tile shape, the first `forward` builds a plan (primitives, reordered weights, every
 /// activation buffer); later calls with the same shape allocate nothing but the returned array.
-/// The segmentation head writes the plain logits straight into that array, 16 classes at a time,
-/// so no blocked copy of the K-class output exists.
+/// The segmentation head writes the plain logits straight into that array, 16 classes at a time
+/// (and, for large tiles, 4 depth slices at a time), so no blocked copy of the K-class output
+/// exists; residual blocks run their second convolution in depth chunks in place, so a
+/// full-resolution block holds two tensors (`plannedActivationBytes`).
 /// Plans are cached per shape until `releasePlans()`.
 ///
 /// Results are bit-identical across runs and thread counts (tested): oneDNN's direct and 1x1

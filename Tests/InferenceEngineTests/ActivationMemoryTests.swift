@@ -16,10 +16,20 @@ struct ActivationMemoryTests {
   static let tile = [1, 160, 128, 192]
   static let level0 = 32 * 160 * 128 * 192 * 4
 
-  @Test("model 100's tile holds at most 1.6 full-resolution tensors")
+  /// Stage 0 is the peak: the stem's output (the first block's shortcut) and conv1's output,
+  /// which conv2 overwrites in depth chunks and which becomes the skip, plus 16-slice windows.
+  /// Before the residual blocks ran in place (2026-12-07) the plan held four such tensors
+  /// (1920 MiB): the stem's output, a skip buffer opened at the stage's start, conv1's and
+  /// conv2's outputs.
+  @Test("model 100's tile holds two full-resolution tensors and a few windows")
   func resEncL() throws {
     let (packed, peak) = try UNet.plannedActivationBytes(spec: Self.resEncL, shape: Self.tile)
     print("ResEnc-L 160x128x192: packed \(packed >> 20) MiB, peak live \(peak >> 20) MiB, level-0 tensor \(Self.level0 >> 20) MiB")
     #expect(peak <= packed)
+    #expect(packed >= 2 * Self.level0, "two level-0 tensors are alive at once in stage 0's block")
+    #expect(packed <= 2 * Self.level0 + Self.level0 / 4, "packed \(packed >> 20) MiB")
+    // Without depth chunking, conv2 needs its own output buffer: three tensors at least.
+    let whole = try UNet.plannedActivationBytes(spec: Self.resEncL, shape: Self.tile, options: .init(chunkingThreshold: .max))
+    #expect(whole.packedBytes >= 3 * Self.level0, "whole \(whole.packedBytes >> 20) MiB")
   }
 }

@@ -158,7 +158,6 @@ struct PlanStep {
     case normStatistics = "norm statistics"
     case normApply = "norm + activation apply"
     case averagePool = "average pool"
-    case unblock = "unblock logits"
     case reorder
     case releaseScratch = "release scratch"
   }
