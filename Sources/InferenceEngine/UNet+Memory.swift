@@ -17,14 +17,9 @@ extension UNet {
   {
     try spec.validate()
     let runtime = try DNNLRuntime()
-    let recording = ForwardPlan(
-      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
-      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels,
-      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime,
-      scratch: ScratchAllocator(arena: nil, spec: spec, shape: shape), layout: nil)
-    try PlanBuilder(graph: NetworkGraph(spec: spec), plan: recording, prepared: PreparedWeights(runtime), weights: nil)
-      .build()
-    let lifetimes = recording.pool.lifetimes
+    let lifetimes = try recordLifetimes(
+      graph: NetworkGraph(spec: spec), shape: shape, options: options, runtime: runtime,
+      prepared: PreparedWeights(runtime), weights: nil)
     let events = lifetimes.reduce(0) { max($0, ($1.end ?? $1.start) + 1) }
     var live = [Int](repeating: 0, count: events + 1)
     for l in lifetimes {

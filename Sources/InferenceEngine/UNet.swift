@@ -190,7 +190,7 @@ public final class UNet {
   /// prepared"). For callers that run one tile shape, as the sliding window does.
   public func releasePlainWeights() {
     guard !plans.isEmpty else { return }
-    plainWeights = plainWeights?.filter { $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") }
+    plainWeights = plainWeights?.filter { Self.isNormParameter($0.key) }
     FreedMemory.release()
   }
 
@@ -212,27 +212,41 @@ public final class UNet {
     OpenMPThreads.set(options.threads)
     // Built twice: once recording every activation's size and lifetime, then for real with the
     // activations packed by lifetime into one block (BufferPool, PoolLayout).
-    let recording = ForwardPlan(
-      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
-      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels,
-      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime, scratch: ScratchAllocator(arena: nil, spec: spec, shape: shape), layout: nil)
-    try PlanBuilder(graph: graph, plan: recording, prepared: prepared, weights: plainWeights).build()
+    let lifetimes = try Self.recordLifetimes(
+      graph: graph, shape: shape, options: options, runtime: runtime, prepared: prepared, weights: plainWeights)
     let plan = ForwardPlan(
       tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
       chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels,
-      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime, scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape), layout: PoolLayout(recording.pool.lifetimes))
+      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime, scratch: ScratchAllocator(arena: arena, spec: spec, shape: shape), layout: PoolLayout(lifetimes))
     try PlanBuilder(graph: graph, plan: plan, prepared: prepared, weights: plainWeights).build()
     plans[shape] = plan
     // Every convolution weight and bias now exists in a prepared layout and later plans reorder
     // from those; only the (small) norm parameters stay in plain form, and the weights of layers
     // run by Winograd (a later plan may run them directly, with no direct layout to start from).
     let keep = prepared.winogradSources
-    plainWeights = plainWeights?.filter {
-      $0.key.hasSuffix(".norm.weight") || $0.key.hasSuffix(".norm.bias") || keep.contains($0.key)
-    }
+    plainWeights = plainWeights?.filter { Self.isNormParameter($0.key) || keep.contains($0.key) }
     FreedMemory.release()
     return plan
   }
+
+  /// The size and lifetime of every activation buffer of a plan for `shape`, from a recording
+  /// build (no primitive created, no weight prepared; `BufferPool`).
+  static func recordLifetimes(
+    graph: NetworkGraph, shape: [Int], options: Options, runtime: DNNLRuntime, prepared: PreparedWeights,
+    weights: [String: [Float]]?
+  ) throws -> [BufferPool.Lifetime] {
+    let recording = ForwardPlan(
+      tile: Array(shape.dropFirst()), inputChannels: shape[0], threads: options.threads,
+      chunkingThreshold: options.chunkingThreshold, padsInputChannels: options.padsInputChannels,
+      convolutionAlgorithm: options.convolutionAlgorithm, runtime: runtime,
+      scratch: ScratchAllocator(arena: nil, spec: graph.spec, shape: shape), layout: nil)
+    try PlanBuilder(graph: graph, plan: recording, prepared: prepared, weights: weights).build()
+    return recording.pool.lifetimes
+  }
+
+  /// Instance-norm parameters (`*.norm.weight`, `*.norm.bias`): small, kept in plain form for
+  /// every later plan.
+  static func isNormParameter(_ key: String) -> Bool { key.hasSuffix(".norm.weight") || key.hasSuffix(".norm.bias") }
 }
 
 extension UNet {

@@ -112,13 +112,16 @@ enum SlidingWindow {
   /// Walks the rows (runs along the last axis) of a `[C, p0, p1, p2]` C-order tile flipped along
   /// `axes`: `body(destination, source)` gives each row's start in the unflipped output and in the
   /// input; the caller reads the source row backwards when axis 2 is flipped.
-  static func forEachFlippedRow(channels: Int, shape: [Int], axes: [Int], _ body: (Int, Int) -> Void) {
+  /// `sourceRows`: only input rows with a first index in this range (default all).
+  static func forEachFlippedRow(
+    channels: Int, shape: [Int], axes: [Int], sourceRows: Range<Int>? = nil, _ body: (Int, Int) -> Void
+  ) {
     let (s0, s1, s2) = (shape[0], shape[1], shape[2])
     let f0 = axes.contains(0), f1 = axes.contains(1)
     for c in 0..<channels {
       let base = c * s0 * s1 * s2
-      for a in 0..<s0 {
-        let sa = f0 ? s0 - 1 - a : a
+      for sa in sourceRows ?? 0..<s0 {
+        let a = f0 ? s0 - 1 - sa : sa
         for b in 0..<s1 {
           let sb = f1 ? s1 - 1 - b : b
           body(base + (a * s1 + b) * s2, base + (sa * s1 + sb) * s2)
@@ -172,8 +175,10 @@ enum SlidingWindow {
     defer { row.deallocate() }
     for c in slice.classes {
       let base = c * voxels
-      forEachFlippedRow(channels: 1, shape: shape, axes: axes) { dst, src in
-        guard slice.held.contains(src) else { return }
+      let plane = shape[1] * s2
+      forEachFlippedRow(
+        channels: 1, shape: shape, axes: axes, sourceRows: (slice.held.lowerBound / plane)..<(slice.held.upperBound / plane)
+      ) { dst, src in
         slice.copy(class: c, from: src, count: s2, into: row)
         let out = target + base + dst
         for x in 0..<s2 { out[x] += row[f2 ? s2 - 1 - x : x] }

@@ -15,12 +15,12 @@ struct FusedHeadTests {
     func logits(forTile tile: [Float], shape: [Int]) throws -> [Float] { try net.forward(input: tile, shape: shape) }
   }
 
-  static func network(classes: Int) throws -> UNet {
+  static func network(classes: Int, options: UNet.Options = .init()) throws -> UNet {
     let spec = ArchitectureSpec(
       network: .plainConvUNet, inputChannels: 1, numClasses: classes, featuresPerStage: [8, 16],
       kernelSizes: [[3, 3, 3], [3, 3, 3]], strides: [[1, 1, 1], [2, 2, 2]], encoderDepthPerStage: [1, 1],
       decoderConvsPerStage: [1])
-    return try UNet(spec: spec, weights: try SyntheticWeights.make(for: spec, seed: 11))
+    return try UNet(spec: spec, weights: try SyntheticWeights.make(for: spec, seed: 11), options: options)
   }
 
   @Test("UNet hands its logits over in 16-class slices, equal to its plain logits")
@@ -50,6 +50,24 @@ struct FusedHeadTests {
     let plain = try SlidingWindow.predict(
       data, patch: [4, 6, 8], networks: nets.map { PlainOnly(net: $0) }, mirrorAxes: [], stepSize: 0.5)
     #expect(fused.count == 21)
+    for c in 0..<21 { #expect(fused[c].values == plain[c].values, "class \(c)") }
+  }
+
+  /// Chunking threshold 0: the head hands over 4 depth slices of the 8-slice tile at a time
+  /// (`LogitSlice.held`); the accumulation and the mirrored sums read only those rows.
+  @Test("sliding window: depth-chunked head slices accumulate like a plain array", arguments: [[Int](), [0, 1, 2]])
+  func depthChunkedHead(mirrorAxes: [Int]) throws {
+    let net = try Self.network(classes: 21, options: .init(threads: 2, chunkingThreshold: 0))
+    var helds: Set<Range<Int>> = []
+    let tile: [Float] = (0..<384).map { (n: Int) -> Float in Float((n * 7) % 19) / 4 - 2.1 }
+    try net.logits(forTile: tile, shape: [1, 8, 6, 8]) { helds.insert($0.held) }
+    #expect(helds == [0..<192, 192..<384])
+    let shape = [11, 9, 13]
+    let values: [Float] = (0..<(11 * 9 * 13)).map { (n: Int) -> Float in Float((n * 31) % 23) / 6 - 1.9 }
+    let data: [DenseArray<Float>] = [DenseArray(shape: shape, values: values)]
+    let fused = try SlidingWindow.predict(data, patch: [8, 6, 8], networks: [net], mirrorAxes: mirrorAxes, stepSize: 0.5)
+    let plain = try SlidingWindow.predict(
+      data, patch: [8, 6, 8], networks: [PlainOnly(net: net)], mirrorAxes: mirrorAxes, stepSize: 0.5)
     for c in 0..<21 { #expect(fused[c].values == plain[c].values, "class \(c)") }
   }
 }
